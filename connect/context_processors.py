@@ -1,0 +1,11 @@
+from customers import permissions
+
+
+def portal(request):
+    organisation = getattr(request, "organisation", None)
+    user = getattr(request, "user", None)
+    return {
+        "organisation": organisation,
+        "acting_as_support": getattr(request, "acting_as_support", False),
+        "is_portal_admin": bool(user and permissions.has_portal_access(user, organisation)),
+    }

@@ -1,0 +1,56 @@
+"""Audit trail (ARCHITECTURE.md invariant 7). Operations and the admin call `audit_record`."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+def snapshot(obj, exclude=("password",)):
+    """The concrete field values of `obj` as JSON-safe strings, for a before/after diff."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude or field.name.endswith("_encrypted"):
+            continue
+        value = getattr(obj, field.attname)
+        data[field.name] = None if value is None else str(value)
+    for field in obj._meta.many_to_many:
+        if obj.pk and field.name not in exclude:
+            data[field.name] = sorted(str(o) for o in getattr(obj, field.name).all())
+    return data
+
+
+def diff(before, after):
+    """{field: [old, new]} for the fields that changed."""
+    keys = set(before) | set(after)
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def audit_record(*, actor, action, obj, organisation=None, changes=None, via_support=None):
+    """Write one audit entry for `obj`. `action` is AuditEntry.Action (create/update/delete)."""
+    from customers.models import AuditEntry, Organisation
+
+    if organisation is None:
+        organisation = obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
+    if isinstance(organisation, models.Model) and organisation.pk is None:
+        organisation = None
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    if via_support is None:
+        via_support = bool(actor_obj and actor_obj.is_staff and getattr(actor_obj, "organisation_id", None) != getattr(organisation, "pk", None))
+    return AuditEntry.objects.create(
+        organisation=organisation,
+        actor=actor_obj,
+        actor_name=str(actor_obj) if actor_obj else "system",
+        via_support=via_support,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        changes=changes or {},
+    )
+
+
+def history_for(obj):
+    """The audit entries of one object, newest first."""
+    from customers.models import AuditEntry
+
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")

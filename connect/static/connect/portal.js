@@ -1,0 +1,15 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const target = document.getElementById(button.dataset.copy);
+  if (target && navigator.clipboard) {
+    navigator.clipboard.writeText(target.value || target.textContent.trim());
+    button.classList.add("btn-success");
+    setTimeout(() => button.classList.remove("btn-success"), 1200);
+  }
+});
+document.addEventListener("click", function (event) {
+  const el = event.target.closest("[data-confirm]");
+  if (el && !window.confirm(el.dataset.confirm)) event.preventDefault();
+});

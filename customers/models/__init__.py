@@ -1,0 +1,18 @@
+"""customers models, one module per area; import from `customers.models`."""
+
+from customers.models.core import *  # noqa: F401,F403
+from customers.models.core import (  # noqa: F401
+    AuditEntry,
+    GroupMembership,
+    Language,
+    Licence,
+    Number,
+    NumberKind,
+    NumberRange,
+    Organisation,
+    OrganisationScopedQuerySet,
+    Prompt,
+    User,
+    UserGroup,
+    UserLine,
+)

@@ -1,0 +1,1 @@
+"""customers views, one module per area (history, groups, users, numbers, imports...)."""

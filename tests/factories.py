@@ -1,0 +1,67 @@
+"""factory_boy factories shared by the whole suite. Apps add their own below their section."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from customers.models import GroupMembership, Licence, Organisation, UserGroup
+
+User = get_user_model()
+PASSWORD = "connect-test-pw"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"org{n}")
+
+
+class LicenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Licence
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Licence {n}")
+
+
+class UserGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserGroup
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+    @factory.lazy_attribute
+    def priority(self):
+        last = UserGroup.objects.filter(organisation=self.organisation).order_by("-priority").first()
+        return (last.priority + 1) if last else 1
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    language = "en"
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for group in extracted:
+                GroupMembership.objects.create(user=self, group=group)
+
+
+class OrgAdminFactory(UserFactory):
+    admin_profile = User.AdminProfile.ORG_ADMIN
+
+
+class SupportFactory(UserFactory):
+    organisation = None
+    is_staff = True
+    is_superuser = True
