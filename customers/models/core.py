@@ -186,6 +186,10 @@ class User(AbstractUser):
     admin_profile = models.CharField(
         _("administrator with profile"), max_length=16, choices=AdminProfile.choices, default="", blank=True
     )
+    # Welcome message and client status (USR-2 icons, USR-5, DEV-5). Set by real events only.
+    welcome_sent_at = models.DateTimeField(_("welcome message sent"), null=True, blank=True)
+    mobile_app_first_used_at = models.DateTimeField(_("mobile app in use since"), null=True, blank=True)
+    desktop_client_first_used_at = models.DateTimeField(_("PC/Mac client in use since"), null=True, blank=True)
     user_groups = models.ManyToManyField(
         UserGroup,
         through="GroupMembership",
