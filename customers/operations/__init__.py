@@ -3,3 +3,19 @@
 Import them from here: `from customers.operations import usergroup_create`.
 Modules: organisations, groups, numbers, users, imports, welcome (each owned by its area).
 """
+
+from customers.operations.groups import (  # noqa: E402,F401
+    usergroup_create,
+    usergroup_delete,
+    usergroup_move,
+    usergroup_set_order,
+    usergroup_update,
+)
+from customers.operations.numbers import (  # noqa: E402,F401
+    number_check_available,
+    number_register,
+    number_release,
+    numberrange_create,
+    numberrange_delete,
+    numberrange_update,
+)
