@@ -16,3 +16,4 @@ from customers.models.core import (  # noqa: F401
     UserGroup,
     UserLine,
 )
+from customers.models.directory import DirectoryField, DirectoryFieldValue  # noqa: E402,F401
