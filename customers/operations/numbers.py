@@ -77,14 +77,15 @@ def _in_use_error(number):
 # --- the registry ----------------------------------------------------------------------------
 
 
-def number_check_available(*, organisation, raw, allow_local=True, exclude=None):
+def number_check_available(*, organisation, raw, allow_local=True, exclude=None, require_range=True):
     """Validate a number for use without registering it; returns the NormalisedNumber.
 
     For form clean() methods. `exclude` is a Number row of the organisation that may keep the
-    number (the one being edited).
+    number (the one being edited). `require_range=False` for numbers that need not lie in the
+    ranges but must still be unique (user aliases and mobile phones, USR-11/USR-12).
     """
     normalised = numberlib.normalise(raw, allow_local=allow_local)
-    if range_containing(organisation, normalised) is None:
+    if require_range and range_containing(organisation, normalised) is None:
         raise ValidationError(
             _("The number %(number)s is outside the organisation's number ranges."),
             code="outside_ranges",
@@ -98,7 +99,9 @@ def number_check_available(*, organisation, raw, allow_local=True, exclude=None)
     return normalised
 
 
-def number_register(*, organisation, raw, purpose, user=None, line_slot=None, owner=None, by=None, allow_local=True):
+def number_register(
+    *, organisation, raw, purpose, user=None, line_slot=None, owner=None, by=None, allow_local=True, require_range=True
+):
     """Put a number into use for `purpose` (Number.Purpose) and return the new Number row.
 
     `raw` is what the admin typed ("88 88 77 65", "004588887765", "765"). The number must lie in
@@ -109,7 +112,9 @@ def number_register(*, organisation, raw, purpose, user=None, line_slot=None, ow
         raise ValueError(f"unknown number purpose {purpose!r}")
     with transaction.atomic():
         _key_share_organisation(organisation)
-        normalised = number_check_available(organisation=organisation, raw=raw, allow_local=allow_local)
+        normalised = number_check_available(
+            organisation=organisation, raw=raw, allow_local=allow_local, require_range=require_range
+        )
         number = Number(
             organisation=organisation,
             number=normalised.number,
