@@ -19,3 +19,8 @@ from customers.operations.numbers import (  # noqa: E402,F401
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.organisations import (  # noqa: E402,F401
+    apply_template,
+    organisation_create,
+    organisation_created,
+)
