@@ -17,3 +17,4 @@ from customers.models.core import (  # noqa: F401
     UserLine,
 )
 from customers.models.directory import DirectoryField, DirectoryFieldValue  # noqa: E402,F401
+from customers.models.users import DirectoryFieldProposal, ThirdPartySipAccount  # noqa: E402,F401

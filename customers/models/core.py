@@ -186,6 +186,43 @@ class User(AbstractUser):
     admin_profile = models.CharField(
         _("administrator with profile"), max_length=16, choices=AdminProfile.choices, default="", blank=True
     )
+    # USR-6 user details (personal).
+    caller_id_number = models.ForeignKey(
+        "Number",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("caller ID"),
+        help_text=_("The number presented on outgoing calls. Empty: the primary line."),
+    )
+    diversion_enabled = models.BooleanField(_("diversion"), default=False)
+    diversion_number = models.CharField(_("divert to"), max_length=16, blank=True)
+    photo = models.FileField(_("profile picture"), upload_to="users/photos/", blank=True, max_length=255)
+    # USR-12 personal phones. The mobile number itself is the user's registry row with purpose
+    # "mobile" (at most one); the third-party SIP account is customers.models.users.
+    softphone_enabled = models.BooleanField(_("enable softphone"), default=False)
+    mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=True)
+    mobile_licence = models.ForeignKey(
+        Licence,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mobile client licence"),
+        limit_choices_to={"kind": Licence.Kind.MOBILE},
+    )
+    mobile_profile = models.CharField(
+        _("mobile profile"), max_length=16, choices=[("standard", _("Standard"))], default="standard"
+    )
+    # USR-13 allowed applications.
+    app_softphone_light = models.BooleanField(_("Softphone Light"), default=False)
+    app_ipad = models.BooleanField(_("iPad"), default=False)
+    app_unified_inbox = models.BooleanField(_("Unified inbox"), default=False)
+    app_miteam = models.BooleanField(_("MiTeam collaboration"), default=False)
+    # USR-14 Exchange calendar sync.
+    calendar_sync_enabled = models.BooleanField(_("synchronise presence from Exchange"), default=False)
+    calendar_sync_id = models.EmailField(_("user ID for calendar synchronisation"), max_length=254, blank=True)
     # Welcome message and client status (USR-2 icons, USR-5, DEV-5). Set by real events only.
     welcome_sent_at = models.DateTimeField(_("welcome message sent"), null=True, blank=True)
     mobile_app_first_used_at = models.DateTimeField(_("mobile app in use since"), null=True, blank=True)

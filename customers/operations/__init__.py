@@ -24,3 +24,18 @@ from customers.operations.organisations import (  # noqa: E402,F401
     organisation_create,
     organisation_created,
 )
+from customers.operations.users import (  # noqa: E402,F401
+    user_copy,
+    user_create,
+    user_delete,
+    user_set_groups,
+    user_set_lines,
+    user_set_mobile,
+    user_set_password,
+    user_set_third_party_sip,
+    user_update,
+    users_add_to_groups,
+    users_delete,
+    users_remove_from_groups,
+    users_update,
+)
