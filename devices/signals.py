@@ -1,0 +1,62 @@
+"""`phone_config_changed`: the hook provisioning uses to drop cached configuration files.
+
+Sent after commit, with `sender=Phone` and `phone_ids` (a list of Phone primary keys, possibly of
+phones that no longer exist), whenever something a phone receives may have changed: the phone
+itself, its keys, its line-1 or key users (name, SIP account), or a user's deletion. Receivers
+must be cheap and must not fail (they run after the transaction, where an error cannot undo it).
+
+The receivers below (connected in DevicesConfig.ready) watch the user model, which `devices`
+does not own: a renamed or deleted user changes the files of the phones that show them.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+
+phone_config_changed = Signal()
+
+
+def notify_config_changed(phone_ids):
+    """Send phone_config_changed once the current transaction commits (at once outside one)."""
+    from devices.models import Phone
+
+    ids = sorted({int(pk) for pk in phone_ids if pk is not None})
+    if not ids:
+        return
+    transaction.on_commit(lambda: phone_config_changed.send(sender=Phone, phone_ids=ids))
+
+
+def phone_ids_for_user(user_id):
+    """Phones whose configuration shows this user: line 1, or a line/BLF key."""
+    from devices.models import FunctionKey, Phone
+
+    ids = set(Phone.objects.filter(user_id=user_id).values_list("pk", flat=True))
+    ids.update(FunctionKey.objects.filter(target_user_id=user_id).values_list("phone_id", flat=True))
+    return ids
+
+
+_NAME_FIELDS = ("first_name", "last_name", "username")
+
+
+def user_saved(sender, instance, created, update_fields=None, **kwargs):
+    if created:
+        return
+    if update_fields is not None and not set(update_fields) & set(_NAME_FIELDS):
+        return  # e.g. last_login
+    notify_config_changed(phone_ids_for_user(instance.pk))
+
+
+def user_deleting(sender, instance, **kwargs):
+    """Before the database unassigns the user (SET_NULL): audit it and tell provisioning."""
+    from connect.lib.audit import audit_record
+    from customers.models import AuditEntry
+    from devices.models import Phone
+
+    ids = phone_ids_for_user(instance.pk)
+    for phone in Phone.objects.filter(user_id=instance.pk):
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.UPDATE,
+            obj=phone,
+            changes={"user": [instance.username, None]},
+        )
+    notify_config_changed(ids)
