@@ -1,0 +1,26 @@
+"""gunicorn settings for the web service (docker-compose.yml: `gunicorn -c gunicorn.conf.py`).
+
+Read from the environment: PORT (8000), WEB_CONCURRENCY (2 x cores + 1 worker processes),
+GUNICORN_TIMEOUT (60 s), FORWARDED_ALLOW_IPS (addresses of the TLS proxy, default all: the
+container is only reachable through it).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "connect.wsgi:application"
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Restart workers now and then so a slow leak can never take a process down.
+max_requests = 2000
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Access log without query strings: provisioning URLs may carry tickets.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
