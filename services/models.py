@@ -1,1 +1,351 @@
-from django.db import models  # noqa: F401
+"""Scoped service settings (FEATURES.md SET-1..SET-4, SVC-2, SVC-3, SVC-6, SVC-7, SVC-22, SVC-23).
+
+Every row belongs to one scope: the organisation (group and user NULL), one user group, or one
+user. Settings services keep at most one row per scope (conditional unique constraints);
+non-checkbox columns are nullable, NULL meaning "inherit" (see services/definitions.py for what
+each column means and its default). Contacts are lists: any number of rows per scope.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from connect.lib.validators import validate_ascii_digits, validate_clean_text
+from customers.models import Organisation, OrganisationScopedQuerySet, Prompt, UserGroup
+
+
+class ScopedQuerySet(OrganisationScopedQuerySet):
+    def for_scope(self, scope):
+        return self.filter(organisation=scope.organisation, group=scope.group, user=scope.user)
+
+
+class ScopedModel(models.Model):
+    """Organisation always set; at most one of group / user (the scope)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    group = models.ForeignKey(
+        UserGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("user group")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def scope_name(self):
+        if self.user_id:
+            return str(self.user)
+        if self.group_id:
+            return str(self.group)
+        return str(self.organisation)
+
+
+def _scope_constraints():
+    return [
+        models.CheckConstraint(
+            condition=Q(group__isnull=True) | Q(user__isnull=True), name="%(app_label)s_%(class)s_one_scope"
+        ),
+        models.UniqueConstraint(
+            fields=["organisation"],
+            condition=Q(group__isnull=True, user__isnull=True),
+            name="%(app_label)s_%(class)s_unique_org",
+        ),
+        models.UniqueConstraint(fields=["group"], condition=Q(group__isnull=False), name="%(app_label)s_%(class)s_unique_group"),
+        models.UniqueConstraint(fields=["user"], condition=Q(user__isnull=False), name="%(app_label)s_%(class)s_unique_user"),
+    ]
+
+
+class ScopedSettings(ScopedModel):
+    """One row per scope and service."""
+
+    service_slug = ""
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = _scope_constraints()
+
+    def __str__(self):
+        from services.definitions import get_service
+
+        return f"{get_service(self.service_slug).title}: {self.scope_name}"
+
+
+def YesNoField(verbose_name):  # noqa: N802 - reads like a field class in the model bodies
+    """A "Ja"/"Nej" dropdown (not a checkbox): NULL = inherit, resolved by priority (SET-3)."""
+    return models.BooleanField(verbose_name, null=True, blank=True, default=None)
+
+
+def InheritCharField(verbose_name, max_length, choices=None):  # noqa: N802
+    """Text or choice where NULL means "inherit" and differs from any stored value."""
+    return models.CharField(verbose_name, max_length=max_length, choices=choices, null=True, blank=True)  # noqa: DJ001
+
+
+def _prompt_fk(verbose_name, **kwargs):
+    return models.ForeignKey(
+        Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=verbose_name, **kwargs
+    )
+
+
+class AdvancedSettings(ScopedSettings):
+    """SVC-2 Avancerede indstillinger."""
+
+    service_slug = "advanced"
+
+    class DefaultNumber(models.TextChoices):
+        PRIMARY = "primary", _("Primary")
+        SECONDARY = "secondary", _("Secondary")
+
+    mobile_numbers_visible = YesNoField(_("mobile numbers visible in directory search"))
+    default_phone_number = InheritCharField(_("default phone number in directory search"), 16, DefaultNumber.choices)
+    users_may_change_photo = YesNoField(_("users may change their own photo"))
+    anonymous_calls_allowed = YesNoField(_("anonymous calls allowed"))
+    desk_phone_transfer_pending = YesNoField(_("transfer from desk phone pending"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("advanced settings")
+        verbose_name_plural = _("advanced settings")
+
+
+class CallPickupSettings(ScopedSettings):
+    """SVC-3 Opkald - Indtrækning: group multi-selects, united over levels (SET-2)."""
+
+    service_slug = "call-pickup"
+
+    pickup_groups = models.ManyToManyField(
+        UserGroup, blank=True, related_name="+", verbose_name=_("groups that may answer calls")
+    )
+    parked_groups = models.ManyToManyField(
+        UserGroup, blank=True, related_name="+", verbose_name=_("groups that may retrieve parked calls")
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("call pickup settings")
+        verbose_name_plural = _("call pickup settings")
+
+
+class CallQueueSettings(ScopedSettings):
+    """SVC-6 Opkald - køer."""
+
+    service_slug = "call-queues"
+
+    class CallbackKey(models.TextChoices):
+        NONE = "none", _("(none)")
+        FIVE = "5", "5"
+
+    class WhenFull(models.TextChoices):
+        BUSY = "busy", _("Busy signal")
+        FORWARD = "forward", _("Forward")
+
+    queue_size = models.PositiveSmallIntegerField(
+        _("calls in queue"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    callback_key = InheritCharField(_("callback key"), 8, CallbackKey.choices)
+    callback_conversion_group = models.ForeignKey(
+        UserGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("number conversions for callback (group)"),
+    )
+    callback_conversion_organisation = models.BooleanField(_("number conversions for callback: organisation"), default=False)
+    when_full = InheritCharField(_("when the queue is full"), 8, WhenFull.choices)
+    forward_number = InheritCharField(_("forward to number"), 20)
+    welcome_prompt = _prompt_fk(_("welcome prompt"))
+    welcome_prompt_none = models.BooleanField(_("no welcome prompt"), default=False)
+    waiting_prompt = _prompt_fk(_("waiting prompt"))
+    status_prompt = _prompt_fk(_("status message"))
+    status_prompt_none = models.BooleanField(_("no status message"), default=False)
+    status_interval = models.PositiveIntegerField(
+        _("status message interval (seconds)"), null=True, blank=True, validators=[MaxValueValidator(86400)]
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("call queue settings")
+        verbose_name_plural = _("call queue settings")
+
+
+class MusicOnHoldSettings(ScopedSettings):
+    """SVC-22 Ventemusik."""
+
+    service_slug = "music-on-hold"
+
+    music = _prompt_fk(_("music on hold"), limit_choices_to={"kind": Prompt.Kind.MUSIC})
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("music on hold settings")
+        verbose_name_plural = _("music on hold settings")
+
+
+class VoicemailSettings(ScopedSettings):
+    """SVC-23 Voicemail-Indstillinger."""
+
+    service_slug = "voicemail"
+
+    class NotifyEmail(models.TextChoices):
+        NO = "no", _("No")
+        YES = "yes", _("Yes")
+        ATTACH = "attach", _("Yes, attach voicemail")
+
+    class DefaultGreeting(models.TextChoices):
+        NAME = "name", _("Standard with name")
+        NUMBER = "number", _("Standard with number")
+
+    play_activity = YesNoField(_("play activity information"))
+    announce_last_end = YesNoField(_("announce end time of the last event"))
+    personal_assistance = YesNoField(_("“For personal assistance, press 1”"))
+    personal_assistance_number = InheritCharField(_("personal assistance number"), 20)
+    bypass_option = YesNoField(_("“Bypass voicemail, press 2”"))
+    notify_sms = YesNoField(_("notify by SMS"))
+    notify_email = InheritCharField(_("notify by e-mail"), 8, NotifyEmail.choices)
+    download_to_mobile = YesNoField(_("download messages to mobile phone"))
+    hide_portal_link = YesNoField(_("hide user portal link"))
+    personal_greeting_allowed = YesNoField(_("personal greeting allowed"))
+    default_greeting = InheritCharField(_("default greeting"), 8, DefaultGreeting.choices)
+    default_greeting_prompt = _prompt_fk(_("default greeting prompt"))
+    may_disable_voicemail = YesNoField(_("users may deactivate voicemail"))
+    callers_may_leave_messages = YesNoField(_("callers may leave messages"))
+    retention_days = models.PositiveSmallIntegerField(
+        _("days to keep old messages"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    max_inbox_mb = models.PositiveSmallIntegerField(
+        _("maximum inbox size (MB)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("voicemail settings")
+        verbose_name_plural = _("voicemail settings")
+
+
+# --- SVC-7 contact lists ---------------------------------------------------------------------
+
+
+class MandatoryContact(ScopedModel):
+    """"Obligatoriske kontakter": an internal contact every user of the scope gets."""
+
+    contact_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mandatory contact")
+        verbose_name_plural = _("mandatory contacts")
+        ordering = ["contact_user__username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(group__isnull=True) | Q(user__isnull=True), name="mandatorycontact_one_scope"),
+            models.UniqueConstraint(
+                fields=["organisation", "contact_user"],
+                condition=Q(group__isnull=True, user__isnull=True),
+                name="mandatorycontact_unique_org",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "contact_user"], condition=Q(group__isnull=False), name="mandatorycontact_unique_group"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "contact_user"], condition=Q(user__isnull=False), name="mandatorycontact_unique_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contact_user} ({self.scope_name})"
+
+
+class ExternalContact(ScopedModel):
+    """"Eksterne kontakter": an external contact with phone numbers (one preferred)."""
+
+    class ContactType(models.TextChoices):
+        PREFERRED = "preferred", _("Preferred")
+        CONTACT = "contact", _("Contact")
+        VIP = "vip", _("VIP")
+        BLOCKED = "blocked", _("Blocked")
+
+    company = models.CharField(_("company"), max_length=64, blank=True, validators=[validate_clean_text])
+    department = models.CharField(_("department"), max_length=64, blank=True, validators=[validate_clean_text])
+    first_name = models.CharField(_("first name"), max_length=64, blank=True, validators=[validate_clean_text])
+    last_name = models.CharField(_("last name"), max_length=64, blank=True, validators=[validate_clean_text])
+    short_name = models.CharField(_("short name"), max_length=32, blank=True, validators=[validate_clean_text])
+    street = models.CharField(_("street"), max_length=128, blank=True, validators=[validate_clean_text])
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True, validators=[validate_clean_text])
+    city = models.CharField(_("city"), max_length=64, blank=True, validators=[validate_clean_text])
+    country = models.CharField(_("country"), max_length=64, blank=True, validators=[validate_clean_text])
+    email = models.EmailField(_("e-mail"), blank=True)
+    speed_dial = models.CharField(_("speed dial"), max_length=8, blank=True, validators=[validate_ascii_digits])
+    contact_type = models.CharField(
+        _("contact type"), max_length=16, choices=ContactType.choices, default=ContactType.CONTACT
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("external contact")
+        verbose_name_plural = _("external contacts")
+        ordering = ["company", "last_name", "first_name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(group__isnull=True) | Q(user__isnull=True), name="externalcontact_one_scope"),
+        ]
+
+    def __str__(self):
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        if name and self.company:
+            return f"{name}, {self.company}"
+        return name or self.company or str(_("(unnamed contact)"))
+
+    @property
+    def preferred_number(self):
+        for number in self.numbers.all():
+            if number.is_preferred:
+                return number
+        return None
+
+    def dedupe_key(self):
+        """Contacts equal in name, company and numbers are shown once (SET-4)."""
+        return (
+            self.company.casefold(),
+            self.first_name.casefold(),
+            self.last_name.casefold(),
+            tuple(sorted(n.number for n in self.numbers.all())),
+        )
+
+
+class ContactNumberQuerySet(OrganisationScopedQuerySet):
+    organisation_field = "contact__organisation"
+
+
+class ContactNumber(models.Model):
+    """A phone number of an external contact ("Tilføj telefonnummer")."""
+
+    class NumberType(models.TextChoices):
+        WORK = "work", _("Work")
+        MOBILE = "mobile", _("Mobile")
+        HOME = "home", _("Home")
+        FAX = "fax", _("Fax")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(ExternalContact, on_delete=models.CASCADE, related_name="numbers", verbose_name=_("contact"))
+    number_type = models.CharField(_("type"), max_length=8, choices=NumberType.choices, default=NumberType.WORK)
+    number = models.CharField(_("phone number"), max_length=20)
+    abbreviated = models.CharField(_("abbreviated number"), max_length=8, blank=True, validators=[validate_ascii_digits])
+    is_preferred = models.BooleanField(_("preferred number"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ContactNumberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact phone number")
+        verbose_name_plural = _("contact phone numbers")
+        ordering = ["contact", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact"], condition=Q(is_preferred=True), name="contactnumber_one_preferred"),
+        ]
+
+    def __str__(self):
+        return self.number

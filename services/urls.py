@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from services import views
 
 app_name = "services"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.ServiceIndexView.as_view(), name="index"),
+    path("groups/<int:pk>/move/", views.GroupMoveView.as_view(), name="group_move"),
+    # SVC-7 contacts: one pattern per scope level (`name`, `name_group`, `name_user`).
+    path("contacts/external/new/", views.ContactCreateView.as_view(level="organisation"), name="contact_create"),
+    path("contacts/group/<int:pk>/external/new/", views.ContactCreateView.as_view(level="group"), name="contact_create_group"),
+    path("contacts/user/<int:pk>/external/new/", views.ContactCreateView.as_view(level="user"), name="contact_create_user"),
+    path("contacts/external/<int:pk>/", views.ContactUpdateView.as_view(), name="contact_update"),
+    path("contacts/external/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),
+    path("contacts/mandatory/add/", views.MandatoryContactAddView.as_view(level="organisation"), name="mandatory_add"),
+    path("contacts/group/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="group"), name="mandatory_add_group"),
+    path("contacts/user/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="user"), name="mandatory_add_user"),
+    path("contacts/mandatory/<int:pk>/delete/", views.MandatoryContactDeleteView.as_view(), name="mandatory_delete"),
+    # Every service page, at organisation, group and user scope.
+    path("<slug:slug>/", views.service_page, name="service"),
+    path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),
+    path("<slug:slug>/user/<int:pk>/", views.service_page, {"level": "user"}, name="service_user"),
+]

@@ -1,0 +1,281 @@
+"""Forms of the services pages.
+
+`ServiceSettingsForm` is built from a service's field definitions for one scope. At group and
+user level every non-checkbox field offers "(Arv)" (empty = inherit) and a hint with the value
+it would inherit and its source; group multi-selects show groups set at a higher level ticked,
+disabled and labelled with their source (SET-2). Choices are narrowed to the organisation, so a
+crafted POST naming another organisation's group or prompt gets "Select a valid choice".
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from connect.lib import numbers
+from connect.lib.validators import validate_clean_text
+from services.definitions import NONE, ORGANISATION, UNION, run_validation
+from services.models import ContactNumber, ExternalContact
+
+INHERIT = ""
+INHERIT_LABEL = _("(Inherit)")
+YES, NO = "yes", "no"
+
+
+class GroupCheckboxes(forms.CheckboxSelectMultiple):
+    """Check list of groups; groups set at a higher level are ticked, disabled and labelled."""
+
+    def __init__(self, *args, inherited=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inherited = inherited or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        source = self.inherited.get(str(value))
+        if source is not None:
+            option["attrs"]["disabled"] = True
+            option["attrs"]["checked"] = True
+            option["label"] = f"{label} ({source.label})"
+        return option
+
+
+class ServiceSettingsForm(forms.Form):
+    def __init__(self, *args, service, scope, resolution, prompts, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.scope = scope
+        self.resolution = resolution
+        self.prompt_names = {p.pk: p.name for p in prompts}
+        self.group_names = {g.pk: g.name for g in groups}
+        self.prompts = prompts
+        self.groups_by_name = sorted(groups, key=lambda g: g.name.casefold())
+        for f in service.fields:
+            self.fields[f.name] = self._build(f)
+
+    # --- building ----------------------------------------------------------------------
+    def _build(self, f):
+        at_org = self.scope.is_organisation
+        own = self.resolution.own.get(f.name)
+        inherited = self.resolution.inherited[f.name]
+        label = f.label % {"scope": self.scope.name} if "%(scope)s" in str(f.label) else f.label
+        if f.kind == UNION:
+            choices = [(str(g.pk), g.name) for g in self.groups_by_name]
+            inherited_items = {} if at_org else {str(k): s for k, s in inherited.item_sources().items()}
+            field = forms.MultipleChoiceField(
+                label=label,
+                required=False,
+                choices=choices,
+                widget=GroupCheckboxes(inherited=inherited_items),
+            )
+            field.initial = [str(k) for k in (own or {})]
+            return field
+
+        if at_org:
+            initial_value = own if own is not None else inherited.value
+            hint = _("Default: %(value)s") % {"value": self.display(f, inherited.value)}
+        else:
+            initial_value = own
+            hint = _("Inherited: %(value)s (%(source)s)") % {
+                "value": self.display(f, inherited.value),
+                "source": inherited.source.label,
+            }
+        inherit_choice = [] if at_org else [(INHERIT, INHERIT_LABEL)]
+        if f.input == "yesno":
+            field = forms.ChoiceField(label=label, choices=inherit_choice + [(YES, _("Yes")), (NO, _("No"))])
+        elif f.input == "choice":
+            field = forms.ChoiceField(label=label, choices=inherit_choice + [(str(k), v) for k, v in f.choices])
+        elif f.input in ("prompt", "prompt_or_none", "greeting", "group_or_org"):
+            field = forms.ChoiceField(label=label, choices=inherit_choice + self._reference_choices(f))
+        elif f.input == "int":
+            field = forms.IntegerField(label=label, min_value=f.min_value, max_value=f.max_value)
+            if not at_org:
+                field.widget.attrs["placeholder"] = INHERIT_LABEL
+        elif f.input == "phone":
+            field = forms.CharField(label=label, max_length=32, validators=[validate_clean_text])
+            field.widget.attrs["placeholder"] = INHERIT_LABEL if not at_org else "+4588887765"
+        else:  # pragma: no cover - definitions only use the inputs above
+            raise ValueError(f.input)
+        field.required = at_org and f.input in ("yesno", "choice", "prompt", "prompt_or_none", "greeting", "group_or_org")
+        field.help_text = hint
+        field.initial = self.to_form(f, initial_value)
+        return field
+
+    def _prompt_choices(self, f):
+        return [(str(p.pk), p.name) for p in self.prompts if not f.prompt_kind or p.kind == f.prompt_kind]
+
+    def _reference_choices(self, f):
+        if f.input == "prompt":
+            return self._prompt_choices(f)
+        if f.input == "prompt_or_none":
+            return [(NONE, f.none_label)] + self._prompt_choices(f)
+        if f.input == "greeting":
+            return [(k, v) for k, v in f.choices] + self._prompt_choices(f)
+        return [(ORGANISATION, _("Organisation"))] + [(str(g.pk), g.name) for g in self.groups_by_name]
+
+    # --- conversions ---------------------------------------------------------------------
+    def to_form(self, f, value):
+        if value is None:
+            return INHERIT
+        if f.input == "yesno":
+            return YES if value else NO
+        return value if f.input == "int" else str(value)
+
+    def from_form(self, f, raw):
+        if raw in (None, INHERIT):
+            return None
+        if f.input == "yesno":
+            return raw == YES
+        if f.input == "int":
+            return raw
+        if f.input == "phone":
+            return raw
+        if f.input in ("prompt", "prompt_or_none", "greeting", "group_or_org"):
+            if raw in (NONE, ORGANISATION) or (f.input == "greeting" and raw in {k for k, _v in f.choices}):
+                return raw
+            return int(raw)
+        return raw
+
+    def display(self, f, value):
+        """A value as the admin reads it, for hints and the effective-values panel."""
+        if f.kind == UNION:
+            names = sorted(self.group_names.get(v, str(v)) for v in value)
+            return ", ".join(names) if names else _("(none)")
+        if value is None:
+            return "—"
+        if f.input == "yesno":
+            return _("Yes") if value else _("No")
+        if f.input == "choice":
+            return dict((str(k), v) for k, v in f.choices).get(str(value), value)
+        if f.input == "phone":
+            return numbers.display(value)
+        if value == NONE:
+            return f.none_label
+        if value == ORGANISATION:
+            return _("Organisation")
+        if f.input == "greeting" and value in {k for k, _v in f.choices}:
+            return dict(f.choices)[value]
+        if f.input == "group_or_org":
+            return self.group_names.get(value, "—")
+        if f.input in ("prompt", "prompt_or_none", "greeting"):
+            return self.prompt_names.get(value, "—")
+        return str(value)
+
+    # --- cleaning ------------------------------------------------------------------------
+    def clean(self):
+        cleaned = super().clean()
+        for f in self.service.fields:
+            if f.input == "phone" and cleaned.get(f.name):
+                try:
+                    cleaned[f.name] = numbers.normalise(cleaned[f.name]).number
+                except ValidationError as exc:
+                    self.add_error(f.name, exc)
+        if not self.errors:
+            try:
+                run_validation(self.service, self.values(), self.resolution.inherited)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+    def values(self):
+        """Cleaned data in resolver terms: {field: value}, None = inherit."""
+        values = {}
+        for f in self.service.fields:
+            raw = self.cleaned_data.get(f.name)
+            if f.kind == UNION:
+                chosen = [int(v) for v in raw or ()]
+                # Groups ticked here that are also set higher up are shown disabled (and so not
+                # posted); keep them instead of silently dropping this level's own choice.
+                inherited = set(self.resolution.inherited[f.name].value) if not self.scope.is_organisation else set()
+                chosen += [k for k in (self.resolution.own.get(f.name) or {}) if k in inherited and k not in chosen]
+                values[f.name] = chosen
+            else:
+                values[f.name] = self.from_form(f, raw)
+        return values
+
+    def effective_rows(self, effective):
+        """[(label, display value, source)] for the effective-values panel."""
+        rows = []
+        for f in self.service.fields:
+            value = effective[f.name]
+            if f.kind == UNION:
+                items = sorted(value.item_sources().items(), key=lambda kv: self.group_names.get(kv[0], "").casefold())
+                shown = [(self.group_names.get(k, str(k)), s.short_label) for k, s in items]
+                rows.append((self.fields[f.name].label, shown, None))
+            else:
+                rows.append((self.fields[f.name].label, self.display(f, value.value), value.source))
+        return rows
+
+
+# --- SVC-7 contacts ------------------------------------------------------------------------------
+
+
+class ExternalContactForm(forms.ModelForm):
+    """"Opret ny kontakt"."""
+
+    class Meta:
+        model = ExternalContact
+        fields = (
+            "company",
+            "department",
+            "first_name",
+            "last_name",
+            "short_name",
+            "street",
+            "postcode",
+            "city",
+            "country",
+            "email",
+            "speed_dial",
+            "contact_type",
+        )
+        widgets = {"contact_type": forms.RadioSelect}
+
+    def __init__(self, *args, organisation=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("company", "first_name", "last_name"):
+            self.fields[name].help_text = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("first_name") or cleaned.get("last_name") or cleaned.get("company")):
+            raise ValidationError(_("Enter a first name, a last name or a company."))
+        return cleaned
+
+
+class ContactNumberForm(forms.Form):
+    """"Tilføj telefonnummer": Type, Telefonnummer*, Forkortet nummer, Foretrukket nummer."""
+
+    number_type = forms.ChoiceField(label=_("Type"), choices=ContactNumber.NumberType.choices, initial=ContactNumber.NumberType.WORK)
+    number = forms.CharField(label=_("Phone number"), max_length=32, validators=[validate_clean_text])
+    abbreviated = forms.CharField(label=_("Abbreviated number"), max_length=8, required=False)
+    is_preferred = forms.BooleanField(label=_("Preferred number"), required=False)
+
+    def clean_number(self):
+        return numbers.normalise(self.cleaned_data["number"]).number
+
+    def clean_abbreviated(self):
+        value = self.cleaned_data.get("abbreviated", "").strip()
+        if value and not all("0" <= ch <= "9" for ch in value):
+            raise ValidationError(_("Use only the digits 0-9."))
+        return value
+
+
+class BaseContactNumberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not rows:
+            raise ValidationError(_("Add at least one phone number."))
+        if sum(1 for r in rows if r.get("is_preferred")) > 1:
+            raise ValidationError(_("Mark only one number as the preferred number."))
+        if len({r["number"] for r in rows}) != len(rows):
+            raise ValidationError(_("The same number is listed twice."))
+
+    def rows(self):
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+ContactNumberFormSet = forms.formset_factory(
+    ContactNumberForm, formset=BaseContactNumberFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)

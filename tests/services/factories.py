@@ -1,0 +1,22 @@
+"""Factories for services models (kept here to avoid edit clashes in tests/factories.py)."""
+
+import factory
+
+from services.models import ContactNumber, ExternalContact
+from tests.factories import OrganisationFactory
+
+
+class ExternalContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExternalContact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    company = "ipvision A/S"
+    first_name = factory.Sequence(lambda n: f"Contact{n}")
+    last_name = "Jensen"
+    contact_type = ExternalContact.ContactType.CONTACT
+
+    @factory.post_generation
+    def number(self, create, extracted, **kwargs):
+        if create:
+            ContactNumber.objects.create(contact=self, number=extracted or f"+45888800{self.pk % 100:02d}", is_preferred=True)
