@@ -1,0 +1,1 @@
+"""customers forms, one module per area (groups, numbers, users...); import from the module."""
