@@ -72,3 +72,60 @@ def may(user, action, obj=None, organisation=None):
 def has_portal_access(user, organisation):
     """Anyone who may use at least part of the admin portal."""
     return is_org_admin(user, organisation)
+
+
+# --- Directory field moderation (USR-18, SET-5) ------------------------------------------------
+
+
+def group_admin_group_ids(organisation):
+    """Ids of the groups chosen as "Kan administreres af gruppeadministratoren med profil" on any
+    function number of the organisation. Function numbers are reached through the number
+    registry's owner (customers imports no other app) and answer `admin_group_ids()`."""
+    from collections import defaultdict
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from customers.models import Number
+
+    owners = defaultdict(set)
+    rows = (
+        Number.objects.for_organisation(organisation)
+        .filter(purpose=Number.Purpose.FUNCTION_NUMBER, owner_type__isnull=False)
+        .values_list("owner_type_id", "owner_id")
+    )
+    for type_id, owner_id in rows:
+        owners[type_id].add(owner_id)
+    ids = set()
+    for type_id, owner_ids in owners.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        for obj in model._default_manager.filter(pk__in=owner_ids):
+            admin_groups = getattr(obj, "admin_group_ids", None)
+            if callable(admin_groups):
+                ids.update(admin_groups())
+    return ids
+
+
+def directory_moderation_users(user, organisation):
+    """The users whose directory proposals `user` may approve or reject, as a queryset.
+
+    SET-5: OrgAdmins moderate every user of the organisation; members of a group-administrator
+    group moderate the users who share a group with them; everyone else nobody."""
+    from customers.models import GroupMembership, User
+
+    users = User.objects.for_organisation(organisation)
+    if is_org_admin(user, organisation):
+        return users
+    if user is None or not user.is_authenticated or user.organisation_id != getattr(organisation, "pk", None):
+        return users.none()
+    own_groups = set(user.memberships.values_list("group_id", flat=True))
+    if not own_groups & group_admin_group_ids(organisation):
+        return users.none()
+    shared = GroupMembership.objects.filter(group_id__in=own_groups).values("user_id")
+    return users.filter(pk__in=shared)
+
+
+def may_moderate_directory(user, organisation):
+    """May `user` open the moderation queue (USR-18)?"""
+    return directory_moderation_users(user, organisation).exists()

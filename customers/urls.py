@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import groups, history, numbers
+from customers.views import directory, groups, history, numbers, smartphones, users
 
 app_name = "customers"
 urlpatterns = [
@@ -16,4 +16,18 @@ urlpatterns = [
     path("number-ranges/<int:pk>/", numbers.numberrange_update, name="numberrange_update"),
     path("number-ranges/<int:pk>/delete/", numbers.numberrange_delete, name="numberrange_delete"),
     path("numbers/available/", numbers.available_numbers_view, name="available_numbers"),
+    # Users (USR-2 … USR-15), directory fields (USR-17/18), smartphone clients (DEV-5): users area.
+    path("users/", users.user_list, name="user_list"),
+    path("users/new/", users.user_create_view, name="user_create"),
+    path("users/bulk/<str:action>/", users.user_bulk, name="user_bulk"),
+    path("users/sip-password/", users.sip_password_generate, name="sip_password_generate"),
+    path("users/<int:pk>/", users.user_update_view, name="user_update"),
+    path("users/<int:pk>/delete/", users.user_delete_view, name="user_delete"),
+    path("users/<int:pk>/copy/", users.user_copy_view, name="user_copy"),
+    path("users/<int:pk>/photo/", users.user_photo, name="user_photo"),
+    path("directory-fields/", directory.directory_fields, name="directory_fields"),
+    path("directory-fields/add/", directory.directory_field_add, name="directory_field_add"),
+    path("directory-fields/moderation/", directory.directory_moderation, name="directory_moderation"),
+    path("smartphones/", smartphones.smartphone_list, name="smartphone_list"),
+    path("smartphones/invite/", smartphones.smartphone_invite, name="smartphone_invite"),
 ]
