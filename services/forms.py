@@ -21,6 +21,16 @@ INHERIT_LABEL = _("(Inherit)")
 YES, NO = "yes", "no"
 
 
+class AsciiIntegerField(forms.IntegerField):
+    """Whole numbers typed with 0-9 only: ٤٥ or full-width ４５ are refused, not converted."""
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text):
+            raise ValidationError(_("Use only the digits 0-9."), code="digits")
+        return super().to_python(value)
+
+
 class GroupCheckboxes(forms.CheckboxSelectMultiple):
     """Check list of groups; groups set at a higher level are ticked, disabled and labelled."""
 
@@ -86,7 +96,7 @@ class ServiceSettingsForm(forms.Form):
         elif f.input in ("prompt", "prompt_or_none", "greeting", "group_or_org"):
             field = forms.ChoiceField(label=label, choices=inherit_choice + self._reference_choices(f))
         elif f.input == "int":
-            field = forms.IntegerField(label=label, min_value=f.min_value, max_value=f.max_value)
+            field = AsciiIntegerField(label=label, min_value=f.min_value, max_value=f.max_value)
             if not at_org:
                 field.widget.attrs["placeholder"] = INHERIT_LABEL
         elif f.input == "phone":
@@ -94,7 +104,9 @@ class ServiceSettingsForm(forms.Form):
             field.widget.attrs["placeholder"] = INHERIT_LABEL if not at_org else "+4588887765"
         else:  # pragma: no cover - definitions only use the inputs above
             raise ValueError(f.input)
-        field.required = at_org and f.input in ("yesno", "choice", "prompt", "prompt_or_none", "greeting", "group_or_org")
+        # At organisation level dropdowns always hold a value; a prompt list may be empty (no
+        # system prompts yet), and then the default applies.
+        field.required = at_org and f.input != "int" and f.input != "phone" and bool(getattr(field, "choices", True))
         field.help_text = hint
         field.initial = self.to_form(f, initial_value)
         return field
@@ -168,11 +180,11 @@ class ServiceSettingsForm(forms.Form):
                     cleaned[f.name] = numbers.normalise(cleaned[f.name]).number
                 except ValidationError as exc:
                     self.add_error(f.name, exc)
-        if not self.errors:
-            try:
-                run_validation(self.service, self.values(), self.resolution.inherited)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
+        try:
+            run_validation(self.service, self.values(), self.resolution.inherited)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name not in self._errors:  # a field already in error says more than the rule
                     self.add_error(name if name in self.fields else None, messages)
         return cleaned
 

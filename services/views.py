@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.utils import ErrorDict
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -180,6 +180,10 @@ class ContactsPageView(ScopePageMixin, View):
             }
         )
         return render(request, "services/contacts.html", context)
+
+    def post(self, request, **kwargs):
+        self.get_scope()  # another organisation's group or user: 404 before anything else
+        return HttpResponseNotAllowed(["GET"])
 
 
 def _scoped_reverse(base, scope):

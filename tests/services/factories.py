@@ -9,6 +9,7 @@ from tests.factories import OrganisationFactory
 class ExternalContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExternalContact
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     company = "ipvision A/S"
