@@ -46,6 +46,18 @@ def sip_credentials_for(user):
     )
 
 
+def search_users(organisation, text, limit=10):
+    """The organisation's users whose username, first or last name contains every word of `text`."""
+    from django.db.models import Q
+
+    from customers.models import User
+
+    qs = User.objects.for_organisation(organisation).filter(is_active=True)
+    for word in text.split()[:5]:
+        qs = qs.filter(Q(username__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return qs.order_by("first_name", "last_name", "username")[:limit]
+
+
 def phones_for_organisation(organisation):
     return Phone.objects.for_organisation(organisation)
 
@@ -59,8 +71,18 @@ def phone_list(organisation, *, state="", search=""):
 
 
 def state_counts(organisation):
-    """{state: number of phones} for the filter buttons."""
-    return {state: Phone.objects.for_organisation(organisation).with_state(state).count() for state in Phone.State.values}
+    """{state: number of phones} for the state filter, in one query."""
+    from django.db.models import Count, Q
+
+    qs = Phone.objects.for_organisation(organisation)
+    return qs.aggregate(
+        **{
+            Phone.State.ASSIGNED: Count("pk", filter=Q(free_seating=False, user__isnull=False)),
+            Phone.State.NOT_PROVISIONED: Count("pk", filter=Q(free_seating=False, user__isnull=True)),
+            Phone.State.SEATED: Count("pk", filter=Q(free_seating=True, seated_user__isnull=False)),
+            Phone.State.FREE_SEATING: Count("pk", filter=Q(free_seating=True, seated_user__isnull=True)),
+        }
+    )
 
 
 def latest_fetches(phone, limit=10):
