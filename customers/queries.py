@@ -152,7 +152,10 @@ def available_numbers(*, organisation, range=None, after=None, limit=50, search=
     if range is not None:
         ranges = ranges.filter(pk=range.pk)
     cursor = _parse_cursor(after)
-    search = _clean_search(search)
+    digits = _clean_search(search)
+    if search and str(search).strip() and not digits:
+        return []  # text without digits 0-9 can't be part of any number
+    search = digits
     result = []
     for number_range in sorted(ranges, key=_range_order):
         start = _start_value(number_range, cursor)
