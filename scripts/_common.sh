@@ -72,7 +72,7 @@ sync_python_deps() {
 compile_translations() {
     if ensure_command msgfmt gettext; then
         log "compilemessages"
-        .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
+        DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
     else
         log "msgfmt (Debian package gettext) missing: using the committed .mo files"
     fi
