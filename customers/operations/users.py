@@ -308,8 +308,12 @@ def user_update(*, user, by, **fields):
             )
         if username is not None:
             user.username = username
+        old_photo = user.photo.name if "photo" in fields and user.photo else ""
         for key, value in fields.items():
             setattr(user, key, value)
+        if old_photo:
+            storage = user.photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
         extra = None
         if password:
             _clean_password(password, user)
@@ -340,6 +344,9 @@ def user_delete(*, user, by):
         for number in Number.objects.filter(user=user).order_by("pk"):
             number_release(number=number, by=by)
         audit_record(actor=by, action=AuditEntry.Action.DELETE, obj=user, organisation=organisation, changes=diff(snapshot(user), {}))
+        if user.photo:
+            storage, name = user.photo.storage, user.photo.name
+            transaction.on_commit(lambda: storage.delete(name))
         user.delete()
 
 

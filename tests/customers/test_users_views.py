@@ -234,3 +234,11 @@ def test_history_link_on_edit_page(client_a, user_a):
 def test_standard_user_gets_no_access(client, user_a):
     client.force_login(user_a)
     assert client.get(reverse("customers:user_list")).status_code == 403
+
+
+def test_full_access_warning_shown_only_for_full_profile(client_a, user_a):
+    url = reverse("customers:user_update", args=[user_a.pk])
+    assert 'id="full-access-warning" role="note" hidden' in client_a.get(url).content.decode()
+    user_a.profile = "full"
+    user_a.save()
+    assert 'id="full-access-warning" role="note">' in client_a.get(url).content.decode()
