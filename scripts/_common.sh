@@ -70,7 +70,9 @@ sync_python_deps() {
 }
 
 compile_translations() {
-    if ensure_command msgfmt gettext; then
+    if ! compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then
+        log "no translation catalogue yet (run ./scripts/i18n)"
+    elif ensure_command msgfmt gettext; then
         log "compilemessages"
         DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
     else
