@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class ProvisioningConfig(AppConfig):
     name = "provisioning"
     verbose_name = _("Provisioning")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from customers.models import Organisation
+        from customers.operations.organisations import organisation_created
+        from devices.signals import phone_config_changed
+        from provisioning import receivers
+
+        phone_config_changed.connect(receivers.phones_changed, dispatch_uid="provisioning.phones_changed")
+        post_save.connect(
+            receivers.organisation_saved, sender=Organisation, dispatch_uid="provisioning.organisation_saved"
+        )
+        organisation_created.connect(
+            receivers.organisation_created, sender=Organisation, dispatch_uid="provisioning.organisation_created"
+        )

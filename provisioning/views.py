@@ -1,0 +1,279 @@
+"""The endpoint phones call (PRV-1..3, PRV-5) and the "Forny billet" action (PRV-4).
+
+``/prov/<ticket>/<family>/<file>`` with family snom, mitel or mivoice. Every refusal (bad or
+renewed ticket, another organisation's MAC, unsupported model, disagreeing User-Agent, malformed
+path, method other than GET/HEAD, rate-limited auto-add) is the same 404 response, changes
+nothing, and writes one line to the security log. Django's own "Not Found: <path>" warning is
+suppressed for these responses: the path holds the ticket.
+
+provisioning.middleware.ProvisioningMiddleware sends /prov/ requests straight here, past the
+session, authentication, CSRF and message middleware (phones have none of those); the URL
+pattern serves the same view when the middleware is not installed.
+"""
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from connect.lib import crypto
+from connect.lib.views import no_access_response, require_organisation
+from customers import permissions
+from devices import catalog
+from devices import operations as device_operations
+from devices import queries as device_queries
+from devices.models import Phone
+from provisioning import cache as prov_cache
+from provisioning import operations, queries, security, useragents
+from provisioning.renderers import BY_FAMILY, GLOBAL, MODEL, NOT_PROVIDED, PHONE, Site
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_BODY = b"Not Found\n"
+MAX_PATH = 200
+_TICKET = re.compile(r"[A-Za-z0-9_-]{22,128}")
+_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_FAMILY_VENDOR = {"snom": useragents.SNOM, "mitel": useragents.MITEL, "mivoice": useragents.MITEL}
+
+
+class Denied(Exception):
+    """Refuse the request with the common 404; `reason` goes to the security log."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _plain(body, status, content_type="text/plain; charset=utf-8"):
+    response = HttpResponse(body, status=status, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    response["Content-Length"] = str(len(body))
+    # Django logs every 4xx/5xx as "Not Found: <path>"; the path holds the ticket.
+    response._has_been_logged = True
+    return response
+
+
+def not_found():
+    """The one refusal every failure gets: same status, body and headers."""
+    return _plain(NOT_FOUND_BODY, 404)
+
+
+@dataclass(frozen=True)
+class Request:
+    ticket: str
+    family: str
+    filename: str
+
+
+def parse_path(rest):
+    """Split ``<ticket>/<family>/<file>``; Denied("malformed-path") for anything else."""
+    if len(rest) > MAX_PATH or not rest.isascii() or not rest.isprintable():
+        raise Denied("malformed-path")
+    parts = rest.split("/")
+    if len(parts) != 3:
+        raise Denied("malformed-path")
+    ticket, family, filename = parts
+    if family not in BY_FAMILY or not _FILENAME.fullmatch(filename) or ".." in filename:
+        raise Denied("malformed-path")
+    if not _TICKET.fullmatch(ticket):
+        raise Denied("bad-ticket")
+    return Request(ticket, family, filename)
+
+
+def _raw_path_is_clean(request):
+    """Refuse encoded slashes, backslashes and NULs (servers that pass the raw URI on)."""
+    raw = (request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or "").lower()
+    return not any(bad in raw for bad in ("%2f", "%5c", "%00", "\\"))
+
+
+def identify_model(renderer, route, agent):
+    """The catalog model the request is for, from the User-Agent (PRV-5), or Denied."""
+    vendor = _FAMILY_VENDOR[renderer.family]
+    if renderer.family == "mivoice":
+        # No public description of this phone's User-Agent (DEV-2): anything that is not a
+        # recognised Snom or 68xx phone is taken for it; a Mitel UA must name this model.
+        mivoice = next(m for m in catalog.PHONE_MODELS if m.renderer == renderer.renderer)
+        if not agent.raw:
+            raise Denied("unsupported-model")
+        if agent.vendor == useragents.SNOM:
+            raise Denied("unsupported-model")
+        if agent.vendor == useragents.MITEL and catalog.by_identifier(vendor, agent.model) is not mivoice:
+            raise Denied("unsupported-model")
+        model = mivoice
+    else:
+        if agent.vendor != vendor or not agent.model:
+            raise Denied("unsupported-model")
+        model = catalog.by_identifier(vendor, agent.model)
+        if model is None or model.renderer != renderer.renderer:
+            raise Denied("unsupported-model")
+    if route.identifier and catalog.by_identifier(vendor, route.identifier) is not model:
+        raise Denied("model-mismatch")
+    if route.mac and agent.mac and agent.mac != route.mac:
+        raise Denied("mac-mismatch")
+    return model
+
+
+def _record_fetch(request, phone, agent, filename):
+    """phone_record_fetch, at most once per interval for the same IP and User-Agent."""
+    ip = security.client_ip(request)
+    interval = int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 60))
+    fingerprint = hashlib.blake2b(f"{ip}|{agent.raw}".encode(), digest_size=8).hexdigest()
+    if interval > 0 and not prov_cache.first_in_window(f"seen:{phone.pk}:{fingerprint}", interval):
+        return
+    device_operations.phone_record_fetch(
+        phone=phone, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename
+    )
+
+
+def _auto_add(request, ticket, model, route, agent):
+    """Add an unknown phone under a valid ticket, rate-limited per organisation (PRV-5)."""
+    limit = int(getattr(settings, "PROVISIONING_AUTO_ADD_LIMIT", 100))
+    window = int(getattr(settings, "PROVISIONING_AUTO_ADD_WINDOW", 600))
+    if prov_cache.count_in_window(f"autoadd:{ticket.organisation_id}", window) > limit:
+        raise Denied("auto-add-limit")
+    try:
+        phone = device_operations.phone_auto_add(
+            organisation=ticket.organisation,
+            mac=route.mac,
+            model=model,
+            ip=security.client_ip(request),
+            user_agent=agent.raw,
+            firmware=agent.firmware,
+        )
+    except ValidationError:
+        # Added a moment ago by a parallel request of the same phone, or by someone else.
+        phone = Phone.objects.filter(mac=route.mac).first()
+        if phone is None or phone.organisation_id != ticket.organisation_id:
+            raise Denied("foreign-mac") from None
+        return phone
+    security.log_added(request, ticket.organisation_id, route.mac)
+    return phone
+
+
+def _render_phone_file(renderer, site, ticket, phone_id, mac):
+    """The phone's file: from the shared cache when nothing changed, else rendered afresh."""
+    use_cache = prov_cache.files_enabled()
+    if use_cache:
+        stamp, cached = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation)
+        if cached is not None:
+            return crypto.decrypt(cached)
+    phone = device_queries.phone_for_provisioning(mac)
+    data = device_queries.phone_config_data(phone)
+    body = renderer.render_phone(site, data, queries.ring_tones_for(phone))
+    if use_cache:
+        # Cached encrypted: the file holds SIP passwords (invariant 6).
+        prov_cache.store(phone_id, renderer.family, stamp, crypto.encrypt(body))
+    return body
+
+
+def serve(request, rest):
+    """Answer one phone request; raises Denied for every refusal."""
+    if request.method not in ("GET", "HEAD"):
+        raise Denied("method")
+    if not _raw_path_is_clean(request):
+        raise Denied("malformed-path")
+    req = parse_path(rest)
+    renderer = BY_FAMILY[req.family]
+    route = renderer.route(req.filename)
+    ticket = queries.ticket_by_value(req.ticket)
+    if ticket is None:
+        raise Denied("bad-ticket")
+    if route is None:
+        raise Denied("unknown-file")
+    if route.kind == NOT_PROVIDED:
+        raise Denied("not-provided")
+    agent = useragents.parse(request.META.get("HTTP_USER_AGENT"))
+    model = identify_model(renderer, route, agent)
+    organisation = ticket.organisation
+    site = Site(
+        organisation_name=organisation.name,
+        language=organisation.default_language,
+        time_zone=organisation.time_zone,
+        ticket=req.ticket,
+    )
+    head = request.method == "HEAD"
+    if route.kind in (GLOBAL, MODEL):
+        return renderer.render_common(site, route, model), renderer.content_type
+
+    assert route.kind == PHONE
+    phone = Phone.objects.only("pk", "organisation_id", "model", "fetch_count").filter(mac=route.mac).first()
+    if phone is None:
+        if head:
+            return "", renderer.content_type
+        phone = _auto_add(request, ticket, model, route, agent)
+    elif phone.organisation_id != ticket.organisation_id:
+        raise Denied("foreign-mac")
+    elif phone.model != model.code:
+        raise Denied("model-mismatch")
+    if not head:
+        _record_fetch(request, phone, agent, req.filename)
+    return _render_phone_file(renderer, site, ticket, phone.pk, route.mac), renderer.content_type
+
+
+@csrf_exempt
+def fetch(request, rest=""):
+    """The endpoint: /prov/<ticket>/<family>/<file> (GET and HEAD)."""
+    try:
+        body, content_type = serve(request, rest)
+    except Denied as exc:
+        security.log_denied(request, exc.reason)
+        return not_found()
+    except Exception:
+        # Log without the path's ticket, answer without detail.
+        logger.exception("Provisioning failed for %s", security.masked_path(request.path_info))
+        return _plain(b"Server Error\n", 500)
+    encoded = body.encode("utf-8")
+    response = _plain(encoded, 200, content_type)
+    if request.method == "HEAD":
+        response.content = b""
+        response["Content-Length"] = str(len(encoded))
+    return response
+
+
+# -- Forny billet (PRV-4) ---------------------------------------------------------------------
+
+
+def _phones_page_url():
+    for name in ("devices:phone_list", "devices:phones", "devices:index"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("home")
+
+
+@login_required
+def ticket_renew(request):
+    """GET: the confirmation page; POST: renew the organisation's ticket (OrgAdmin, audited)."""
+    organisation = require_organisation(request)
+    if not permissions.may(request.user, permissions.MANAGE_DEVICES, organisation=organisation):
+        return no_access_response(request)
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = _phones_page_url()
+    if request.method == "POST":
+        operations.ticket_renew(organisation=organisation, by=request.user)
+        messages.success(
+            request,
+            _(
+                "The ticket was renewed. Phones can no longer fetch provisioning with the old URLs: "
+                "update the URLs in Snom's and Mitel's redirect services."
+            ),
+        )
+        return HttpResponseRedirect(back)
+    return TemplateResponse(
+        request,
+        "provisioning/ticket_renew_confirm.html",
+        {"back": back, "ticket": operations.ticket_for(organisation)},
+    )

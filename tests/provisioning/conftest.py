@@ -1,0 +1,117 @@
+"""Fixtures for the provisioning endpoint: a ticket, phones with users, real User-Agents."""
+
+import pytest
+from django.core.cache import cache
+
+from devices import operations as device_operations
+from provisioning.operations import ticket_for
+from tests.devices.factories import PhoneFactory
+from tests.factories import UserFactory
+
+# Verbatim from PROVISIONING-NOTES.md 1.5 / 2.3 (MACs changed only where a test needs its own).
+SNOM_D785_FW10_DATE = (
+    "Mozilla/4.0 (compatible; snomD785-SIP 10.1.169.16 2010.12-00001-gd311851f1 "
+    "(Feb 25 2019 - 14:19:43) 00041396D9B4 SXM:0 UXM:0 UXMC:0)"
+)
+
+
+def snom_ua(model, mac="", firmware="10.1.33.33"):
+    """A Snom 10.x User-Agent as the D7xx/D3xx send it (MAC before the SXM/UXM counters)."""
+    tail = f" {mac}" if mac else ""
+    return f"Mozilla/4.0 (compatible; snom{model}-SIP {firmware} 2010.12-00004-g9ba52f5{tail} SXM:0 UXM:0)"
+
+
+def snom_ua_fw8(model, mac=""):
+    """Snom 8.7.5 (710/720/760...): MAC as the last token, or none before 8.7.5."""
+    tail = f" {mac}" if mac else ""
+    return f"Mozilla/4.0 (compatible; snom{model}-SIP 8.7.5.35 1.1.5-IFX-05.01.12{tail})"
+
+
+def mitel_ua(model, mac, firmware="5.1.0.2047", brand="Aastra"):
+    dashed = "-".join(mac[i : i + 2] for i in range(0, 12, 2))
+    return f"{brand}{model} MAC:{dashed} V:{firmware}-SIP"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ticket_a(org_a):
+    return ticket_for(org_a)
+
+
+@pytest.fixture
+def ticket_b(org_b):
+    return ticket_for(org_b)
+
+
+@pytest.fixture
+def base_a(ticket_a):
+    return f"/prov/{ticket_a.ticket}"
+
+
+@pytest.fixture
+def line_user(org_a):
+    return UserFactory(organisation=org_a, username="klj@a.example", first_name="Kasper Leth", last_name="Jensen")
+
+
+@pytest.fixture
+def snom_phone(org_a, line_user, admin_a):
+    phone = PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    device_operations.phone_assign_user(phone=phone, user=line_user, by=admin_a)
+    return phone
+
+
+@pytest.fixture
+def mitel_phone(org_a, line_user, admin_a):
+    phone = PhoneFactory(organisation=org_a, mac="00085D1610DE", model="mitel-6867i")
+    device_operations.phone_assign_user(phone=phone, user=line_user, by=admin_a)
+    return phone
+
+
+@pytest.fixture
+def phone_client(client):
+    """The test client as a phone: no session, REMOTE_ADDR set like a real request."""
+    client.defaults["REMOTE_ADDR"] = "198.51.100.23"
+    return client
+
+
+def parse_cfg(text):
+    """Parse a Mitel `key: value` file the way the phone does: later lines win, names are not
+    case-sensitive, `#` starts a comment."""
+    values = {}
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        assert sep, f"not a key: value line: {raw!r}"
+        values[key.strip().lower()] = value.strip()
+    return values
+
+
+def parse_snom(body):
+    """Parse Snom XML safely: {(name, idx): (text, perm)} and the function keys by idx."""
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(body)
+    assert root.tag == "settings"
+    settings = {}
+    for element in root.find("phone-settings"):
+        settings[(element.tag, element.get("idx"))] = (element.text or "", element.get("perm"))
+    keys = {}
+    fkeys = root.find("functionKeys")
+    if fkeys is not None:
+        for element in fkeys:
+            assert element.tag == "fkey"
+            keys[int(element.get("idx"))] = {
+                "value": element.text or "",
+                "context": element.get("context"),
+                "label": element.get("label"),
+                "perm": element.get("perm"),
+            }
+    return settings, keys

@@ -1,0 +1,53 @@
+"""Few queries per fetch (ARCHITECTURE.md conventions 10): fast without being stale."""
+
+import pytest
+
+from devices import operations as device_operations
+from devices.models import FunctionKey
+from tests.factories import UserFactory
+from tests.provisioning.conftest import mitel_ua, snom_ua
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def keyed_phone(snom_phone, org_a, admin_a):
+    users = [UserFactory(organisation=org_a) for _ in range(3)]
+    device_operations.phone_set_keys(
+        phone=snom_phone,
+        keys=[{"position": 2 + i, "type": FunctionKey.Type.LINE, "target_user": u} for i, u in enumerate(users)]
+        + [{"position": 6, "type": FunctionKey.Type.BLF, "target_user": users[0]}],
+        by=admin_a,
+    )
+    return snom_phone
+
+
+def test_phone_file_queries(phone_client, base_a, keyed_phone, settings, django_assert_max_num_queries):
+    settings.PROVISIONING_CACHE_FILES = True
+    settings.PROVISIONING_FETCH_RECORD_SECONDS = 60
+    url = f"{base_a}/snom/000413A1B2C3.xml"
+    # First fetch: ticket, phone, fetch record (update + insert), then the render reads the phone
+    # with its users and keys (the number of keys or users does not change the count).
+    with django_assert_max_num_queries(9):
+        assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    # Again, nothing changed: ticket and phone; the file comes from the shared cache.
+    with django_assert_max_num_queries(2):
+        assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+
+
+def test_uncached_render_is_still_a_constant_number_of_queries(phone_client, base_a, keyed_phone, settings, django_assert_max_num_queries):
+    settings.PROVISIONING_CACHE_FILES = False
+    settings.PROVISIONING_FETCH_RECORD_SECONDS = 60
+    url = f"{base_a}/snom/000413A1B2C3.xml"
+    phone_client.get(url, HTTP_USER_AGENT=snom_ua("725"))
+    with django_assert_max_num_queries(5):
+        assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+
+
+def test_global_files_and_refusals_cost_one_query(phone_client, base_a, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert phone_client.get(f"{base_a}/mitel/startup.cfg", HTTP_USER_AGENT=mitel_ua("6867i", "00085D1610DE")).status_code == 200
+    with django_assert_num_queries(1):
+        assert phone_client.get(f"{base_a[:-3]}xyz/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+    with django_assert_num_queries(0):
+        assert phone_client.get(f"{base_a}/snom/../x", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
