@@ -15,6 +15,7 @@ are stored in two columns; `read`/`write` convert between the columns and one re
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +50,7 @@ class Field:
     none_label: str | None = None
     help_text: str = ""
 
-    @property
+    @cached_property  # read for every user and field by the resolver
     def kind(self):
         if self.input == "flag":
             return FLAG

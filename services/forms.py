@@ -257,10 +257,15 @@ class ExternalContactForm(forms.ModelForm):
 class ContactNumberForm(forms.Form):
     """"Tilføj telefonnummer": Type, Telefonnummer*, Forkortet nummer, Foretrukket nummer."""
 
-    number_type = forms.ChoiceField(label=_("Type"), choices=ContactNumber.NumberType.choices, initial=ContactNumber.NumberType.WORK)
+    number_type = forms.ChoiceField(
+        label=_("Type"), choices=ContactNumber.NumberType.choices, initial=ContactNumber.NumberType.WORK, required=False
+    )
     number = forms.CharField(label=_("Phone number"), max_length=32, validators=[validate_clean_text])
     abbreviated = forms.CharField(label=_("Abbreviated number"), max_length=8, required=False)
     is_preferred = forms.BooleanField(label=_("Preferred number"), required=False)
+
+    def clean_number_type(self):
+        return self.cleaned_data.get("number_type") or ContactNumber.NumberType.WORK
 
     def clean_number(self):
         return numbers.normalise(self.cleaned_data["number"]).number

@@ -17,6 +17,8 @@ from services.models import ContactNumber, ExternalContact, MandatoryContact
 from services.resolver import resolve_scope
 from services.scopes import Scope
 
+SNAPSHOT_EXCLUDE = ("password", "updated_at")
+
 
 def _check_scope(scope):
     if not isinstance(scope, Scope):
@@ -109,7 +111,7 @@ def service_settings_save(*, service, scope, data, by):
             row = model(**scope.filter_kwargs())
             before = {}
         else:
-            before = snapshot(row)
+            before = snapshot(row, exclude=SNAPSHOT_EXCLUDE)
         for f in service.fields:
             if f.name in cleaned and f.kind != UNION:
                 for column, value in f.write(cleaned[f.name]).items():
@@ -122,7 +124,7 @@ def service_settings_save(*, service, scope, data, by):
         for f in service.fields:
             if f.kind == UNION and f.name in cleaned:
                 getattr(row, f.name).set(cleaned[f.name])
-        changes = diff(before, snapshot(row))
+        changes = diff(before, snapshot(row, exclude=SNAPSHOT_EXCLUDE))
         if created or changes:
             audit_record(
                 actor=by,
@@ -225,8 +227,7 @@ def contact_create(*, scope, data, numbers, by):
 
 
 def _contact_snapshot(contact):
-    data = snapshot(contact)
-    data.pop("updated_at", None)
+    data = snapshot(contact, exclude=SNAPSHOT_EXCLUDE)
     data["numbers"] = [
         f"{n.number}{' *' if n.is_preferred else ''}" for n in contact.numbers.order_by("position", "pk")
     ]

@@ -19,7 +19,7 @@ for defaults that name system prompts. The combination itself is the pure functi
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from customers.models import GroupMembership, Organisation, Prompt, UserGroup
@@ -93,9 +93,10 @@ def combine(fields, layers, defaults):
     most specific (user) to the most general (organisation), groups by priority in between.
     A VALUE of None means "not set". UNION values are iterables or {key: item} dicts."""
     result = {}
+    general_first = None
     for f in fields:
-        name = f.name
-        if f.kind == VALUE:
+        name, kind = f.name, f.kind
+        if kind == VALUE:
             for source, values in layers:
                 value = values.get(name)
                 if value is not None:
@@ -103,8 +104,11 @@ def combine(fields, layers, defaults):
                     break
             else:
                 result[name] = Effective(defaults.get(name), DEFAULT_SOURCE)
-        elif f.kind == FLAG:
-            for source, values in reversed(layers):
+            continue
+        if general_first is None:
+            general_first = layers[::-1]
+        if kind == FLAG:
+            for source, values in general_first:
                 if values.get(name):
                     result[name] = Effective(True, source)
                     break
@@ -112,7 +116,7 @@ def combine(fields, layers, defaults):
                 result[name] = Effective(bool(defaults.get(name)), DEFAULT_SOURCE)
         else:
             merged = {}
-            for source, values in reversed(layers):
+            for source, values in general_first:
                 for key, item in _union_items(values.get(name)).items():
                     if key not in merged:
                         merged[key] = (item, source)
@@ -285,10 +289,14 @@ def user_source(user):
 def resolve_many(service, users, *, organisation=None):
     """{user_id: {field: Effective(value, source)}} for all `users` (one organisation)."""
     service = get_service(service)
-    users = list(users)
-    if not users:
+    if isinstance(users, QuerySet):
+        # Plain tuples: instantiating 10,000 model objects would cost more than resolving them.
+        rows = list(users.values_list("pk", "username", "organisation_id"))
+    else:
+        rows = [(u.pk, u.username, u.organisation_id) for u in users]
+    if not rows:
         return {}
-    org_ids = {u.organisation_id for u in users}
+    org_ids = {row[2] for row in rows}
     if len(org_ids) != 1 or None in org_ids:
         raise ValueError("resolve_many() needs users of exactly one organisation.")
     if organisation is None:
@@ -296,7 +304,7 @@ def resolve_many(service, users, *, organisation=None):
     elif organisation.pk not in org_ids:
         raise ValueError("The users belong to another organisation.")
 
-    user_ids = [u.pk for u in users]
+    user_ids = [row[0] for row in rows]
     whole_org = len(user_ids) > LARGE
     group_sources = _group_sources(organisation.pk)
     memberships = GroupMembership.objects.filter(group__organisation_id=organisation.pk)
@@ -311,17 +319,26 @@ def resolve_many(service, users, *, organisation=None):
 
     fields = service.fields
     org_layer = [(organisation_source(organisation), layers.organisation)] if layers.organisation else []
-    base_cache = {}
-    result = {}
-    for user in users:
-        groups = sorted(user_groups.get(user.pk, ()), key=lambda s: s.priority)
-        key = tuple(s.pk for s in groups)
+    stored_groups = layers.groups
+    by_priority = {s.priority: s for s in group_sources.values() if s.pk in stored_groups}
+    # The groups + organisation part of a user's values depends only on which groups (that
+    # store values) the user is in. It is built by laying each group over the combination of
+    # the lower-priority ones, so combinations sharing a tail share the work.
+    base_cache = {(): combine(fields, org_layer, defaults)}
+
+    def base_for(key):
         base = base_cache.get(key)
         if base is None:
-            group_layers = [(s, layers.groups[s.pk]) for s in groups if s.pk in layers.groups]
-            base = base_cache[key] = combine(fields, group_layers + org_layer, defaults)
-        own = layers.users.get(user.pk)
-        result[user.pk] = _overlay(fields, base, user_source(user), own) if own else dict(base)
+            source = by_priority[key[0]]
+            base = base_cache[key] = _overlay(fields, base_for(key[1:]), source, stored_groups[source.pk])
+        return base
+
+    result = {}
+    for user_id, username, _org_id in rows:
+        key = tuple(sorted(s.priority for s in user_groups.get(user_id, ()) if s.priority in by_priority))
+        base = base_for(key)
+        own = layers.users.get(user_id)
+        result[user_id] = _overlay(fields, base, Source(USER, username, user_id), own) if own else dict(base)
     return result
 
 

@@ -163,7 +163,15 @@ class ContactsPageView(ScopePageMixin, View):
         contact_query = request.GET.get("contact_q", "").strip()[:100]
         contact_results = search_users(self.organisation, contact_query) if contact_query else None
         if request.htmx and "contact_q" in request.GET:
-            return render(request, "services/_mandatory_search_results.html", {"contact_results": contact_results, "scope": scope, "contact_query": contact_query})
+            return render(
+                request,
+                "services/_mandatory_search_results.html",
+                {
+                    "contact_results": contact_results,
+                    "contact_query": contact_query,
+                    "mandatory_add_url": _scoped_reverse("mandatory_add", scope),
+                },
+            )
         resolution = resolve_scope(CONTACTS, scope)
         context.update(
             {

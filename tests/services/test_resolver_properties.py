@@ -228,3 +228,17 @@ def test_resolve_many_matches_reference_on_the_database(db, state):
             raise Rollback
     except Rollback:
         pass
+
+
+@given(organisations())
+@settings(max_examples=300)
+def test_stacked_group_overlays_equal_full_combination(org_state):
+    """resolve_many lays each group over the combination of the lower-priority ones."""
+    user_layers, group_layers, org_layers = layers_for(*org_state)
+    stacked = combine(FIELDS, org_layers, DEFAULTS)
+    for source, values in reversed(group_layers):
+        stacked = _overlay(FIELDS, stacked, source, values)
+    full = combine(FIELDS, group_layers + org_layers, DEFAULTS)
+    for name in ("v", "w", "f"):
+        assert stacked[name] == full[name]
+    assert stacked["u"].item_sources() == full["u"].item_sources()
