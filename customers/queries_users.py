@@ -7,7 +7,7 @@ primary line is an annotation, and the row details come from two prefetches.
 
 import re
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 
 from customers.models import DirectoryFieldValue, GroupMembership, Number, User, UserGroup, UserLine
 
@@ -54,8 +54,9 @@ def _term_condition(term):
     return condition
 
 
-def parse_show(organisation, show="", group=None):
-    """The "Alle brugere / group / department" dropdown: returns (show value, group, department)."""
+def parse_show(organisation, show="", group=None, groups=None):
+    """The "Alle brugere / group / department" dropdown: returns (show value, group, department).
+    `groups`: the organisation's groups when the caller has them already (saves a query)."""
     if group:
         show = f"group-{group}"
     show = str(show or "")
@@ -64,7 +65,10 @@ def parse_show(organisation, show="", group=None):
             pk = int(show[len("group-"):])
         except ValueError:
             return "", None, None
-        found = UserGroup.objects.for_organisation(organisation).filter(pk=pk).first()
+        if groups is not None:
+            found = next((g for g in groups if g.pk == pk), None)
+        else:
+            found = UserGroup.objects.for_organisation(organisation).filter(pk=pk).first()
         return (show, found, None) if found else ("", None, None)
     if show.startswith("department-"):
         return show, None, show[len("department-"):][:64]
@@ -82,24 +86,36 @@ def users_list(organisation, *, q="", group=None, department=None, sort="usernam
         qs = qs.filter(department=department)
     for term in search_terms(q):
         qs = qs.filter(_term_condition(term))
-    qs = qs.annotate(
-        primary_number=Subquery(
-            UserLine.objects.filter(user=OuterRef("pk"), slot=UserLine.Slot.PRIMARY).values("number__number")[:1]
-        )
-    )
     key = str(sort or "username")
     descending = key.startswith("-")
     fields = SORTS.get(key.lstrip("-"), SORTS["username"])
     order = [f"-{f}" if descending else f for f in fields]
     if fields[0] == "primary_number":
-        from django.db.models import F
-
+        # Only this sort needs the primary line in SQL; otherwise with_row_details() provides it
+        # for the page's rows (a sub-select would be evaluated for every row OFFSET skips).
+        qs = qs.annotate(
+            primary_number=Subquery(
+                UserLine.objects.filter(user=OuterRef("pk"), slot=UserLine.Slot.PRIMARY).values("number__number")[:1]
+            )
+        )
         order[0] = F("primary_number").desc(nulls_last=True) if descending else F("primary_number").asc(nulls_last=True)
     return qs.select_related("licence").order_by(*order)
 
 
 def with_row_details(users):
-    """Prefetch what a list row shows in its info popover (2 queries for any page size)."""
+    """The page's rows with what a row shows: `primary_number` and, for the info popover,
+    `groups_in_order` and `personal_numbers` (2 queries for any page size)."""
+    rows = list(_prefetch_row_details(users))
+    for row in rows:
+        if not hasattr(row, "primary_number"):
+            row.primary_number = next(
+                (n.number for n in row.personal_numbers if n.purpose == Number.Purpose.USER_LINE and n.line_slot == UserLine.Slot.PRIMARY),
+                None,
+            )
+    return rows
+
+
+def _prefetch_row_details(users):
     return users.prefetch_related(
         Prefetch("user_groups", queryset=UserGroup.objects.order_by("priority"), to_attr="groups_in_order"),
         Prefetch(

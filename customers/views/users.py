@@ -103,13 +103,13 @@ class UserListView(UsersPortalMixin, View):
     def get(self, request):
         organisation = self.organisation
         q = request.GET.get("q", "")[:300]
-        show, group, department = parse_show(organisation, request.GET.get("show", ""), request.GET.get("group", ""))
+        groups = list(UserGroup.objects.for_organisation(organisation).order_by("priority"))
+        show, group, department = parse_show(organisation, request.GET.get("show", ""), request.GET.get("group", ""), groups)
         sort = request.GET.get("sort", "username")
         users = users_list(organisation, q=q, group=group, department=department, sort=sort)
         page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = list(with_row_details(page.object_list))
+        page.object_list = with_row_details(page.object_list)
         params = {k: v for k, v in (("q", q), ("show", show), ("sort", sort if sort != "username" else "")) if v}
-        groups = list(UserGroup.objects.for_organisation(organisation).order_by("priority"))
         context = {
             "page_obj": page,
             "users": page.object_list,
