@@ -10,7 +10,7 @@ class DevicesConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save, pre_delete
 
-        from devices import signals
+        from devices import signals, tasks  # noqa: F401  (tasks: registers the Celery tasks in every process)
 
         user_model = get_user_model()
         post_save.connect(signals.user_saved, sender=user_model, dispatch_uid="devices.user_saved")

@@ -193,3 +193,60 @@ class PhoneFilterForm(forms.Form):
         if not self.is_valid():
             return "", ""
         return self.cleaned_data["state"], self.cleaned_data["q"]
+
+
+class PhoneImportForm(forms.Form):
+    """ONE row of a phone upload (devices.imports), with lookups inside the organisation.
+
+    `existing` maps MACs to phones of any organisation (loaded once for the whole file); `users`
+    maps usernames to the organisation's users. Sets `self.phone` (None for a new phone).
+    """
+
+    mac = forms.CharField(max_length=64)
+    type = forms.CharField(max_length=64, required=False)
+    description = forms.CharField(max_length=64, required=False, validators=[validate_clean_text])
+    username = forms.CharField(max_length=254, required=False, validators=[validate_clean_text])
+
+    def __init__(self, data, *, organisation, existing, users):
+        super().__init__(data)
+        self.organisation = organisation
+        self.existing = existing
+        self.users = users
+        self.phone = None
+
+    def clean_mac(self):
+        mac = normalise_mac(self.cleaned_data["mac"])
+        phone = self.existing.get(mac)
+        if phone is not None and phone.organisation_id != self.organisation.pk:
+            raise ValidationError(_("A phone with this MAC address already exists."))
+        self.phone = phone
+        return mac
+
+    def clean_type(self):
+        text = self.cleaned_data.get("type", "")
+        if not text:
+            return None
+        model = catalog.lookup(text)
+        if model is None:
+            raise ValidationError(_("“%(value)s” is not a supported phone model."), params={"value": text[:40]})
+        return model
+
+    def clean_username(self):
+        text = (self.cleaned_data.get("username") or "").strip().lower()
+        if not text:
+            return None
+        user = self.users.get(text)
+        if user is None:
+            raise ValidationError(_("No user “%(username)s” in this organisation."), params={"username": text[:60]})
+        return user
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["model"] = cleaned.get("type")
+        cleaned["user"] = cleaned.get("username")
+        cleaned["description"] = (cleaned.get("description") or "").strip()
+        if "mac" in cleaned and self.phone is None and cleaned["model"] is None and "type" not in self.errors:
+            self.add_error("type", _("Give the type of a new phone."))
+        if self.phone is not None and self.phone.free_seating and cleaned.get("user") is not None:
+            self.add_error("username", _("The phone is in free seating: it has no user on line 1."))
+        return cleaned

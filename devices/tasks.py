@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from connect.lib.jobs import JobTask, run_import_job
 from devices import platform
 from devices.models import Phone
 
@@ -24,3 +25,11 @@ def phone_check_sync(phone_id):
     if not result.ok:
         log.warning("check-sync for phone %s not answered: %s", phone.mac, result.detail)
     return result.ok
+
+
+@shared_task(base=JobTask, name="devices.phones_import")
+def phones_import(job_id):
+    """The phone upload job (DEV-3): preview, then after confirmation the write in one transaction."""
+    from devices.imports import PhonesImporter
+
+    return run_import_job(job_id, lambda job: PhonesImporter(organisation=job.organisation, by=job.created_by))

@@ -6,6 +6,7 @@ app_name = "devices"
 urlpatterns = [
     path("phones/", views.phone_list, name="phone_list"),
     path("phones/new/", views.phone_create, name="phone_create"),
+    path("phones/import/", views.phone_import, name="phone_import"),
     path("phones/<int:pk>/", views.phone_detail, name="phone_detail"),
     path("phones/<int:pk>/edit/", views.phone_update, name="phone_update"),
     path("phones/<int:pk>/delete/", views.phone_delete, name="phone_delete"),

@@ -22,11 +22,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
+from connect.lib.jobs import job_start
 from connect.lib.views import PortalMixin
 from customers import permissions
-from customers.models import User
+from customers.forms.imports import ImportUploadForm
+from customers.models import Job, User
 from devices import catalog, operations, queries
 from devices.forms import KeysForm, PhoneFilterForm, PhoneForm
+from devices.imports import PHONE_COLUMNS
 from devices.models import Phone
 
 log = logging.getLogger("connect.devices")
@@ -94,6 +97,7 @@ class PhoneListView(DevicesMixin, View):
             "mitel_models": [m for m in catalog.PHONE_MODELS if m.vendor == catalog.Vendor.MITEL],
             "snom_models": [m for m in catalog.PHONE_MODELS if m.vendor == catalog.Vendor.SNOM],
             "provisioning_panel": provisioning_panel_available(),
+            "import_url": reverse("devices:phone_import"),
         }
         if request.htmx and request.htmx.target == "phone-list":
             return render(request, "devices/_phone_table.html", context)
@@ -297,3 +301,48 @@ phone_delete = PhoneDeleteView.as_view()
 phone_keys = PhoneKeysView.as_view()
 user_search = UserSearchView.as_view()
 user_pick = UserPickView.as_view()
+
+
+class PhoneImportView(DevicesMixin, View):
+    """DEV-3 phone upload: the file is checked, then the shared job flow shows the preview
+    (customers:job_detail) and writes everything in one transaction after confirmation."""
+
+    template_name = "devices/phone_import.html"
+
+    def context(self, form):
+        return {
+            "form": form,
+            "title": _("Upload phones"),
+            "columns": PHONE_COLUMNS,
+            "cancel_url": reverse("devices:phone_list"),
+            "jobs": Job.objects.for_organisation(self.organisation)
+            .light()
+            .filter(kind=Job.Kind.PHONES_IMPORT)
+            .select_related("created_by")[:5],
+        }
+
+    def get(self, request):
+        form = ImportUploadForm(formats=("csv", "xlsx"), organisation=self.organisation, user=request.user)
+        return render(request, self.template_name, self.context(form))
+
+    def post(self, request):
+        form = ImportUploadForm(
+            request.POST, request.FILES, formats=("csv", "xlsx"), organisation=self.organisation, user=request.user
+        )
+        if not form.is_valid():
+            return render(request, self.template_name, self.context(form))
+        upload = form.cleaned_data["file"]
+        job = job_start(
+            organisation=self.organisation,
+            kind=Job.Kind.PHONES_IMPORT,
+            task="devices.phones_import",
+            by=request.user,
+            upload=upload,
+            file_name=upload.name,
+            file_format=form.file_format,
+            params={"unit": "row", "back": reverse("devices:phone_list")},
+        )
+        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+
+
+phone_import = PhoneImportView.as_view()
