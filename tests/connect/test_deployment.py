@@ -113,3 +113,60 @@ def test_gunicorn_configuration_loads():
     assert namespace["wsgi_app"] == "connect.wsgi:application"
     assert namespace["bind"].endswith(":8000")
     assert namespace["workers"] >= 1
+
+
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
+    "'broker': s.CELERY_BROKER_URL, 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG, "
+    "'email': s.EMAIL_BACKEND, 'sms': s.SMS_BACKEND}))"
+)
+
+
+def read_settings(**env):
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": "/tmp", "DJANGO_SETTINGS_MODULE": "connect.settings", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_with_nothing_set_the_portal_runs_embedded():
+    """The README's demo command needs no PostgreSQL, Redis or worker."""
+    embedded = read_settings(DEBUG="1")
+    assert embedded == {
+        "db": "django.db.backends.sqlite3",
+        "eager": True,
+        "broker": "",
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "debug": True,
+        "email": "django.core.mail.backends.console.EmailBackend",
+        "sms": "console",
+    }
+
+
+def test_production_stack_settings_come_from_the_environment():
+    stack = read_settings(
+        **production_env(
+            DATABASE_URL="postgres://connect:secret@db:5432/connect",
+            REDIS_URL="redis://redis:6379/0",
+            CELERY_BROKER_URL="redis://redis:6379/1",
+            EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
+        )
+    )
+    assert stack["db"] == "django.db.backends.postgresql"
+    assert stack["eager"] is False and stack["broker"] == "redis://redis:6379/1"
+    assert stack["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert stack["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert stack["debug"] is False
+
+
+def test_bad_values_fail_loudly_at_start_up():
+    result = run_manage("check", env=production_env(SMS_BACKEND="carrier-pigeon"))
+    assert result.returncode != 0 and "SMS_BACKEND must be" in result.stderr
+    result = run_manage("check", env=production_env(SMS_BACKEND="http"))
+    assert result.returncode != 0 and "SMS_GATEWAY_URL must be set" in result.stderr
