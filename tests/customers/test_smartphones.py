@@ -39,3 +39,17 @@ def test_invite_other_org_user_rejected(client_a, org_b):
     other = UserFactory(organisation=org_b)
     response = client_a.post(reverse("customers:smartphone_invite"), {"users": [other.pk]}, follow=True)
     assert "Select users of the organisation" in response.content.decode()
+
+
+def test_invite_sends_welcome_sms(client_a, org_a, admin_a):
+    from customers.models import OutboundMessage
+
+    with_mobile = UserFactory(organisation=org_a, username="mobile@a.example")
+    without = UserFactory(organisation=org_a, username="plain@a.example")
+    user_set_mobile(user=with_mobile, number="+4520304050", by=admin_a)
+    response = client_a.post(reverse("customers:smartphone_invite"), {"users": [with_mobile.pk, without.pk]}, follow=True)
+    body = response.content.decode()
+    assert "plain@a.example" in body and "no mobile number" in body
+    messages = OutboundMessage.objects.filter(user=with_mobile)
+    assert [(m.channel, m.recipient) for m in messages] == [("sms", "+4520304050")]
+    assert not OutboundMessage.objects.filter(user=without).exists()

@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", function () {
   function update() {
     const n = boxes().filter((b) => b.checked).length;
     if (header) {
-      header.textContent = n === 1 ? header.dataset.templateOne : header.dataset.templateMany.replace("%(count)s", n);
+      header.textContent = header.dataset.template.replace("__N__", n);
     }
     if (all) {
       all.checked = n > 0 && n === boxes().length;
