@@ -256,3 +256,31 @@ def test_other_org_pages_404(client_b, phones):
     assert Phone.objects.filter(pk=pk).exists()
     html = client_b.get(reverse("devices:phone_list")).content.decode()
     assert "000413A1B2C3" not in html
+
+
+def test_list_queries_do_not_grow_with_phones(client_a, org_a, admin_a, django_assert_max_num_queries):
+    for _ in range(3):
+        phone = PhoneFactory(organisation=org_a)
+        phone_assign_user(phone=phone, user=UserFactory(organisation=org_a), by=admin_a)
+    client_a.get(reverse("devices:phone_list"))  # warm caches (ticket creation, content types)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client_a.get(reverse("devices:phone_list"))
+    for _ in range(20):
+        phone = PhoneFactory(organisation=org_a)
+        phone_assign_user(phone=phone, user=UserFactory(organisation=org_a), by=admin_a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client_a.get(reverse("devices:phone_list"))
+
+
+def test_provisioning_panel_on_the_phones_page(client_a):
+    from devices.views import provisioning_panel_available
+
+    if not provisioning_panel_available():
+        pytest.skip("the provisioning app provides no panel in this tree")
+    html = client_a.get(reverse("devices:phone_list")).content.decode()
+    assert "/prov/" in html and "data-copy=" in html
+    # Order of DEV-1: models, provisioning URLs, then the phone list.
+    assert html.index('id="models-heading"') < html.index("/prov/") < html.index('id="phones-heading"')
