@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib.admin import AuditedModelAdmin, mark_audited, organisation_filter
 from connect.lib.audit import audit_record
+from connect.lib.signin import AdminLoginForm
 from customers import operations
 from customers.models import (
     AuditEntry,
@@ -37,6 +38,7 @@ from customers.models import (
 admin.site.site_header = _("Connect support")
 admin.site.site_title = _("Connect support")
 admin.site.index_title = _("Support administration")
+admin.site.login_form = AdminLoginForm  # lower-cases the username like the portal (shared axes lock)
 
 
 def _apply_errors(form, exc):
