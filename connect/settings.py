@@ -151,6 +151,10 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Imports (connect/lib/imports): rows per file, LDIF entries per file, characters per line.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_LDIF_ENTRIES = env.int("IMPORT_MAX_LDIF_ENTRIES", default=50_000)
+IMPORT_MAX_LINE_CHARS = env.int("IMPORT_MAX_LINE_CHARS", default=100_000)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -192,6 +196,14 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="Connect")
 if SMS_BACKEND == "http" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be set when SMS_BACKEND=http.")
+SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=3)
+SMS_GATEWAY_BACKOFF = env.float("SMS_GATEWAY_BACKOFF", default=1.0)
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+
+# Download links in the welcome message (USR-5).
+CLIENT_DOWNLOAD_IOS_URL = env.str("CLIENT_DOWNLOAD_IOS_URL", default="https://apps.apple.com/app/connect")
+CLIENT_DOWNLOAD_ANDROID_URL = env.str("CLIENT_DOWNLOAD_ANDROID_URL", default="https://play.google.com/store/apps/details?id=connect")
+CLIENT_DOWNLOAD_DESKTOP_URL = env.str("CLIENT_DOWNLOAD_DESKTOP_URL", default="https://download.connect.example/desktop")
 
 # Key for encrypting secrets at rest (SIP passwords). A urlsafe base64 Fernet key.
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
@@ -206,6 +218,7 @@ SIP_PROXY = env.str("SIP_PROXY", default=SIP_REGISTRAR)
 NTP_SERVER = env.str("NTP_SERVER", default="pool.ntp.org")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PROVISIONING_BASE_URL = env.str("PROVISIONING_BASE_URL", default=PORTAL_BASE_URL)
+USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
 

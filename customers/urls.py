@@ -1,6 +1,8 @@
 from django.urls import path
 
 from customers.views import directory, groups, history, numbers, smartphones, users
+from customers.views import imports as import_views
+from customers.views import jobs, welcome
 
 app_name = "customers"
 urlpatterns = [
@@ -30,4 +32,21 @@ urlpatterns = [
     path("directory-fields/moderation/", directory.directory_moderation, name="directory_moderation"),
     path("smartphones/", smartphones.smartphone_list, name="smartphone_list"),
     path("smartphones/invite/", smartphones.smartphone_invite, name="smartphone_invite"),
+    # Imports/exports (USR-1, USR-3), jobs, welcome messages (USR-5): jobs area.
+    path("users/import/", import_views.users_import, name="users_import"),
+    path("users/export/", import_views.users_export, name="users_export"),
+    path("users/directory-sync/", import_views.directory_sync, name="directory_sync"),
+    path("users/welcome/", welcome.users_welcome, name="users_welcome"),
+    path("users/<int:pk>/welcome/", welcome.user_welcome, name="user_welcome"),
+    path("users/<int:pk>/welcome/status/", welcome.welcome_status, name="welcome_status"),
+    path("jobs/", jobs.job_list, name="job_list"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/progress/", jobs.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/confirm/", jobs.job_confirm_view, name="job_confirm"),
+    path("jobs/<int:pk>/cancel/", jobs.job_cancel_view, name="job_cancel"),
+    path("jobs/<int:pk>/errors.csv", jobs.job_errors, name="job_errors"),
+    path("jobs/<int:pk>/download/", jobs.job_download, name="job_download"),
+    path("welcome/<uidb64>/<token>/", welcome.set_password, name="set_password"),
+    path("welcome/done/", welcome.set_password_done, name="set_password_done"),
+    path("api/clients/first-use/", welcome.client_first_use_endpoint, name="client_first_use"),
 ]

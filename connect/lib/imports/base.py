@@ -1,0 +1,187 @@
+"""The importer base class, the per-row result and the preview (see the package docstring)."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from connect.lib.imports.errors import FileError, RowError, format_row_error
+from connect.lib.imports.readers import read_table
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    SKIP = "skip"
+    ERROR = "error"
+
+    ALL = (CREATE, UPDATE, UNCHANGED, SKIP, ERROR)
+    LABELS = {
+        CREATE: _("Create"),
+        UPDATE: _("Update"),
+        UNCHANGED: _("Unchanged"),
+        SKIP: _("Skip"),
+        ERROR: _("Error"),
+    }
+
+
+@dataclass
+class RowResult:
+    """What importing one row would do. `changes` maps a column header to [old, new] (for a
+    create: [None, new]); `notes` explain skips and warnings; `cleaned` is what `write` needs
+    (never stored)."""
+
+    number: int
+    label: str = ""
+    action: str = Action.CREATE
+    changes: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    cleaned: object = None
+
+    def add_error(self, column, message=None):
+        if isinstance(column, RowError):
+            self.errors.append(column)
+        else:
+            self.errors.append(RowError(self.number, str(column or ""), str(message)))
+        self.action = Action.ERROR
+
+    def skip(self, reason):
+        self.action = Action.SKIP
+        self.notes.append(str(reason))
+
+    @property
+    def has_errors(self):
+        return bool(self.errors)
+
+    def as_dict(self):
+        return {
+            "number": self.number,
+            "label": self.label,
+            "action": self.action,
+            "changes": {k: [_plain(v[0]), _plain(v[1])] for k, v in self.changes.items()},
+            "errors": [e.as_dict() for e in self.errors],
+            "notes": [str(n) for n in self.notes],
+        }
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+class Preview:
+    """All row results of one file."""
+
+    def __init__(self, results, unit="row"):
+        self.results = results
+        self.unit = unit
+
+    def counts(self):
+        counts = dict.fromkeys(Action.ALL, 0)
+        for result in self.results:
+            counts[result.action] += 1
+        counts["total"] = len(self.results)
+        return counts
+
+    @property
+    def errors(self):
+        return [e for r in self.results for e in r.errors]
+
+    @property
+    def has_errors(self):
+        return any(r.errors for r in self.results)
+
+    def error_messages(self):
+        return [format_row_error(e, self.unit) for e in self.errors]
+
+    def as_rows(self):
+        return [r.as_dict() for r in self.results]
+
+
+class ImportRejected(Exception):
+    """Raised by `Importer.commit` when a row has an error: nothing was written."""
+
+    def __init__(self, preview):
+        super().__init__("import has errors")
+        self.preview = preview
+
+
+class Importer:
+    """One kind of import. Subclasses set `columns`/`formats` and implement `validate` and
+    `write`; `prepare` and `validate_all` are optional hooks (see the package docstring).
+
+    `preview()` never writes. `commit()` re-reads and re-validates (the database may have changed
+    since the preview) and calls `write` only when no row has an error; call it inside one
+    transaction (the job runner does).
+    """
+
+    columns = ()
+    formats = ("csv", "xlsx")
+    unit = "row"  # "row" for tables, "line" for LDIF: how errors are numbered
+
+    def __init__(self, *, organisation, by=None):
+        self.organisation = organisation
+        self.by = by
+
+    # --- hooks ----------------------------------------------------------------------------------
+
+    def rows(self, fileobj, fmt):
+        """Iterate Rows of the file; FileError for a file that cannot be read."""
+        return read_table(fileobj, fmt, self.columns)
+
+    def prepare(self, rows):
+        """Load what validation needs for all rows at once (existing objects by natural key...)."""
+
+    def validate(self, row):
+        """Return the RowResult of one Row."""
+        raise NotImplementedError
+
+    def validate_all(self, results):
+        """Checks across rows (duplicates within the file); add errors to the results."""
+
+    def write(self, results, progress):
+        """Write every row of a file without errors. Called inside the caller's transaction."""
+        raise NotImplementedError
+
+    # --- driver ---------------------------------------------------------------------------------
+
+    def preview(self, fileobj, fmt, progress=None):
+        progress = progress or (lambda done, total: None)
+        rows = list(self.rows(fileobj, fmt))
+        if not rows:
+            raise FileError(_("The file has no data rows."), code="no_rows")
+        self.prepare(rows)
+        total = len(rows)
+        results = []
+        for index, row in enumerate(rows, start=1):
+            result = self.validate(row)
+            for error in row.errors:
+                result.add_error(error)
+            results.append(result)
+            if index % 200 == 0:
+                progress(index, total)
+        self.validate_all(results)
+        progress(total, total)
+        return Preview(results, unit=self.unit)
+
+    def commit(self, fileobj, fmt, progress=None):
+        progress = progress or (lambda done, total: None)
+
+        def half(done, total):
+            progress(done, total * 2)
+
+        preview = self.preview(fileobj, fmt, progress=half)
+        if preview.has_errors:
+            raise ImportRejected(preview)
+        total = len(preview.results)
+
+        def second_half(done, _total=None):
+            progress(total + done, total * 2)
+
+        self.write(preview.results, second_half)
+        progress(1, 1)
+        return preview

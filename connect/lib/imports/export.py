@@ -1,0 +1,68 @@
+"""Export writers: the same columns as the import, safe against spreadsheet formula injection.
+
+CSV: UTF-8 with BOM, semicolon-separated, CRLF: Excel in a Danish locale opens it with æøå and
+columns intact (the reader accepts it back, and also what Excel saves it as). XLSX: openpyxl,
+every cell written as a text cell (never a formula, numbers keep their leading "+" and zeros).
+
+Formula injection (ARCHITECTURE.md invariant 6): a text cell starting with =, +, -, @, tab or CR
+gets a leading apostrophe in CSV, which spreadsheets show as text and the reader removes again.
+Phone numbers (`+4588887765`, `1500`) are left alone: a value of only "+" and digits cannot
+run a formula, and the apostrophe would only confuse whoever edits the file.
+"""
+
+import csv
+import io
+import re
+
+from connect.lib.imports.readers import FORMULA_PREFIXES
+
+_PHONE = re.compile(r"^\+?[0-9]+(;\+?[0-9]+)*$")
+
+
+def safe_cell(value):
+    """Text for one CSV cell with formula injection neutralised (see module docstring)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text and text[0] in FORMULA_PREFIXES and not _PHONE.match(text):
+        return "'" + text
+    return text
+
+
+def _sanitize_xml_text(text):
+    # openpyxl refuses control characters in cells; they are not in our data (validators refuse
+    # them) but an export must never crash on old data.
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
+
+
+def write_csv(stream, columns, rows, delimiter=";"):
+    """Write a UTF-8 (BOM) CSV of `rows` (iterables of dicts keyed by column key) to a binary stream."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([c.header for c in columns])
+        for row in rows:
+            writer.writerow([safe_cell(row.get(c.key, "")) for c in columns])
+        text.flush()
+    finally:
+        text.detach()
+
+
+def write_xlsx(stream, columns, rows, title="Export"):
+    """Write an .xlsx of `rows` to a binary stream; every cell is a text cell."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+
+    def text_cell(value):
+        cell = WriteOnlyCell(sheet, value=None)
+        cell.value = _sanitize_xml_text("" if value is None else str(value))
+        cell.data_type = "s"  # a string cell: never evaluated as a formula
+        return cell
+
+    sheet.append([text_cell(c.header) for c in columns])
+    for row in rows:
+        sheet.append([text_cell(row.get(c.key, "")) for c in columns])
+    workbook.save(stream)

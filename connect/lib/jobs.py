@@ -1,0 +1,375 @@
+"""The one job runner (ARCHITECTURE.md invariant 5, convention 6).
+
+Starting a job: `job_start(organisation=, kind=, task=, by=, upload=..., params=...)` creates the
+Job row (and stores the upload) and enqueues `task` with the job's id when the transaction
+commits. Imports stop at the preview; `job_confirm` queues the commit stage, `job_cancel`
+discards the job.
+
+A job task is thin (takes the id, re-fetches, calls the runner); its name starts with the app
+label and it lives in that app's tasks.py:
+
+    @shared_task(base=JobTask, name="customers.users_import")
+    def users_import(job_id):
+        run_import_job(job_id, lambda job: UsersImporter(organisation=job.organisation, by=job.created_by))
+
+Safe to run twice. A task claims its job with a conditional UPDATE (status queued/running ->
+running, attempts + 1): a finished or cancelled job is never run again. The stages:
+
+- PREVIEW only reads; a duplicate run computes the same preview, and the result is stored with a
+  conditional UPDATE, so a late duplicate cannot overwrite anything newer.
+- COMMIT runs in ONE transaction that starts by locking the job row (SELECT ... FOR UPDATE) and
+  checking it is still running: the data and the job's "succeeded" status commit together. A
+  worker killed mid-run rolls the whole write back and leaves the job "running"; the redelivered
+  task (acks_late + reject_on_worker_lost in settings) runs it again cleanly, and a concurrent
+  duplicate waits for the lock, then sees "succeeded" and stops. After MAX_ATTEMPTS claims the
+  job is marked failed instead of looping.
+- RUN (exports, bulk sends) is one stage whose handler is idempotent itself (an export rewrites
+  its file; each message is claimed READY -> SENDING before it is sent).
+
+Any exception marks the job failed (here and in JobTask.on_failure) with a message the admin can
+read; the traceback goes to the log. Messages are produced in the language of whoever started
+the job. Progress is written to the job row (throttled) and, while a transaction hides it, to the
+cache, which `Job.live_progress()` reads.
+"""
+
+import importlib
+import logging
+import time
+
+from celery import Task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from connect.lib.imports import FileError, ImportRejected, format_row_error
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+
+
+def _job_model():
+    from customers.models import Job
+
+    return Job
+
+
+def _celery_task(name):
+    """The registered task `name`. Task names start with their app's label ("customers.x" lives
+    in customers/tasks.py), so a web process that has not imported the module yet finds it."""
+    from connect.celery import app
+
+    if name not in app.tasks:
+        importlib.import_module(f"{name.split('.')[0]}.tasks")
+    return app.tasks[name]
+
+
+# --- starting, confirming, cancelling --------------------------------------------------------
+
+
+def enqueue(job):
+    """Send the job's task once the current transaction commits (never before: the worker must
+    see the row)."""
+    task_name, job_id = job.task_name, job.pk
+
+    def send():
+        _celery_task(task_name).delay(job_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+def job_start(*, organisation, kind, task, by, params=None, upload=None, file_name="", file_format="", stage=None):
+    """Create a queued Job and enqueue `task` (a Celery task or its name) on commit."""
+    Job = _job_model()
+    task_name = task if isinstance(task, str) else task.name
+    if stage is None:
+        stage = Job.Stage.PREVIEW if upload is not None else Job.Stage.RUN
+    with transaction.atomic():
+        job = Job(
+            organisation=organisation,
+            kind=kind,
+            stage=stage,
+            task_name=task_name,
+            params=params or {},
+            file_name=(file_name or getattr(upload, "name", "") or "")[:255],
+            file_format=file_format,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        if upload is not None:
+            upload.seek(0)
+            job.upload.save(job.file_name or "upload", upload, save=False)
+        job.save()
+        enqueue(job)
+    return job
+
+
+def job_confirm(*, job, by):
+    """The admin confirmed the preview: queue the commit stage. Only a preview without errors."""
+    Job = _job_model()
+    with transaction.atomic():
+        updated = (
+            Job.objects.filter(pk=job.pk, status=Job.Status.PREVIEW)
+            .filter(counts__error=0)
+            .update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT, progress_done=0, progress_total=0, updated_at=timezone.now())
+        )
+        if not updated:
+            raise ValidationError(_("This import can no longer be saved. Upload the file again."), code="stale")
+        job.refresh_from_db()
+        enqueue(job)
+    return job
+
+
+def job_cancel(*, job, by):
+    """Discard a job that has not written anything (queued preview or waiting for confirmation)."""
+    Job = _job_model()
+    updated = (
+        Job.objects.filter(pk=job.pk, status__in=[Job.Status.PREVIEW, Job.Status.QUEUED])
+        .exclude(stage=Job.Stage.COMMIT, status=Job.Status.QUEUED)
+        .update(status=Job.Status.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
+    )
+    if not updated:
+        raise ValidationError(_("This job can no longer be cancelled."), code="stale")
+    job.refresh_from_db()
+    _discard_upload(job)
+    return job
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+class JobTask(Task):
+    """Base class of job tasks: acknowledged after the run, redelivered if the worker dies,
+    the job marked failed when the task fails."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        job_id = args[0] if args else kwargs.get("job_id")
+        if job_id is not None:
+            mark_failed(job_id, None)
+
+
+def _language_of(job):
+    user = job.created_by
+    code = getattr(user, "language", None)
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _progress_writer(job_id, in_transaction):
+    state = {"last": 0.0}
+    key = f"connect:job:{job_id}:progress"
+
+    def progress(done, total):
+        now = time.monotonic()
+        if done < total and now - state["last"] < PROGRESS_INTERVAL:
+            return
+        state["last"] = now
+        cache.set(key, (int(done), int(total)), 3600)
+        if not in_transaction:
+            _job_model().objects.filter(pk=job_id).update(progress_done=int(done), progress_total=int(total), updated_at=timezone.now())
+
+    return progress
+
+
+def _claim(job_id):
+    Job = _job_model()
+    updated = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
+        status=Job.Status.RUNNING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        return None
+    job = Job.objects.select_related("organisation", "created_by").get(pk=job_id)
+    if job.started_at is None:
+        Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=timezone.now())
+    if job.attempts > MAX_ATTEMPTS:
+        with translation.override(_language_of(job)):
+            _finish(job_id, Job.Status.FAILED, expect=Job.Status.RUNNING, message=gettext("The job was stopped after %(count)d attempts.") % {"count": MAX_ATTEMPTS})
+        return None
+    return job
+
+
+def _finish(job_id, status, expect=None, stage=None, **fields):
+    Job = _job_model()
+    qs = Job.objects.filter(pk=job_id)
+    if expect is not None:
+        qs = qs.filter(status=expect)
+    if stage is not None:
+        qs = qs.filter(stage=stage)
+    now = timezone.now()
+    if status in Job.FINISHED:
+        fields.setdefault("finished_at", now)
+    updated = qs.update(status=status, updated_at=now, **fields)
+    if updated:
+        cache.delete(f"connect:job:{job_id}:progress")
+        if status in Job.FINISHED:
+            job = Job.objects.filter(pk=job_id).only("pk", "upload").first()
+            if job is not None:
+                transaction.on_commit(lambda: _discard_upload(job))
+    return updated
+
+
+def _discard_upload(job):
+    if job.upload:
+        try:
+            job.upload.delete(save=False)
+        except OSError:  # pragma: no cover - storage trouble must not fail the job
+            logger.warning("could not delete the upload of job %s", job.pk)
+        _job_model().objects.filter(pk=job.pk).update(upload="")
+
+
+def mark_failed(job_id, message=None, **fields):
+    """Mark an unfinished job failed (idempotent)."""
+    Job = _job_model()
+    job = Job.objects.filter(pk=job_id).select_related("created_by").first()
+    if job is None or job.is_finished:
+        return 0
+    with translation.override(_language_of(job)):
+        text = str(message) if message else gettext("The job failed because of an internal error. Nothing was saved; try again or contact support.")
+    return _finish(job_id, Job.Status.FAILED, message=text, **fields)
+
+
+def run_job(job_id, handler):
+    """Run the claimed stage of job `job_id` with `handler` (an object with `preview(job,
+    progress)`, `commit(job, progress)` and/or `run(job, progress)`, each returning a dict of Job
+    fields to store: counts, preview, errors, message). See the module docstring."""
+    Job = _job_model()
+    job = _claim(job_id)
+    if job is None:
+        return None
+    try:
+        with translation.override(_language_of(job)):
+            if job.stage == Job.Stage.PREVIEW:
+                return _run_preview(job, handler)
+            if job.stage == Job.Stage.COMMIT:
+                return _run_commit(job, handler)
+            return _run_single(job, handler)
+    except Exception:
+        logger.exception("job %s (%s) failed", job_id, job.kind)
+        mark_failed(job_id)
+        raise
+
+
+def _file_failure(job, exc):
+    Job = _job_model()
+    message = exc.text if isinstance(exc, FileError) else " ".join(str(m) for m in exc.messages)
+    _finish(job.pk, Job.Status.FAILED, expect=Job.Status.RUNNING, message=message)
+    return Job.Status.FAILED
+
+
+def _run_preview(job, handler):
+    Job = _job_model()
+    progress = _progress_writer(job.pk, in_transaction=False)
+    try:
+        result = handler.preview(job, progress)
+    except ValidationError as exc:  # FileError included
+        return _file_failure(job, exc)
+    _finish(job.pk, Job.Status.PREVIEW, expect=Job.Status.RUNNING, stage=Job.Stage.PREVIEW, **result)
+    return Job.Status.PREVIEW
+
+
+def _run_commit(job, handler):
+    Job = _job_model()
+    progress = _progress_writer(job.pk, in_transaction=True)
+    try:
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().select_related("organisation", "created_by").get(pk=job.pk)
+            if locked.status != Job.Status.RUNNING or locked.stage != Job.Stage.COMMIT:
+                return locked.status  # a duplicate run finished it meanwhile
+            result = handler.commit(locked, progress)
+            _finish(job.pk, Job.Status.SUCCEEDED, **result)
+            return Job.Status.SUCCEEDED
+    except ImportRejected as exc:
+        preview = exc.preview
+        messages = preview.error_messages()
+        _finish(
+            job.pk,
+            Job.Status.FAILED,
+            expect=Job.Status.RUNNING,
+            preview=preview.as_rows(),
+            counts=preview.counts(),
+            errors=[e.as_dict() for e in preview.errors],
+            message=gettext("Nothing was saved: the data changed since the preview and %(count)d rows now have errors.")
+            % {"count": preview.counts()["error"]}
+            if messages
+            else "",
+        )
+        return Job.Status.FAILED
+    except ValidationError as exc:
+        return _file_failure(job, exc)
+
+
+def _run_single(job, handler):
+    Job = _job_model()
+    progress = _progress_writer(job.pk, in_transaction=False)
+    try:
+        result = handler.run(job, progress)
+    except ValidationError as exc:
+        return _file_failure(job, exc)
+    _finish(job.pk, Job.Status.SUCCEEDED, expect=Job.Status.RUNNING, **result)
+    return Job.Status.SUCCEEDED
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+class ImportJobHandler:
+    """Runs an `Importer` (connect.lib.imports) as a two-stage job."""
+
+    def __init__(self, make_importer):
+        self.make_importer = make_importer
+
+    def _open(self, job):
+        if not job.upload:
+            raise FileError(_("The uploaded file is no longer available. Upload it again."), code="gone")
+        job.upload.open("rb")
+        return job.upload
+
+    @staticmethod
+    def _fields(preview, message=""):
+        return {
+            "preview": preview.as_rows(),
+            "counts": preview.counts(),
+            "errors": [e.as_dict() for e in preview.errors],
+            "progress_done": len(preview.results),
+            "progress_total": len(preview.results),
+            "message": message,
+        }
+
+    def preview(self, job, progress):
+        importer = self.make_importer(job)
+        upload = self._open(job)
+        try:
+            preview = importer.preview(upload, job.file_format, progress=progress)
+        finally:
+            upload.close()
+        return self._fields(preview)
+
+    def commit(self, job, progress):
+        importer = self.make_importer(job)
+        upload = self._open(job)
+        try:
+            preview = importer.commit(upload, job.file_format, progress=progress)
+        finally:
+            upload.close()
+        counts = preview.counts()
+        message = gettext("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped.") % counts
+        return self._fields(preview, message)
+
+
+def run_import_job(job_id, make_importer):
+    """The body of an import task: `make_importer(job)` builds the Importer for the job."""
+    return run_job(job_id, ImportJobHandler(make_importer))
+
+
+def error_report_rows(job):
+    """(number, column, message, formatted) per error of a job, for the CSV error report."""
+    unit = "line" if (job.params or {}).get("unit") == "line" else "row"
+    for error in job.errors or []:
+        yield error["number"], error.get("column", ""), error["message"], format_row_error(error, unit)

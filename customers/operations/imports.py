@@ -1,0 +1,752 @@
+"""Users import/export (USR-3) and directory synchronisation from LDIF (USR-1).
+
+File format (CSV or XLSX): one header row, then one row per user. Headers are FIXED, not
+translated: the export writes the Danish names of FEATURES.md USR-3 — Brugernavn, Fornavn,
+Efternavn, E-mail, Afdeling, Sprog, Licens, Primær linje, Primær linjetype, Sekundær linje,
+Sekundær linjetype, Aliasser, Grupper, Felt 1 … Felt 6 — and the import accepts those and the
+English names (Username, First name, Last name, E-mail/Email, Department, Language,
+Licence/License, Primary line, Primary line type, Secondary line, Secondary line type, Aliases,
+Groups, Field 1 … Field 6), in any order and case. Only Brugernavn is required; a missing column
+leaves that value unchanged.
+
+Rows are matched by Brugernavn (upsert; nobody is deleted). An empty cell leaves an existing
+user's value unchanged (for a new user: Fornavn and Efternavn are required, the rest optional).
+Sprog: a language code or name (da, Dansk, English ...). Licens: a licence name of the
+organisation. Linjetype: "Kontor fastnet" / "Kontor mobilnet" (or the English labels). Aliasser:
+the primary line's aliases, ";"-separated local numbers. Grupper: ";"-separated group names;
+replaces the user's groups. Felt 1-6: the directory fields by number (USR-17).
+Unknown licences/groups, numbers outside the ranges or in use, duplicate usernames (compared
+case-insensitively after Unicode NFKC normalisation) are row errors; a username of another
+organisation is refused without saying so.
+
+LDIF (USR-1): entries of person accounts; userPrincipalName (else mail) → Brugernavn, givenName,
+sn, department, title, mail, telephoneNumber → primary line, mobile → the mobile phone, memberOf
+→ membership of the organisation's groups with the same name (added; others listed, not
+created). Disabled accounts (userAccountControl & 0x2) are not created; an existing user whose
+account is disabled is flagged and left alone.
+
+Writes: new users are created in bulk (the same validation as customers.operations.users, the
+number registry's unique constraint as the final guard, the audit trail written in bulk); changed
+users go through the users operations one by one. All inside the job's single transaction.
+"""
+
+import tempfile
+import unicodedata
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from connect.lib.imports import (
+    Action,
+    Column,
+    Importer,
+    Row,
+    RowError,
+    RowResult,
+    dn_first_cn,
+    format_row_error,
+    read_ldif,
+    write_csv,
+    write_xlsx,
+)
+from connect.lib.imports.errors import FileError
+from customers.forms.imports import (
+    LINE_TYPE_EXPORT,
+    ImportContext,
+    UserImportForm,
+    fold,
+    split_list,
+)
+from customers.models import (
+    AuditEntry,
+    DirectoryField,
+    DirectoryFieldValue,
+    GroupMembership,
+    Licence,
+    Number,
+    NumberRange,
+    Organisation,
+    User,
+    UserGroup,
+    UserLine,
+)
+from customers.operations.directory import user_set_directory_values
+from customers.operations.users import user_set_groups, user_set_lines, user_set_mobile, user_update
+
+CHUNK = 2000
+
+USER_COLUMNS = [
+    Column("username", "Brugernavn", ("Username", "User name"), required=True),
+    Column("first_name", "Fornavn", ("First name",)),
+    Column("last_name", "Efternavn", ("Last name",)),
+    Column("email", "E-mail", ("Email", "E-mail address", "Mail")),
+    Column("department", "Afdeling", ("Department",)),
+    Column("language", "Sprog", ("Language",)),
+    Column("licence", "Licens", ("Licence", "License")),
+    Column("primary", "Primær linje", ("Primary line",)),
+    Column("primary_type", "Primær linjetype", ("Primary line type",)),
+    Column("secondary", "Sekundær linje", ("Secondary line",)),
+    Column("secondary_type", "Sekundær linjetype", ("Secondary line type",)),
+    Column("aliases", "Aliasser", ("Aliases",)),
+    Column("groups", "Grupper", ("Groups",)),
+    *[Column(f"field_{n}", f"Felt {n}", (f"Field {n}",)) for n in range(1, 7)],
+]
+
+# For LDIF the "columns" name the directory attributes (used in error messages).
+LDIF_COLUMNS = [
+    Column("username", "userPrincipalName"),
+    Column("first_name", "givenName"),
+    Column("last_name", "sn"),
+    Column("department", "department"),
+    Column("title", "title"),
+    Column("email", "mail"),
+    Column("primary", "telephoneNumber"),
+    Column("mobile", "mobile"),
+    Column("groups", "memberOf"),
+]
+
+TEXT_FIELDS = ("first_name", "last_name", "email", "department", "title")
+FIELD_KEYS = [f"field_{n}" for n in range(1, 7)]
+
+
+def _chunks(values, size=CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def username_key(raw):
+    return unicodedata.normalize("NFKC", str(raw or "")).strip().lower()
+
+
+def _key_share_organisation(organisation):
+    """Registrations hold FOR KEY SHARE on the organisation (as customers.operations.numbers
+    does), so number ranges cannot change under the import (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Organisation._meta.db_table} WHERE id = %s FOR KEY SHARE", [organisation.pk])
+
+
+def _concrete_snapshot(obj):
+    """connect.lib.audit.snapshot without many-to-many fields (no query per object)."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.name == "password" or field.name.endswith("_encrypted"):
+            continue
+        value = getattr(obj, field.attname)
+        data[field.name] = None if value is None else str(value)
+    return data
+
+
+class UsersImporter(Importer):
+    """Users from CSV/XLSX (USR-3); see the module docstring."""
+
+    columns = USER_COLUMNS
+    formats = ("csv", "xlsx")
+    unit = "row"
+    strict_groups = True  # unknown group names are errors
+    replace_groups = True  # the Grupper cell replaces the user's groups
+
+    def header_for(self, key):
+        for column in self.columns:
+            if column.key == key:
+                return column.header
+        return ""
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def prepare(self, rows):
+        from connect.lib import numbers as numberlib
+
+        org = self.organisation
+        ctx = ImportContext(org)
+        ctx.languages = set(org.languages or [])
+        ctx.licences = {fold(lic.name): lic for lic in Licence.objects.for_organisation(org).filter(kind=Licence.Kind.USER)}
+        ctx.groups = {fold(g.name): g for g in UserGroup.objects.for_organisation(org)}
+        ctx.directory_fields = {f.number: f for f in DirectoryField.objects.for_organisation(org).filter(number__lte=6)}
+        ctx.ranges = list(NumberRange.objects.for_organisation(org))
+        usernames, numbers = set(), set()
+        for row in rows:
+            key = username_key(row.data.get("username"))
+            if key:
+                usernames.add(key)
+            raw_numbers = [row.data.get(k, "") for k in ("primary", "secondary", "mobile")]
+            raw_numbers += str(row.data.get("aliases", "")).replace(",", ";").replace(" ", ";").split(";")
+            for raw in raw_numbers:
+                if raw and raw.strip():
+                    try:
+                        numbers.add(numberlib.normalise(raw, allow_local=True).number)
+                    except ValidationError:
+                        pass
+        for chunk in _chunks(usernames):
+            for user in User.objects.filter(username__in=chunk).select_related("licence"):
+                ctx.existing[user.username] = user
+        own_ids = [u.pk for u in ctx.existing.values() if u.organisation_id == org.pk]
+        for chunk in _chunks(own_ids):
+            for line in UserLine.objects.filter(user_id__in=chunk).select_related("number"):
+                ctx.lines.setdefault(line.user_id, {})[line.slot] = line
+            for user_id, purpose, slot, number in Number.objects.filter(
+                user_id__in=chunk, purpose__in=[Number.Purpose.ALIAS, Number.Purpose.MOBILE]
+            ).values_list("user_id", "purpose", "line_slot", "number").order_by("value"):
+                if purpose == Number.Purpose.ALIAS:
+                    ctx.aliases.setdefault(user_id, {}).setdefault(slot, []).append(number)
+                else:
+                    ctx.mobiles[user_id] = number
+            for user_id, group_id in GroupMembership.objects.filter(user_id__in=chunk).values_list("user_id", "group_id"):
+                ctx.memberships.setdefault(user_id, set()).add(group_id)
+            for user_id, field_id, value in DirectoryFieldValue.objects.filter(user_id__in=chunk).values_list("user_id", "field_id", "value"):
+                ctx.values.setdefault(user_id, {})[field_id] = value
+        for chunk in _chunks(numbers):
+            for number, user_id, purpose in Number.objects.filter(organisation=org, number__in=chunk).values_list("number", "user_id", "purpose"):
+                ctx.numbers[number] = (user_id, purpose)
+        self.context = ctx
+
+    # --- one row --------------------------------------------------------------------------------
+
+    def validate(self, row):
+        ctx = self.context
+        result = RowResult(number=row.number, label=str(row.data.get("username", ""))[:254])
+        if row.extra.get("skip"):
+            result.skip(row.extra["skip"])
+            return result
+        user = ctx.existing.get(username_key(row.data.get("username")))
+        if user is not None and user.organisation_id != self.organisation.pk:
+            # Usernames are unique system-wide; never reveal who holds it.
+            result.add_error(self.header_for("username"), gettext("This username cannot be used. Choose another."))
+            return result
+        if row.extra.get("disabled"):
+            if user is not None:
+                result.label = user.username
+                result.skip(gettext("The account is disabled in the directory. The portal user is left unchanged (never deleted automatically)."))
+                result.notes.append(gettext("Flagged: disabled in the directory."))
+            else:
+                result.skip(gettext("The account is disabled in the directory and is not created."))
+            return result
+        form = UserImportForm(row.data, context=ctx, existing=user, strict_groups=self.strict_groups)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                column = self.header_for(field) if field != "__all__" else ""
+                for message in errors:
+                    result.add_error(column, message)
+            return result
+        data = form.cleaned_data
+        result.label = data["username"]
+        if form.unknown_groups:
+            result.notes.append(
+                gettext("Groups that do not exist in the organisation (not created): %(names)s") % {"names": ", ".join(form.unknown_groups)}
+            )
+        lines = form.effective_lines()
+        if user is None:
+            result.action = Action.CREATE
+            result.changes = self._create_changes(data, lines)
+            result.cleaned = {"data": data, "lines": lines, "user": None, "groups": data.get("groups") or []}
+            return result
+        changed, changes, groups = self._update_changes(user, data, lines)
+        result.cleaned = {"data": data, "lines": lines, "user": user, "changed": changed, "groups": groups}
+        result.action = Action.UPDATE if changed else Action.UNCHANGED
+        result.changes = changes
+        return result
+
+    def _display_lines(self, lines):
+        out = {}
+        for key in ("primary", "secondary"):
+            number, line_type, aliases = lines[key]
+            out[key] = number.number if number else ""
+            out[f"{key}_type"] = LINE_TYPE_EXPORT.get(line_type, "") if number else ""
+            out[f"{key}_aliases"] = "; ".join(a.number for a in aliases)
+        return out
+
+    def _create_changes(self, data, lines):
+        changes = {}
+        for key in TEXT_FIELDS + ("language",):
+            if data.get(key):
+                changes[self.header_for(key) or key] = [None, data[key]]
+        if data.get("licence"):
+            changes[self.header_for("licence")] = [None, data["licence"].name]
+        shown = self._display_lines(lines)
+        for key in ("primary", "primary_type", "secondary", "secondary_type"):
+            if shown[key] and self.header_for(key):
+                changes[self.header_for(key)] = [None, shown[key]]
+        if shown["primary_aliases"] and self.header_for("aliases"):
+            changes[self.header_for("aliases")] = [None, shown["primary_aliases"]]
+        if data.get("mobile"):
+            changes[self.header_for("mobile")] = [None, data["mobile"].number]
+        if data.get("groups"):
+            changes[self.header_for("groups")] = [None, "; ".join(g.name for g in data["groups"])]
+        for key in FIELD_KEYS:
+            if data.get(key) and self.header_for(key):
+                changes[self.header_for(key)] = [None, data[key]]
+        return changes
+
+    def _update_changes(self, user, data, lines):
+        ctx = self.context
+        changed, changes = set(), {}
+        for key in TEXT_FIELDS + ("language",):
+            new = data.get(key)
+            if new and new != getattr(user, key):
+                changed.add(key)
+                changes[self.header_for(key) or key] = [getattr(user, key), new]
+        licence = data.get("licence")
+        if licence is not None and licence.pk != user.licence_id:
+            changed.add("licence")
+            changes[self.header_for("licence")] = [user.licence.name if user.licence else "", licence.name]
+        # Lines: compare the effective lines with the current ones.
+        current_lines = ctx.lines.get(user.pk, {})
+        current_aliases = ctx.aliases.get(user.pk, {})
+        before = {}
+        for slot, key in ((UserLine.Slot.PRIMARY, "primary"), (UserLine.Slot.SECONDARY, "secondary")):
+            line = current_lines.get(slot)
+            before[key] = line.number.number if line else ""
+            before[f"{key}_type"] = LINE_TYPE_EXPORT.get(line.line_type, "") if line else ""
+            before[f"{key}_aliases"] = "; ".join(current_aliases.get(slot, []))
+        after = self._display_lines(lines)
+        if before != after:
+            changed.add("lines")
+            for key, header_key in (
+                ("primary", "primary"),
+                ("primary_type", "primary_type"),
+                ("secondary", "secondary"),
+                ("secondary_type", "secondary_type"),
+                ("primary_aliases", "aliases"),
+            ):
+                if before[key] != after[key]:
+                    changes[self.header_for(header_key) or header_key] = [before[key], after[key]]
+        mobile = data.get("mobile")
+        if mobile is not None and mobile.number != ctx.mobiles.get(user.pk):
+            changed.add("mobile")
+            changes[self.header_for("mobile")] = [ctx.mobiles.get(user.pk, ""), mobile.number]
+        groups = None
+        if data.get("groups") is not None:
+            current = ctx.memberships.get(user.pk, set())
+            wanted = {g.pk for g in data["groups"]}
+            if not self.replace_groups:
+                wanted |= current
+            if wanted != current:
+                names = {g.pk: g.name for g in ctx.groups.values()}
+                changed.add("groups")
+                changes[self.header_for("groups")] = [
+                    "; ".join(sorted(names.get(pk, "?") for pk in current)),
+                    "; ".join(sorted(names.get(pk, "?") for pk in wanted)),
+                ]
+                groups = [g for g in ctx.groups.values() if g.pk in wanted]
+        current_values = ctx.values.get(user.pk, {})
+        for number in range(1, 7):
+            key = f"field_{number}"
+            new = data.get(key)
+            field = ctx.directory_fields.get(number)
+            if new and field is not None and new != current_values.get(field.pk, ""):
+                changed.add(key)
+                changes[self.header_for(key)] = [current_values.get(field.pk, ""), new]
+        return changed, changes, groups
+
+    # --- across rows ----------------------------------------------------------------------------
+
+    def validate_all(self, results):
+        by_username = {}
+        for result in results:
+            if result.action == Action.SKIP:
+                continue
+            key = fold(username_key(result.label))
+            if key:
+                by_username.setdefault(key, []).append(result)
+        column = self.header_for("username")
+        unit_word = gettext("lines") if self.unit == "line" else gettext("rows")
+        for group in by_username.values():
+            if len(group) > 1:
+                where = ", ".join(str(r.number) for r in group)
+                for result in group:
+                    result.add_error(
+                        column,
+                        gettext("The username appears more than once in the file (%(unit)s %(numbers)s).")
+                        % {"unit": unit_word, "numbers": where},
+                    )
+        by_number = {}
+        for result in results:
+            if result.action not in (Action.CREATE, Action.UPDATE) or not result.cleaned:
+                continue
+            data = result.cleaned["data"]
+            for key in ("primary", "secondary", "mobile"):
+                if data.get(key) is not None:
+                    by_number.setdefault(data[key].number, []).append((result, key))
+            for alias in data.get("aliases") or []:
+                by_number.setdefault(alias.number, []).append((result, "aliases"))
+        for number, uses in by_number.items():
+            rows = sorted({r.number for r, _k in uses})
+            if len(rows) > 1:
+                where = ", ".join(str(n) for n in rows)
+                for result, key in uses:
+                    result.add_error(
+                        self.header_for(key) or key,
+                        gettext("The number %(number)s is given in more than one row (%(unit)s %(numbers)s).")
+                        % {"number": number, "unit": unit_word, "numbers": where},
+                    )
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def commit(self, fileobj, fmt, progress=None):
+        _key_share_organisation(self.organisation)
+        return super().commit(fileobj, fmt, progress)
+
+    def write(self, results, progress):
+        creates = [r for r in results if r.action == Action.CREATE]
+        updates = [r for r in results if r.action == Action.UPDATE]
+        self._bulk_create(creates)
+        progress(len(creates))
+        for index, result in enumerate(updates, start=1):
+            self._update(result)
+            if index % 50 == 0:
+                progress(len(creates) + index)
+
+    def _integrity(self, exc):
+        return ValidationError(
+            gettext("Nothing was saved: a username or number was taken by someone else while the import ran. Upload the file again."),
+            code="conflict",
+        )
+
+    def _bulk_create(self, creates):
+        if not creates:
+            return
+        org = self.organisation
+        now = timezone.now()
+        users = []
+        for result in creates:
+            data = result.cleaned["data"]
+            user = User(
+                organisation=org,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data.get("email") or data["username"],
+                department=data.get("department") or "",
+                title=data.get("title") or "",
+                language=data.get("language") or org.default_language,
+                licence=data.get("licence"),
+                date_joined=now,
+            )
+            user.set_unusable_password()
+            users.append(user)
+        try:
+            with transaction.atomic():
+                User.objects.bulk_create(users, batch_size=500)
+        except IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        if any(u.pk is None for u in users):  # databases that cannot return ids from bulk inserts
+            ids = dict(User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk"))
+            for user in users:
+                user.pk = user.id = ids[user.username]
+        numbers, lines, memberships, values, summaries = [], [], [], [], {}
+        for user, result in zip(users, creates, strict=True):
+            data = result.cleaned["data"]
+            summary = {}
+            for slot, key in ((UserLine.Slot.PRIMARY, "primary"), (UserLine.Slot.SECONDARY, "secondary")):
+                number, line_type, aliases = result.cleaned["lines"][key]
+                if number is None:
+                    continue
+                row = Number(
+                    organisation=org,
+                    number=number.number,
+                    kind=number.kind,
+                    value=number.value,
+                    purpose=Number.Purpose.USER_LINE,
+                    user=user,
+                    line_slot=slot,
+                )
+                numbers.append(row)
+                lines.append((user, slot, line_type, row))
+                text = f"{number.number} ({line_type})"
+                for alias in aliases:
+                    numbers.append(
+                        Number(
+                            organisation=org,
+                            number=alias.number,
+                            kind=alias.kind,
+                            value=alias.value,
+                            purpose=Number.Purpose.ALIAS,
+                            user=user,
+                            line_slot=slot,
+                        )
+                    )
+                if aliases:
+                    text += " " + ", ".join(a.number for a in aliases)
+                summary[f"{key}_line"] = [None, text]
+            mobile = data.get("mobile")
+            if mobile is not None:
+                numbers.append(
+                    Number(organisation=org, number=mobile.number, kind=mobile.kind, value=mobile.value, purpose=Number.Purpose.MOBILE, user=user)
+                )
+                summary["mobile_number"] = [None, mobile.number]
+            groups = result.cleaned["groups"]
+            for group in groups:
+                memberships.append(GroupMembership(user=user, group=group))
+            if groups:
+                summary["user_groups"] = [None, sorted(g.name for g in groups)]
+            for number in range(1, 7):
+                value = data.get(f"field_{number}")
+                field = self.context.directory_fields.get(number)
+                if value and field is not None:
+                    values.append(DirectoryFieldValue(user=user, field=field, value=value))
+                    summary[f"directory:{field}"] = [None, value]
+            summaries[user.pk] = summary
+        try:
+            with transaction.atomic():
+                Number.objects.bulk_create(numbers, batch_size=1000)
+        except IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        if any(n.pk is None for n in numbers):
+            ids = dict(Number.objects.filter(organisation=org, number__in=[n.number for n in numbers]).values_list("number", "pk"))
+            for row in numbers:
+                row.pk = row.id = ids[row.number]
+        UserLine.objects.bulk_create(
+            [UserLine(user=user, slot=slot, line_type=line_type, number=row) for user, slot, line_type, row in lines], batch_size=1000
+        )
+        GroupMembership.objects.bulk_create(memberships, batch_size=1000)
+        DirectoryFieldValue.objects.bulk_create(values, batch_size=1000)
+        self._bulk_audit(users, numbers, summaries)
+
+    def _bulk_audit(self, users, numbers, summaries):
+        org, by = self.organisation, self.by
+        actor = by if getattr(by, "pk", None) else None
+        via_support = bool(actor and actor.is_staff and actor.organisation_id != org.pk)
+        common = {
+            "organisation": org,
+            "actor": actor,
+            "actor_name": str(actor) if actor else "system",
+            "via_support": via_support,
+            "action": AuditEntry.Action.CREATE,
+        }
+        user_ct = ContentType.objects.get_for_model(User)
+        number_ct = ContentType.objects.get_for_model(Number)
+        entries = []
+        for user in users:
+            changes = {k: [None, v] for k, v in _concrete_snapshot(user).items() if v not in (None, "")}
+            changes.update(summaries.get(user.pk, {}))
+            entries.append(AuditEntry(content_type=user_ct, object_id=str(user.pk), object_repr=str(user)[:255], changes=changes, **common))
+        for number in numbers:
+            changes = {k: [None, v] for k, v in _concrete_snapshot(number).items() if v not in (None, "")}
+            entries.append(AuditEntry(content_type=number_ct, object_id=str(number.pk), object_repr=str(number)[:255], changes=changes, **common))
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+
+    def _update(self, result):
+        user = result.cleaned["user"]
+        data = result.cleaned["data"]
+        changed = result.cleaned["changed"]
+        by = self.by
+        try:
+            fields = {k: data[k] for k in TEXT_FIELDS + ("language", "licence") if k in changed}
+            if fields:
+                user = user_update(user=user, by=by, **fields)
+            if "lines" in changed:
+                lines = result.cleaned["lines"]
+                primary, primary_type, primary_aliases = lines["primary"]
+                secondary, secondary_type, secondary_aliases = lines["secondary"]
+                user_set_lines(
+                    user=user,
+                    primary=primary.number if primary else None,
+                    primary_type=primary_type,
+                    primary_aliases=[a.number for a in primary_aliases],
+                    secondary=secondary.number if secondary else None,
+                    secondary_type=secondary_type,
+                    secondary_aliases=[a.number for a in secondary_aliases],
+                    by=by,
+                )
+            if "mobile" in changed:
+                user.refresh_from_db()
+                user_set_mobile(user=user, number=data["mobile"].number, licence=user.mobile_licence, profile=user.mobile_profile, by=by)
+            if "groups" in changed:
+                user_set_groups(user=user, groups=result.cleaned["groups"], by=by)
+            values = {}
+            for number in range(1, 7):
+                key = f"field_{number}"
+                if key in changed:
+                    values[self.context.directory_fields[number]] = data[key]
+            if values:
+                user_set_directory_values(user=user, values=values, by=by)
+        except ValidationError as exc:
+            message = "; ".join(str(m) for m in exc.messages)
+            raise ValidationError(format_row_error(RowError(result.number, "", message), self.unit)) from exc
+
+
+class DirectorySyncImporter(UsersImporter):
+    """Users from an Active Directory LDIF export (USR-1); see the module docstring."""
+
+    columns = LDIF_COLUMNS
+    formats = ("ldif",)
+    unit = "line"
+    strict_groups = False  # groups that do not exist are listed, not errors
+    replace_groups = False  # memberships are added, never removed
+
+    ATTRIBUTES = {
+        "first_name": ("givenname",),
+        "last_name": ("sn",),
+        "department": ("department",),
+        "title": ("title",),
+        "email": ("mail",),
+        "primary": ("telephonenumber",),
+        "mobile": ("mobile",),
+    }
+
+    def rows(self, fileobj, fmt):
+        for entry in read_ldif(fileobj):
+            yield self._row(entry)
+
+    @staticmethod
+    def _text(entry, name):
+        value = entry.first(name, "")
+        if isinstance(value, bytes):
+            return None
+        return str(value).strip()
+
+    def _row(self, entry):
+        errors = []
+        classes = {c.lower() for c in entry.all("objectclass") if isinstance(c, str)}
+        extra = {"dn": entry.dn}
+        is_account = bool(classes & {"user", "inetorgperson", "posixaccount"}) and "computer" not in classes
+        if classes and not is_account:
+            if "group" in classes or "groupofnames" in classes:
+                extra["skip"] = gettext("A group, not a person account.")
+            elif "computer" in classes:
+                extra["skip"] = gettext("A computer account, not a person account.")
+            elif "contact" in classes:
+                extra["skip"] = gettext("A contact, not a user account.")
+            else:
+                extra["skip"] = gettext("Not a person account.")
+        elif not classes and not (entry.all("userprincipalname") or entry.all("mail")):
+            extra["skip"] = gettext("Not a person account.")
+        uac = self._text(entry, "useraccountcontrol")
+        if uac and uac.isascii() and uac.isdigit() and int(uac) & 0x2:
+            extra["disabled"] = True
+        data, present = {}, set()
+        username = self._text(entry, "userprincipalname") or self._text(entry, "mail")
+        data["username"] = username or ""
+        present.add("username")
+        if username is None:
+            errors.append(RowError(entry.line, "userPrincipalName", gettext("The value is not UTF-8 text.")))
+        if not username and "skip" not in extra:
+            extra["skip"] = gettext("No userPrincipalName or mail: cannot be matched to a username.")
+        for key, names in self.ATTRIBUTES.items():
+            for name in names:
+                if entry.all(name):
+                    value = self._text(entry, name)
+                    if value is None:
+                        errors.append(RowError(entry.line, self.header_for(key), gettext("The value is not UTF-8 text.")))
+                        value = ""
+                    data[key] = value
+                    present.add(key)
+                    break
+        member_of = [v for v in entry.all("memberof") if isinstance(v, str)]
+        if member_of:
+            data["groups"] = "; ".join(dn_first_cn(dn) for dn in member_of if dn_first_cn(dn))
+            present.add("groups")
+        return Row(number=entry.line, data=data, present=frozenset(present), errors=errors if "skip" not in extra else [], extra=extra)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def users_export_rows(users):
+    """Dicts keyed by USER_COLUMNS keys for a queryset of users (a few queries per 2,000 users)."""
+    ids = list(users.values_list("pk", flat=True))
+    for chunk in _chunks(ids):
+        batch = list(User.objects.filter(pk__in=chunk).select_related("licence").order_by())
+        order = {pk: index for index, pk in enumerate(chunk)}
+        batch.sort(key=lambda u: order[u.pk])
+        lines, aliases, groups, values = {}, {}, {}, {}
+        for line in UserLine.objects.filter(user_id__in=chunk).select_related("number"):
+            lines.setdefault(line.user_id, {})[line.slot] = line
+        for user_id, slot, number in Number.objects.filter(user_id__in=chunk, purpose=Number.Purpose.ALIAS).order_by("value").values_list(
+            "user_id", "line_slot", "number"
+        ):
+            aliases.setdefault((user_id, slot), []).append(number)
+        for user_id, name in GroupMembership.objects.filter(user_id__in=chunk).order_by("group__priority").values_list("user_id", "group__name"):
+            groups.setdefault(user_id, []).append(name)
+        for user_id, number, value in DirectoryFieldValue.objects.filter(user_id__in=chunk, field__number__lte=6).values_list(
+            "user_id", "field__number", "value"
+        ):
+            values[(user_id, number)] = value
+        for user in batch:
+            user_lines = lines.get(user.pk, {})
+            row = {
+                "username": user.username,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+                "department": user.department,
+                "language": user.language,
+                "licence": user.licence.name if user.licence else "",
+                "aliases": ";".join(aliases.get((user.pk, UserLine.Slot.PRIMARY), [])),
+                "groups": ";".join(groups.get(user.pk, [])),
+            }
+            for slot, key in ((UserLine.Slot.PRIMARY, "primary"), (UserLine.Slot.SECONDARY, "secondary")):
+                line = user_lines.get(slot)
+                row[key] = line.number.number if line else ""
+                row[f"{key}_type"] = LINE_TYPE_EXPORT.get(line.line_type, "") if line else ""
+            for number in range(1, 7):
+                row[f"field_{number}"] = values.get((user.pk, number), "")
+            yield row
+
+
+def users_export_file(users, fmt):
+    """A temporary file with the export of `users` (a queryset) as CSV or XLSX."""
+    handle = tempfile.TemporaryFile()
+    rows = users_export_rows(users)
+    if fmt == "xlsx":
+        write_xlsx(handle, USER_COLUMNS, rows, title=str(_("Users"))[:31])
+    else:
+        write_csv(handle, USER_COLUMNS, rows)
+    handle.seek(0)
+    return handle
+
+
+class UsersExportHandler:
+    """The RUN stage of an export job: writes the file of the saved search (idempotent)."""
+
+    def run(self, job, progress):
+        from customers.queries_users import parse_show, users_list
+
+        params = job.params or {}
+        fmt = "xlsx" if params.get("format") == "xlsx" else "csv"
+        _show, group, department = parse_show(job.organisation, params.get("show", ""), params.get("group", ""))
+        users = users_list(job.organisation, q=params.get("q", ""), group=group, department=department, sort=params.get("sort") or "username")
+        total = users.count()
+        progress(0, total)
+        handle = users_export_file(users, fmt)
+        try:
+            if job.result_file:
+                job.result_file.delete(save=False)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            file_name = f"{gettext('users')}-{stamp}.{fmt}"
+            job.result_file.save(file_name, File(handle), save=False)
+        finally:
+            handle.close()
+        return {
+            "result_file": job.result_file.name,
+            "file_name": file_name,
+            "counts": {"total": total},
+            "progress_done": total,
+            "progress_total": total,
+            "message": gettext("%(count)d users exported.") % {"count": total},
+        }
+
+
+def user_import_columns():
+    """The headers of the users file, in order (for the import page's help)."""
+    return [c.header for c in USER_COLUMNS]
+
+
+__all__ = [
+    "DirectorySyncImporter",
+    "FileError",
+    "LDIF_COLUMNS",
+    "USER_COLUMNS",
+    "UsersExportHandler",
+    "UsersImporter",
+    "split_list",
+    "user_import_columns",
+    "users_export_file",
+    "users_export_rows",
+]
