@@ -12,6 +12,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib import crypto
@@ -347,7 +348,16 @@ def user_delete(*, user, by):
         if user.photo:
             storage, name = user.photo.storage, user.photo.name
             transaction.on_commit(lambda: storage.delete(name))
-        user.delete()
+        try:
+            with transaction.atomic():
+                user.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            used_by = sorted({str(obj) for obj in exc.protected_objects} if isinstance(exc, ProtectedError) else {str(obj) for obj in exc.restricted_objects})
+            raise ValidationError(
+                _("The user %(user)s cannot be deleted while it is used by: %(objects)s."),
+                code="protected",
+                params={"user": user.username, "objects": ", ".join(used_by[:10])},
+            ) from exc
 
 
 # --- groups (USR-10) ---------------------------------------------------------------------------

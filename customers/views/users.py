@@ -9,6 +9,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -302,6 +303,8 @@ class UserUpdateView(UserFormViewMixin, View):
                 _apply_errors(form, exc)
                 obj.refresh_from_db()
             else:
+                if user.pk == request.user.pk and form.cleaned_data.get("password"):
+                    update_session_auth_hash(request, user)  # an admin who changes his own password stays signed in
                 messages.success(request, _("The user “%(user)s” was saved.") % {"user": user})
                 return HttpResponseRedirect(reverse("customers:user_update", args=[user.pk]))
         return self.render_form(form, obj)

@@ -242,3 +242,27 @@ def test_full_access_warning_shown_only_for_full_profile(client_a, user_a):
     user_a.profile = "full"
     user_a.save()
     assert 'id="full-access-warning" role="note">' in client_a.get(url).content.decode()
+
+
+def test_admin_changing_own_password_stays_signed_in(client_a, admin_a):
+    from customers.models import User as U
+
+    U.objects.create(organisation=admin_a.organisation, username="other-admin@a.example", admin_profile="orgadmin", first_name="O", last_name="A")
+    url = reverse("customers:user_update", args=[admin_a.pk])
+    response = client_a.post(
+        url,
+        form_data(username=admin_a.username, is_admin="on", admin_profile="orgadmin", password="New-long-pass-77", password_confirm="New-long-pass-77"),
+    )
+    assert response.status_code == 302
+    admin_a.refresh_from_db()
+    assert admin_a.check_password("New-long-pass-77")
+    assert client_a.get(url).status_code == 200
+
+
+def test_password_mismatch_and_weak_password(client_a, user_a):
+    url = reverse("customers:user_update", args=[user_a.pk])
+    body = client_a.post(url, form_data(username=user_a.username, password="Abcdefgh-1234", password_confirm="other")).content.decode()
+    assert "The two passwords differ." in body
+    body = client_a.post(url, form_data(username=user_a.username, password="123", password_confirm="123")).content.decode()
+    assert "too short" in body
+    assert "Abcdefgh-1234" not in body
