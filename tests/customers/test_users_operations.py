@@ -245,3 +245,17 @@ def test_bulk_refuses_other_org_users(org_a, org_b, admin_a):
     with pytest.raises(ValidationError):
         users_delete(organisation=org_a, users=[other], by=admin_a)
     assert type(other).objects.filter(pk=other.pk).exists()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(primary=st.text(max_size=40), alias=st.text(max_size=12), secondary=st.text(max_size=40))
+def test_any_line_input_is_accepted_or_a_validation_error(ranges_a, admin_a, user_a, primary, alias, secondary):
+    """Whatever is typed, the result is a saved state or a ValidationError, never a crash."""
+    try:
+        user_set_lines(user=user_a, primary=primary, primary_aliases=[alias], secondary=secondary, secondary_type="mobile", by=admin_a)
+    except ValidationError as exc:
+        assert exc.message_dict
