@@ -163,3 +163,39 @@ def test_registration_update(org_a):
     assert result["updated"] == 1 and result["unknown"] == ["FFFFFFFFFFFF"] and result["invalid"] == ["x"]
     phone.refresh_from_db()
     assert phone.registration_status == Phone.Registration.REGISTERED
+
+
+def test_renaming_a_shown_user_signals_their_phones(org_a, admin_a, user_a, changed, django_capture_on_commit_callbacks):
+    phone = PhoneFactory(organisation=org_a)
+    other = PhoneFactory(organisation=org_a)
+    operations.phone_assign_user(phone=phone, user=user_a, by=admin_a)
+    operations.phone_set_keys(phone=other, by=admin_a, keys=[{"position": 2, "type": "blf", "target_user": user_a}])
+    with django_capture_on_commit_callbacks(execute=True):
+        user_a.first_name = "Renamed"
+        user_a.save()
+    assert changed == [sorted([phone.pk, other.pk])]
+    changed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        user_a.save(update_fields=["last_login"])
+    assert changed == []
+
+
+def test_keys_and_free_seating_signal(org_a, admin_a, changed, django_capture_on_commit_callbacks):
+    phone = PhoneFactory(organisation=org_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        operations.phone_set_keys(phone=phone, by=admin_a, keys=[{"position": 2, "type": "speed", "value": "1500"}])
+        operations.phone_set_free_seating(phone=phone, enabled=True, by=admin_a)
+        operations.phone_update(phone=phone, by=admin_a, description="New")
+    assert changed == [[phone.pk]] * 3
+    assert [e.changes.keys() for e in history_for(phone)][0] >= {"description"}
+
+
+def test_sip_password_reset_changes_credentials(org_a, admin_a, user_a):
+    phone = PhoneFactory(organisation=org_a)
+    operations.phone_assign_user(phone=phone, user=user_a, by=admin_a)
+    old = sip_credentials_for(user_a).password
+    operations.sipaccount_reset_password(user=user_a, by=admin_a)
+    user_a.refresh_from_db()
+    new = sip_credentials_for(user_a).password
+    assert new != old
+    assert all(old not in str(e.changes) and new not in str(e.changes) for e in history_for(user_a.sip_account))
