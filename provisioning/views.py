@@ -245,12 +245,10 @@ def fetch(request, rest=""):
 
 
 def _phones_page_url():
-    for name in ("devices:phone_list", "devices:phones", "devices:index"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("home")
+    try:
+        return reverse("devices:phone_list")  # the SIP phones page shows the panel (DEV-1)
+    except NoReverseMatch:
+        return reverse("home")
 
 
 @login_required

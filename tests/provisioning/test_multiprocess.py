@@ -1,0 +1,102 @@
+"""Renewal seen by every web process: a real gunicorn with two workers against the test database."""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from provisioning.operations import ticket_for, ticket_renew
+from tests.devices.factories import PhoneFactory
+from tests.provisioning.conftest import snom_ua
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the workers need a database they can share"),
+]
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port, path):
+    """GET with the path sent exactly as given (http.client does not re-encode it)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest("GET", path)
+        conn.putheader("User-Agent", snom_ua("725"))
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn(django_db_setup, django_db_blocker):
+    port = free_port()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "CONNECT_TESTING": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DB_CONN_MAX_AGE": "0",
+        "REDIS_URL": "",
+        "SECURITY_LOG_FILE": "/dev/null",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "connect.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    yield port
+    process.terminate()
+    process.wait(10)
+
+
+def test_renewal_reaches_every_worker_at_once(org_a, admin_a, gunicorn):
+    PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    old = ticket_for(org_a).ticket
+    path = f"/prov/{old}/snom/000413A1B2C3.xml"
+    # Many connections, so both workers answer (sync workers take turns accepting).
+    assert {get(gunicorn, path)[0] for _ in range(20)} == {200}
+    new = ticket_renew(organisation=org_a, by=admin_a).ticket
+    statuses = {get(gunicorn, path)[0] for _ in range(40)}
+    assert statuses == {404}
+    status, body, headers = get(gunicorn, f"/prov/{new}/snom/000413A1B2C3.xml")
+    assert status == 200 and f"/prov/{new}/snom/".encode() in body
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_encoded_slash_through_a_real_server(org_a, gunicorn):
+    PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    value = ticket_for(org_a).ticket
+    assert get(gunicorn, f"/prov/{value}/snom/000413A1B2C3.xml")[0] == 200
+    for raw in (f"/prov/{value}/snom%2F000413A1B2C3.xml", f"/prov/{value}%2Fsnom/000413A1B2C3.xml",
+                f"/prov/{value}/snom/000413A1B2C3.xml%00", f"/prov/{value}/snom/%2e%2e%2f%2e%2e%2fetc%2fpasswd"):
+        status, body, _headers = get(gunicorn, raw)
+        assert (status, body) == (404, b"Not Found\n"), raw
