@@ -254,3 +254,30 @@ def test_standard_user_has_no_access(client, user_a, three):
     assert "You have no administrator access" in response.content.decode()
     client.post(reverse("customers:usergroup_move", args=[three[0].pk]), {"direction": "down"})
     assert names(three[0].organisation) == ["Salg", "Support", "Lager"]
+
+
+@pytest.fixture
+def danish(settings, tmp_path, admin_a):
+    """This area's Danish fragment compiled as the catalogue (the lead merges it into locale/da)."""
+    import polib
+
+    target = tmp_path / "da" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    polib.pofile(str(settings.BASE_DIR / "locale" / "fragments" / "customers-org.po")).save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path]
+    admin_a.language = "da"
+    admin_a.save(update_fields=["language"])
+
+
+def test_pages_speak_the_guides_danish(danish, client_a, org_a, three):
+    html = client_a.get(reverse("customers:usergroup_list")).content.decode()
+    for label in ("Brugergrupper", "Prioritet", "Navn", "Planadministrator", "ACD-supervisor", "Fødereret", "Vis brugere", "Ny"):
+        assert label in html, label
+    form = client_a.get(reverse("customers:usergroup_create")).content.decode()
+    assert "Opret ny gruppe" in form
+    duplicate = client_a.post(reverse("customers:usergroup_create"), {"name": "salg"}).content.decode()
+    assert "Der findes allerede en gruppe med det navn i organisationen." in duplicate
+    edit = client_a.get(reverse("customers:usergroup_update", args=[three[0].pk])).content.decode()
+    assert "Historik" in edit
+    ranges = client_a.get(reverse("customers:numberrange_list")).content.decode()
+    assert "Nummerserier" in ranges and "Vis tilgængelige numre" in ranges
