@@ -6,6 +6,7 @@ primary line is an annotation, and the row details come from two prefetches.
 """
 
 import re
+import unicodedata
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 
@@ -24,7 +25,9 @@ SORTS = {
 
 def search_terms(q):
     """Whitespace-separated terms (each must match somewhere), bounded in number and length."""
-    terms = [t for t in re.split(r"\s+", str(q or "").strip()) if t]
+    # Control characters (NUL above all: PostgreSQL refuses it in a query) can match nothing.
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in str(q or ""))
+    terms = [t for t in re.split(r"\s+", text.strip()) if t]
     return [t[:MAX_TERM_LENGTH] for t in terms[:MAX_TERMS]]
 
 

@@ -164,7 +164,7 @@ def _notify(proposal, approved):
 def directory_proposal_approve(*, proposal, by):
     """Approve: the proposed value becomes the user's value; the proposer is notified."""
     with transaction.atomic():
-        proposal = DirectoryFieldProposal.objects.select_for_update().select_related("user", "field", "proposed_by").get(pk=proposal.pk)
+        proposal = DirectoryFieldProposal.objects.select_for_update(of=("self",)).select_related("user", "field", "proposed_by").get(pk=proposal.pk)
         user_set_directory_values(user=proposal.user, values={proposal.field: proposal.value}, by=by)
         audit_record(
             actor=by, action=AuditEntry.Action.DELETE, obj=proposal, organisation=proposal.user.organisation, changes={"approved": ["", proposal.value]}
@@ -176,7 +176,7 @@ def directory_proposal_approve(*, proposal, by):
 def directory_proposal_reject(*, proposal, by):
     """Reject: the proposal is discarded; the proposer is notified."""
     with transaction.atomic():
-        proposal = DirectoryFieldProposal.objects.select_for_update().select_related("user", "field", "proposed_by").get(pk=proposal.pk)
+        proposal = DirectoryFieldProposal.objects.select_for_update(of=("self",)).select_related("user", "field", "proposed_by").get(pk=proposal.pk)
         audit_record(
             actor=by, action=AuditEntry.Action.DELETE, obj=proposal, organisation=proposal.user.organisation, changes={"rejected": [proposal.value, ""]}
         )
