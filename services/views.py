@@ -90,7 +90,6 @@ class ScopePageMixin(ServicesMixin):
             "groups": groups,
             "query": query,
             "search_results": search_users(self.organisation, query) if query else None,
-            "picker_url": reverse("services:service", kwargs={"slug": self.service.slug}),
             "may_reorder": permissions.may(self.request.user, permissions.MANAGE_USERS, organisation=self.organisation),
             "title": f"{self.service.title}",
         }

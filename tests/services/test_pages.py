@@ -150,8 +150,11 @@ def test_save_at_organisation_level(client_a, org_a, system_prompts, admin_a):
     entry = AuditEntry.objects.get(object_id=str(row.pk), content_type__model="callqueuesettings")
     assert entry.actor == admin_a and entry.action == "create"
     page = client_a.get(url("call-queues")).content.decode()
-    assert "History" in page and reverse("customers:history", args=[entry.content_type_id, row.pk]) in page
+    history = reverse("customers:history", args=[entry.content_type_id, row.pk])
+    assert "History" in page and history in page
     assert "were saved" in page
+    history_page = client_a.get(history).content.decode()
+    assert "queue_size" in history_page and "7" in history_page
 
 
 def test_save_at_group_level_and_inherit(client_a, org_a, groups_a, member_a):
