@@ -41,8 +41,11 @@ ROOT_PORTAL_NAMES = {"home"}  # portal pages outside the app namespaces
 SKIP = {
     "devices:platform_registration": "SIP platform API (token auth): tests/devices",
     "devices:platform_seating": "SIP platform API (token auth): tests/devices",
+    "customers:set_password": "welcome-message link, signed token instead of sign-in: tests/customers",
+    "customers:set_password_done": "public page after choosing a password via the welcome link",
 }
-SKIP_ROUTE_PREFIXES = ("prov/",)  # the endpoints phones call: tests/provisioning
+# The endpoints phones call (tests/provisioning) and machine APIs with their own authentication.
+SKIP_ROUTE_PREFIXES = ("prov/", "api/")
 
 # kwarg name -> model whose object (of the organisation) fills it.
 KWARG_MODELS = {
@@ -68,6 +71,7 @@ SEGMENT_MODELS = {
     "phone": "devices.Phone",
     "external": "services.ExternalContact",
     "mandatory": "services.MandatoryContact",
+    "jobs": "customers.Job",
 }
 
 
@@ -292,6 +296,8 @@ class Walk:
             if field.primary_key or field.name in values or field.has_default() or field.null:
                 continue
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                continue
+            if field.blank and field.empty_strings_allowed:  # "" is a valid value
                 continue
             if field.is_relation:
                 values[field.name] = self.object_of(field.related_model, org)
