@@ -126,7 +126,7 @@ class ServiceSettingsView(ScopePageMixin, View):
         self.resolution = resolve_scope(self.service, self.scope)
         prompts = []
         if any(f.input in ("prompt", "prompt_or_none", "greeting") for f in self.service.fields):
-            prompts = list(Prompt.objects.for_organisation(self.organisation).order_by("name").only("pk", "name", "kind"))
+            prompts = list(scoped(Prompt, self.organisation).order_by("name").only("pk", "name", "kind"))
         return ServiceSettingsForm(
             data, service=self.service, scope=self.scope, resolution=self.resolution, prompts=prompts, groups=self.groups
         )

@@ -82,7 +82,7 @@ def naive(groups, member_of, org, user):
 
 
 @given(organisations())
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_combine_matches_naive_reference(org_state):
     groups, member_of, org, user = org_state
     user_layers, group_layers, org_layers = layers_for(*org_state)
@@ -100,7 +100,7 @@ def test_combine_matches_naive_reference(org_state):
 
 
 @given(organisations())
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_sources_really_hold_the_value(org_state):
     groups, member_of, org, user = org_state
     user_layers, group_layers, org_layers = layers_for(*org_state)
@@ -124,7 +124,7 @@ def test_sources_really_hold_the_value(org_state):
 
 
 @given(organisations(), st.data())
-@settings(max_examples=200)
+@settings(max_examples=150)
 def test_or_monotonicity(org_state, data):
     """Ticking a checkbox or adding a group anywhere never switches anything off."""
     groups, member_of, org, user = org_state
@@ -143,7 +143,7 @@ def test_or_monotonicity(org_state, data):
 
 
 @given(organisations())
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_user_overlay_equals_full_combination(org_state):
     """resolve_many caches groups + organisation and lays the user on top: same result."""
     user_layers, group_layers, org_layers = layers_for(*org_state)
@@ -231,7 +231,7 @@ def test_resolve_many_matches_reference_on_the_database(db, state):
 
 
 @given(organisations())
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_stacked_group_overlays_equal_full_combination(org_state):
     """resolve_many lays each group over the combination of the lower-priority ones."""
     user_layers, group_layers, org_layers = layers_for(*org_state)
