@@ -227,6 +227,8 @@ class UsersImporter(Importer):
             else:
                 result.skip(gettext("The account is disabled in the directory and is not created."))
             return result
+        if row.errors:  # the reader could not read the row; its errors are enough
+            return result
         form = UserImportForm(row.data, context=ctx, existing=user, strict_groups=self.strict_groups)
         if not form.is_valid():
             for field, errors in form.errors.items():
