@@ -395,3 +395,44 @@ def test_service_page_query_budget(client_a, big_org, slug, django_assert_max_nu
             assert client_a.get(target).status_code == 200
     with django_assert_max_num_queries(15):
         assert client_a.get(url(slug, "user", users[5].pk), {"q": "user"}).status_code == 200
+
+
+CHANGES = {
+    "advanced": ("anonymous_calls_allowed", lambda ctx: "yes", True),
+    "call-pickup": ("pickup_groups", lambda ctx: [str(ctx["groups"]["Support"].pk)], "Support"),
+    "call-queues": ("queue_size", lambda ctx: "13", 13),
+    "music-on-hold": ("music", lambda ctx: str(ctx["prompts"]["fpm-sunshine"].pk), "fpm-sunshine"),
+    "voicemail": ("retention_days", lambda ctx: "45", 45),
+}
+
+
+def _form_data(form):
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, list):
+            data[name] = [str(v) for v in value]
+        elif value is not None:
+            data[name] = str(value)
+    return data
+
+
+@pytest.mark.parametrize("slug", sorted(CHANGES))
+@pytest.mark.parametrize("level", ["organisation", "group", "user"])
+def test_every_service_saves_at_every_scope(client_a, org_a, groups_a, member_a, system_prompts, slug, level):
+    target = {"organisation": url(slug), "group": url(slug, "group", groups_a["Salg"].pk), "user": url(slug, "user", member_a.pk)}[level]
+    field, make, expected = CHANGES[slug]
+    data = _form_data(client_a.get(target).context["form"])
+    data[field] = make({"groups": groups_a, "prompts": system_prompts})
+    response = client_a.post(target, data)
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    effective = resolve_user(slug, member_a)[field]
+    if slug == "call-pickup":
+        names = {groups_a[n].pk: n for n in groups_a}
+        sources = {names[k]: s for k, s in effective.item_sources().items()}
+        assert sources[expected].level == level
+    elif slug == "music-on-hold":
+        assert effective.value == system_prompts[expected].pk and effective.source.level == level
+    else:
+        assert effective.value == expected and effective.source.level == level
+    assert AuditEntry.objects.filter(content_type__app_label="services").exists()
