@@ -57,3 +57,7 @@ def test_available_numbers_panel_filters_and_pages(page, live_server, admin_a, o
     page.locator("#free-numbers").get_by_role("link", name="Show more").click()
     page.locator("#free-numbers").get_by_text("251", exact=True).wait_for()
     assert page.locator("#free-numbers li").count() == 99  # 201-299, no more link
+    page.locator("#free-numbers").get_by_role("button", name="Close").click()
+    assert page.locator("#free-numbers").inner_html() == ""
+    page.get_by_role("button", name="Show available numbers").first.click()  # opens again
+    page.locator("#free-numbers.free-numbers").wait_for()
