@@ -38,7 +38,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API allows one running instance per thread, and browser tests
+# elsewhere in the suite may start their own; this one is stopped after each module.
+@pytest.fixture(scope="module")
 def chromium():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"Chromium not found at {CHROMIUM} (Debian package chromium; ./scripts/test installs it as root)"
