@@ -42,15 +42,16 @@ def welcome_job(job_id):
 
 @shared_task(bind=True, name="customers.send_message", acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def send_message(self, message_id):
-    """Send one outbound message; transport errors are retried with backoff, and a message is
-    claimed before sending so a retry never sends it twice."""
-    from customers.operations.welcome import SendOutcome, message_mark_failed, message_send
+    """Send one outbound message. Transport errors are retried with exponential backoff (in
+    process when tasks run eagerly, i.e. without a worker); the message is claimed before it is
+    sent, so a retry or redelivery never sends it twice."""
+    from customers.operations.welcome import SendOutcome, message_send
 
-    outcome = message_send(message_id=message_id, retry_temporary=self.request.retries < self.max_retries)
-    if outcome == SendOutcome.RETRY:
-        try:
-            raise self.retry(countdown=SEND_RETRY_BACKOFF * (2**self.request.retries))
-        except self.MaxRetriesExceededError:
-            message_mark_failed(message_id=message_id, error="gave up after retries")
-            return SendOutcome.FAILED
-    return outcome
+    retries = self.request.retries
+    while True:
+        outcome = message_send(message_id=message_id, retry_temporary=retries < self.max_retries)
+        if outcome != SendOutcome.RETRY:
+            return outcome
+        if not self.request.is_eager:
+            raise self.retry(countdown=SEND_RETRY_BACKOFF * (2**retries))
+        retries += 1

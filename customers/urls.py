@@ -1,8 +1,7 @@
 from django.urls import path
 
-from customers.views import directory, groups, history, numbers, smartphones, users
+from customers.views import directory, groups, history, jobs, numbers, smartphones, users, welcome
 from customers.views import imports as import_views
-from customers.views import jobs, welcome
 
 app_name = "customers"
 urlpatterns = [

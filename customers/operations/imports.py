@@ -721,7 +721,8 @@ class UsersExportHandler:
             if job.result_file:
                 job.result_file.delete(save=False)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            file_name = f"{gettext('users')}-{stamp}.{fmt}"
+            prefix = gettext("users")
+            file_name = f"{prefix}-{stamp}.{fmt}"
             job.result_file.save(file_name, File(handle), save=False)
         finally:
             handle.close()

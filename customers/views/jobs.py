@@ -131,7 +131,8 @@ class JobErrorReportView(JobMixin, View):
         buffer = io.BytesIO()
         write_csv(buffer, columns, rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{_("errors")}-{job.pk}.csv"'
+        name = _("errors")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{job.pk}.csv"'
         return response
 
 

@@ -4,8 +4,12 @@ Import the fixtures into a test module: `from tests.customers.jobs_helpers impor
 """
 
 import io
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -17,6 +21,7 @@ from customers.operations.organisations import apply_template
 __all__ = [
     "CSV_HEADER",
     "csv_bytes",
+    "danish",
     "import_org",
     "media_tmp",
     "run_upload",
@@ -36,6 +41,20 @@ def media_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     return tmp_path
+
+
+@pytest.fixture
+def danish(settings, tmp_path):
+    """This area's Danish translations (locale/fragments/jobs.po) compiled and active, so tests
+    check the Danish wording before the lead merges the fragments into the catalogue."""
+    if not shutil.which("msgfmt"):
+        pytest.skip("msgfmt (gettext) is needed to compile the Danish fragment")
+    target = tmp_path / "locale" / "da" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    fragment = Path(django_settings.BASE_DIR) / "locale" / "fragments" / "jobs.po"
+    subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(fragment)], check=True)
+    settings.LOCALE_PATHS = [str(tmp_path / "locale")]
+    return target
 
 
 @pytest.fixture

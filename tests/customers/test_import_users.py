@@ -17,12 +17,17 @@ def _preview(client, captured, data, name="users.csv", content_type="text/csv"):
     return job
 
 
-def test_import_page_shows_the_dialog_in_danish(client_a, import_org, admin_a):
+def test_import_page_shows_the_dialog_in_danish(client_a, import_org, admin_a, danish):
     admin_a.language = "da"
     admin_a.save()
-    page = client_a.get(URL).content.decode()
+    page = client_a.get(URL + "?q=jensen").content.decode()
+    assert "Upload eller download flere brugere ad gangen" in page
+    assert "Upload en liste over brugere (CSV)" in page and "Download brugere (CSV)" in page
+    assert "Eksporter brugere" in page and ">Luk</a>" in page
+    assert "Tip: Formatet i filen ses bedst ved at eksportere brugerne, redigere filen og uploade den igen." in page
     assert "Brugernavn" in page and "Felt 6" in page
     assert 'accept=".csv,.txt,.xlsx"' in page
+    assert 'name="q" value="jensen"' in page  # the export carries the current search
 
 
 def test_csv_import_preview_then_confirm_creates_users(client_a, import_org, admin_a, django_capture_on_commit_callbacks):
@@ -154,13 +159,13 @@ def test_one_row_with_an_error_blocks_the_whole_file(client_a, import_org, djang
     assert not User.objects.filter(username="ok@firma.dk").exists()
 
 
-def test_errors_are_in_danish_for_a_danish_admin(client_a, import_org, admin_a, django_capture_on_commit_callbacks):
+def test_errors_are_in_danish_for_a_danish_admin(client_a, import_org, admin_a, danish, django_capture_on_commit_callbacks):
     admin_a.language = "da"
     admin_a.save()
     data = csv_bytes(["bad@firma.dk;Bad;Person;not-an-email;;;;;;;;;;;;;;;"])
     job = _preview(client_a, django_capture_on_commit_callbacks, data)
     page = client_a.get(reverse("customers:job_detail", args=[job.pk])).content.decode()
-    assert "Række 3, E-mail:" in page
+    assert "Række 2, E-mail: Angiv en gyldig e-mailadresse." in page
 
 
 def test_data_changed_between_preview_and_confirm_fails_cleanly(client_a, import_org, admin_a, django_capture_on_commit_callbacks):
