@@ -21,6 +21,7 @@ import itertools
 import re
 from datetime import date, time
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -487,6 +488,148 @@ def test_pages_without_objects_show_only_the_own_organisation(walk):
     assert walk.snapshot_b() == before, "requests by org A's admin changed org B's data"
     new_links = walk.cross_links() - links_before
     assert not new_links, f"crafted requests by org A's admin linked rows to org B: {sorted(new_links)}"
+    assert not failures, "\n".join(failures)
+
+
+class _PostForms(HTMLParser):
+    """A page's POST forms as a browser would submit them: (action, fields, every field name)."""
+
+    SKIP_ACTIONS = ("/language/", "/accounts/logout/")
+
+    def __init__(self, path):
+        super().__init__(convert_charrefs=True)
+        self.path, self.forms = path, []
+        self._form = self._select = self._textarea = None
+        self._by_id, self._outside = {}, {}  # fields outside their form (form="id" attribute)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            action = a.get("hx-post") or a.get("action") or self.path
+            if (a.get("method") or "get").lower() == "post" and action.startswith("/"):
+                if not action.startswith(self.SKIP_ACTIONS):
+                    self._form = (action, [], set())
+                    self.forms.append(self._form)
+                    if a.get("id"):
+                        self._by_id[a["id"]] = self._form
+            return
+        if "name" not in a or "disabled" in a:
+            return
+        if a.get("form"):
+            target = self._outside.setdefault(a["form"], ("", [], set()))
+        elif self._form is not None:
+            target = self._form
+        else:
+            return
+        fields, names = target[1], target[2]
+        if tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            names.add(a["name"])
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            fields.append((a["name"], a.get("value") or ("on" if kind == "checkbox" else "")))
+        elif tag == "select":
+            names.add(a["name"])
+            self._select = {"name": a["name"], "multiple": "multiple" in a, "first": None, "chosen": [], "to": target}
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._select["first"] is None:
+                self._select["first"] = value
+            if "selected" in a:
+                self._select["chosen"].append(value)
+        elif tag == "textarea":
+            names.add(a["name"])
+            self._textarea = [a["name"], "", target]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None:
+            chosen = self._select["chosen"]
+            if not chosen and not self._select["multiple"] and self._select["first"] is not None:
+                chosen = [self._select["first"]]
+            self._select["to"][1].extend((self._select["name"], value) for value in chosen)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self._textarea[2][1].append(tuple(self._textarea[:2]))
+            self._textarea = None
+
+    def close(self):
+        super().close()
+        for form_id, (_action, fields, names) in self._outside.items():
+            if form_id in self._by_id:
+                self._by_id[form_id][1].extend(fields)
+                self._by_id[form_id][2].update(names)
+
+
+# Field names that reference a group, a user or a phone: "group", "user_groups", "key_2_user", ...
+REFERENCE = re.compile(r"(?:^|_)(group|user|member|contact_user|phone)s?(?:_id|_pk)?$")
+TARGET_OF = {"group": "group", "user": "member", "member": "member", "contact_user": "member", "phone": "phone"}
+
+
+def _crafted_posts(walk, fields, names):
+    """The form's own data, with one reference field at a time pointed at org B's object."""
+    b = walk.org_b
+    targets = {
+        "group": str(walk.group[b.pk].pk),
+        "member": str(walk.member[b.pk].pk),
+        "phone": str(walk.object_of(apps.get_model("devices.Phone"), b).pk),
+    }
+    for name in sorted(names):
+        base = name.rsplit("-", 1)[-1].lower()
+        match = REFERENCE.search(base)
+        if match is None:
+            continue
+        target = targets[TARGET_OF[match.group(1)]]
+        data = {}
+        for n, v in fields:
+            data.setdefault(n, []).append(v)
+        own = data.get(name, [])
+        # A multiple choice (several values, or a plural name) gets org B's object added.
+        data[name] = own + [target] if (len(own) > 1 or base.endswith("s")) else [target]
+        yield name, data
+
+
+def test_forms_reject_references_to_other_organisations(walk):
+    """Every POST form of the portal, replayed with org B's group / user / phone in one field:
+    the portal must refuse it (form error or 404) and link nothing to org B."""
+    instances = _instances_or_fail(walk)
+    admin = _client(walk.admin_a)
+    before, links_before = walk.snapshot_b(), walk.cross_links()
+    failures, replayed, seen = [], set(), set()
+    for name, _route, kwargs_a, _kwargs_b, _has_objects in instances:
+        url = _url(name, kwargs_a)
+        page = admin.get(url)
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        parser = _PostForms(url)
+        parser.feed(_content(page))
+        parser.close()
+        for action, fields, names in parser.forms:
+            for field, data in _crafted_posts(walk, fields, names):
+                if (action, field) in seen:
+                    continue
+                seen.add((action, field))
+                replayed.add(f"{action} {field}")
+                with transaction.atomic():
+                    response = admin.post(action, data, headers={"HX-Request": "true"} if "hx" in field else {})
+                    new_links = walk.cross_links() - links_before
+                    changed_b = walk.snapshot_b() != before
+                    transaction.set_rollback(True)
+                where = f"{name} {url} -> POST {action}"
+                if response.status_code >= 500:
+                    failures.append(f"{where}: crafted {field!r} answered {response.status_code}")
+                if new_links:
+                    failures.append(f"{where}: {field!r} = org B's object was accepted: {sorted(new_links)}")
+                if changed_b:
+                    failures.append(f"{where}: a crafted {field!r} changed org B's data")
+    assert len(replayed) >= 5, f"the walk found almost no forms with group/user fields: {sorted(replayed)}"
     assert not failures, "\n".join(failures)
 
 
