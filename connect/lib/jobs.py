@@ -279,7 +279,7 @@ def _run_commit(job, handler):
     progress = _progress_writer(job.pk, in_transaction=True)
     try:
         with transaction.atomic():
-            locked = Job.objects.select_for_update().select_related("organisation", "created_by").get(pk=job.pk)
+            locked = Job.objects.select_for_update(of=("self",)).select_related("organisation", "created_by").get(pk=job.pk)
             if locked.status != Job.Status.RUNNING or locked.stage != Job.Stage.COMMIT:
                 return locked.status  # a duplicate run finished it meanwhile
             result = handler.commit(locked, progress)

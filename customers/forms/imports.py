@@ -142,6 +142,17 @@ def _reserved_error():
     )
 
 
+class ImportField(forms.CharField):
+    """A plain text cell. Import forms are only ever cleaned, never rendered, so their fields
+    are shared between the thousands of form instances of one file instead of deep-copied."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, strip=False, **kwargs)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class UserImportForm(forms.Form):
     """One row of a users import. Empty or absent cells mean "unchanged" for an existing user.
 
@@ -151,27 +162,27 @@ class UserImportForm(forms.Form):
     licence and groups as objects, numbers as NormalisedNumber, `fields` as {DirectoryField: text}.
     """
 
-    username = forms.CharField(required=False, strip=False)
-    first_name = forms.CharField(required=False, strip=False)
-    last_name = forms.CharField(required=False, strip=False)
-    email = forms.CharField(required=False, strip=False)
-    department = forms.CharField(required=False, strip=False)
-    title = forms.CharField(required=False, strip=False)
-    language = forms.CharField(required=False, strip=False)
-    licence = forms.CharField(required=False, strip=False)
-    primary = forms.CharField(required=False, strip=False)
-    primary_type = forms.CharField(required=False, strip=False)
-    secondary = forms.CharField(required=False, strip=False)
-    secondary_type = forms.CharField(required=False, strip=False)
-    aliases = forms.CharField(required=False, strip=False)
-    mobile = forms.CharField(required=False, strip=False)
-    groups = forms.CharField(required=False, strip=False)
-    field_1 = forms.CharField(required=False, strip=False)
-    field_2 = forms.CharField(required=False, strip=False)
-    field_3 = forms.CharField(required=False, strip=False)
-    field_4 = forms.CharField(required=False, strip=False)
-    field_5 = forms.CharField(required=False, strip=False)
-    field_6 = forms.CharField(required=False, strip=False)
+    username = ImportField()
+    first_name = ImportField()
+    last_name = ImportField()
+    email = ImportField()
+    department = ImportField()
+    title = ImportField()
+    language = ImportField()
+    licence = ImportField()
+    primary = ImportField()
+    primary_type = ImportField()
+    secondary = ImportField()
+    secondary_type = ImportField()
+    aliases = ImportField()
+    mobile = ImportField()
+    groups = ImportField()
+    field_1 = ImportField()
+    field_2 = ImportField()
+    field_3 = ImportField()
+    field_4 = ImportField()
+    field_5 = ImportField()
+    field_6 = ImportField()
 
     TEXT_LIMITS = {"first_name": 64, "last_name": 64, "department": 64, "title": 64}
 

@@ -79,6 +79,7 @@ from customers.operations.directory import user_set_directory_values
 from customers.operations.users import user_set_groups, user_set_lines, user_set_mobile, user_update
 
 CHUNK = 2000
+CREATE_CHUNK = 1000
 
 USER_COLUMNS = [
     Column("username", "Brugernavn", ("Username", "User name"), required=True),
@@ -397,8 +398,13 @@ class UsersImporter(Importer):
     def write(self, results, progress):
         creates = [r for r in results if r.action == Action.CREATE]
         updates = [r for r in results if r.action == Action.UPDATE]
-        self._bulk_create(creates)
-        progress(len(creates))
+        # In chunks, so memory stays bounded whatever the file's size.
+        for start in range(0, len(creates), CREATE_CHUNK):
+            chunk = creates[start : start + CREATE_CHUNK]
+            self._bulk_create(chunk)
+            for result in chunk:
+                result.cleaned = None
+            progress(start + len(chunk))
         for index, result in enumerate(updates, start=1):
             self._update(result)
             if index % 50 == 0:
@@ -529,8 +535,17 @@ class UsersImporter(Importer):
             changes.update(summaries.get(user.pk, {}))
             entries.append(AuditEntry(content_type=user_ct, object_id=str(user.pk), object_repr=str(user)[:255], changes=changes, **common))
         for number in numbers:
-            changes = {k: [None, v] for k, v in _concrete_snapshot(number).items() if v not in (None, "")}
-            entries.append(AuditEntry(content_type=number_ct, object_id=str(number.pk), object_repr=str(number)[:255], changes=changes, **common))
+            # The registry row's own entry, as number_register writes it (the fields that say
+            # something; the rest are ids and defaults).
+            changes = {
+                "number": [None, number.number],
+                "kind": [None, number.kind],
+                "purpose": [None, number.purpose],
+                "user": [None, str(number.user)],
+            }
+            if number.line_slot:
+                changes["line_slot"] = [None, str(number.line_slot)]
+            entries.append(AuditEntry(content_type=number_ct, object_id=str(number.pk), object_repr=number.number, changes=changes, **common))
         AuditEntry.objects.bulk_create(entries, batch_size=1000)
 
     def _update(self, result):

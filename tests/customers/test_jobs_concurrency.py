@@ -1,0 +1,87 @@
+"""Duplicate deliveries running AT THE SAME TIME (PostgreSQL: row locks are real there): the commit
+of an import and the sending of a message still happen exactly once."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from customers import tasks
+from customers.models import Job, OutboundMessage, User
+from customers.operations.imports import UsersImporter
+from customers.operations.users import user_create
+from customers.operations.welcome import message_send
+from tests.customers.jobs_helpers import *  # noqa: F401,F403
+from tests.customers.jobs_helpers import csv_bytes, upload
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+
+def _in_threads(*targets):
+    results, errors = {}, []
+
+    def run(name, target):
+        try:
+            results[name] = target()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    for index, thread in enumerate(threads):
+        thread.start()
+        if index == 0:
+            time.sleep(0.3)  # the first one holds the lock
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    return results
+
+
+def test_two_concurrent_commits_of_one_import_write_once(import_org, admin_a, monkeypatch):
+    job = Job.objects.create(
+        organisation=import_org,
+        kind=Job.Kind.USERS_IMPORT,
+        task_name="customers.users_import",
+        created_by=admin_a,
+        file_format="csv",
+        upload=upload("users.csv", csv_bytes(["a@firma.dk;A;A;;;;;+4588887701;;;;;;;;;;;", "b@firma.dk;B;B;;;;;;;;;;;;;;;;"])),
+    )
+    tasks.users_import(job.pk)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT)
+    real_write = UsersImporter.write
+
+    def slow_write(self, results, progress):
+        real_write(self, results, progress)
+        time.sleep(1.0)  # still inside the transaction, holding the job's row lock
+
+    monkeypatch.setattr(UsersImporter, "write", slow_write)
+    results = _in_threads(lambda: tasks.users_import(job.pk), lambda: tasks.users_import(job.pk))
+    assert results[0] == Job.Status.SUCCEEDED
+    assert results[1] is None  # waited for the lock, then found the job finished
+    assert User.objects.filter(username__in=["a@firma.dk", "b@firma.dk"]).count() == 2
+    assert Job.objects.get(pk=job.pk).status == Job.Status.SUCCEEDED
+
+
+def test_two_concurrent_sends_of_one_message_send_once(import_org, admin_a, monkeypatch):
+    from django.core import mail
+
+    from customers.operations import welcome
+
+    user = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", by=admin_a)
+    message = OutboundMessage.objects.create(organisation=import_org, user=user, channel="email", recipient="anna@firma.dk")
+    original = welcome._deliver
+
+    def slow_deliver(msg):
+        time.sleep(0.8)
+        return original(msg)
+
+    monkeypatch.setattr(welcome, "_deliver", slow_deliver)
+    results = _in_threads(lambda: message_send(message_id=message.pk), lambda: message_send(message_id=message.pk))
+    assert sorted(results.values()) == ["sent", "skipped"]
+    assert len(mail.outbox) == 1
