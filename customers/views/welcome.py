@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,9 +36,12 @@ from customers.operations.welcome import (
     download_links,
     latest_messages,
     mobile_numbers,
+    user_language,
     welcome_send,
     welcome_token_generator,
 )
+
+WELCOME_LANGUAGE_KEY = "connect_welcome_language"
 
 
 def _safe_next(request, default):
@@ -179,6 +184,16 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     reset_url_token = "set-password"
     post_reset_login = False
 
+    def dispatch(self, *args, **kwargs):
+        # The page speaks the user's language, like the welcome message that links to it.
+        user = self.get_user(kwargs.get("uidb64", ""))
+        if user is not None:
+            language = user_language(user)
+            translation.activate(language)
+            self.request.LANGUAGE_CODE = language
+            self.request.session[WELCOME_LANGUAGE_KEY] = language
+        return super().dispatch(*args, **kwargs)
+
     def render_to_response(self, context, **response_kwargs):
         if not context.get("validlink"):
             response_kwargs["status"] = 404
@@ -189,6 +204,13 @@ class SetPasswordDoneView(TemplateView):
     """After choosing the password: what to install next."""
 
     template_name = "customers/set_password_done.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        language = request.session.get(WELCOME_LANGUAGE_KEY)
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "links": download_links()}

@@ -342,3 +342,14 @@ def test_dialog_and_status_in_danish(client_a, anna, admin_a, danish):
     admin_a.save()
     page = client_a.get(reverse("customers:user_welcome", args=[anna.pk])).content.decode()
     assert "Send velkomstmeddelelse" in page and ">Luk</a>" in page and "Ikke inviterede" in page
+
+
+def test_set_password_pages_speak_the_users_language(client, bo, admin_a, danish, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=bo.pk).update(language="da")
+    bo.refresh_from_db()
+    path = _welcome_link(bo, admin_a, django_capture_on_commit_callbacks)
+    response = client.get(path, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Velkommen til Connect" in response.content.decode()
+    form_url = response.redirect_chain[-1][0]
+    done = client.post(form_url, {"new_password1": "Sommer-i-Skagen-2026", "new_password2": "Sommer-i-Skagen-2026"}, follow=True)
+    assert "Din adgangskode er gemt" in done.content.decode()
