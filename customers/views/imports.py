@@ -64,7 +64,7 @@ class UsersImportView(PortalMixin, View):
             upload=upload,
             file_name=upload.name,
             file_format=form.file_format,
-            params={"unit": "row", "back": reverse("customers:user_list")},
+            params={"unit": "row", "label_header": "Brugernavn", "back": reverse("customers:user_list")},
         )
         return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
 
@@ -119,7 +119,7 @@ class DirectorySyncView(PortalMixin, View):
             upload=upload,
             file_name=upload.name,
             file_format="ldif",
-            params={"unit": "line", "back": reverse("customers:directory_sync")},
+            params={"unit": "line", "label_header": "userPrincipalName", "back": reverse("customers:directory_sync")},
         )
         return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
 

@@ -70,6 +70,7 @@ class JobDetailView(JobMixin, View):
             "more_errors": max(0, len(job.errors or []) - 20),
             "back_url": back_url(job),
             "action_labels": Action.LABELS,
+            "label_header": (job.params or {}).get("label_header", ""),
         }
         return render(request, "customers/job_detail.html", context)
 

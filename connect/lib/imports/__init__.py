@@ -21,10 +21,21 @@ shape, and this package holds everything that is not specific to one kind:
    database may have changed meanwhile) and calls `write(results)` only if no row has an error,
    inside the job runner's single transaction: all rows or none.
 
-To add an import: subclass `Importer` (set `columns` — `Column(key, header, aliases, required)`,
-`formats`, `unit`), implement `validate` and `write` (and `prepare`/`validate_all` when useful),
-and a Celery task that calls `connect.lib.jobs.run_import_job(job_id, make_importer)`; see
-customers/operations/imports.py (users) for a complete example.
+To add an import (e.g. phones from CSV in the devices app):
+- subclass `Importer`: set `columns` (`Column(key, header, aliases, required)`), `formats`,
+  `unit`; implement `validate(row) -> RowResult` and `write(results, progress)` (and
+  `prepare(rows)` / `validate_all(results)` when useful);
+- a Celery task in <app>/tasks.py whose name starts with the app label:
+      @shared_task(base=JobTask, name="devices.phones_import")
+      def phones_import(job_id):
+          return run_import_job(job_id, lambda job: PhonesImporter(organisation=job.organisation, by=job.created_by))
+- an upload view: `ImportUploadForm(formats=...)` (customers/forms/imports.py) and
+  templates/generic/import.html; on a valid upload call `connect.lib.jobs.job_start(
+  organisation=..., kind=Job.Kind.PHONES_IMPORT, task="devices.phones_import", by=request.user,
+  upload=file, file_name=file.name, file_format=form.file_format, params={"unit": "row",
+  "label_header": "MAC", "back": <url of your list>})` and redirect to `customers:job_detail`,
+  the generic job page (progress bar, preview with confirm/cancel, error report CSV).
+customers/operations/imports.py (users) is a complete example.
 
 Errors: `RowError(number, column, message)`, shown as "Række 7, E-mail: …" by
 `format_row_error` ("Linje 12, mail: …" for LDIF, unit "line"). Rows are numbered as a
