@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("Services")
+
+    def ready(self):
+        from services import receivers  # noqa: F401

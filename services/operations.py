@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers
 from connect.lib.audit import audit_record, diff, snapshot
 from customers.models import AuditEntry, Prompt, User, UserGroup
-from services.definitions import NONE, ORGANISATION, UNION, get_service, run_validation
+from services.definitions import NONE, ORGANISATION, SERVICES, UNION, get_service, run_validation
 from services.models import ContactNumber, ExternalContact, MandatoryContact
 from services.resolver import resolve_scope
 from services.scopes import Scope
@@ -289,3 +289,43 @@ def mandatory_contact_remove(*, contact, by):
             changes=diff(snapshot(contact), {}),
         )
         contact.delete()
+
+
+# --- USR-15: "Opret ny bruger baseret på denne bruger" -----------------------------------------
+
+
+def service_settings_copy(*, source_user, target_user, by):
+    """Copy every user-level settings row of `source_user` to `target_user` (same organisation).
+
+    Contacts are personal data, not settings, and are not copied (FEATURES.md USR-15).
+    """
+    if source_user.organisation_id != target_user.organisation_id:
+        raise ValueError("Users of different organisations")
+    copied = []
+    with transaction.atomic():
+        for service in SERVICES.values():
+            if service.kind != "settings":
+                continue
+            model = service.model
+            row = model.objects.filter(user=source_user).first()
+            if row is None:
+                continue
+            unions = {f.name: list(getattr(row, f.name).values_list("pk", flat=True)) for f in service.fields if f.kind == UNION}
+            model.objects.filter(user=target_user).delete()
+            clone = model(organisation=row.organisation, user=target_user)
+            for field in model._meta.concrete_fields:
+                if field.primary_key or field.name in ("organisation", "group", "user", "updated_at"):
+                    continue
+                setattr(clone, field.attname, getattr(row, field.attname))
+            clone.save()
+            for name, ids in unions.items():
+                getattr(clone, name).set(ids)
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.CREATE,
+                obj=clone,
+                organisation=row.organisation,
+                changes=diff({}, snapshot(clone, exclude=SNAPSHOT_EXCLUDE)),
+            )
+            copied.append(clone)
+    return copied
