@@ -50,6 +50,8 @@ def normalise(raw, *, allow_local=True, region=DEFAULT_REGION):
         compact = "+" + compact[2:]
     if compact.startswith("+"):
         digits = compact[1:]
+        if not digits:
+            raise ValidationError(_("“%(value)s” is not a valid phone number."), code="invalid", params={"value": raw})
         if not digits.isdigit():
             raise ValidationError(_("A phone number may contain only digits after “+”."), code="invalid")
         return _parse_international(compact, region)

@@ -399,8 +399,9 @@ class AuditEntry(models.Model):
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
 
+    # SET_NULL: the trail outlives a deleted organisation (support still sees who deleted it).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("organisation")
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("organisation")
     )
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
