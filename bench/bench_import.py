@@ -189,6 +189,11 @@ def main():
         again.refresh_from_db()
         print(f"  re-import of the same file (preview, all unchanged): {time.perf_counter() - start:.2f} s, counts {again.counts}")
 
+        changed = data.decode("cp1252").replace(";Jensen;", ";Jensen-Holm;").replace(";Salg;", ";Salgsafdelingen;", 1)
+        changed_count = changed.count("Jensen-Holm")
+        print(f"CSV re-import with {changed_count} users changed (Efternavn):")
+        run_import(organisation, admin, Job.Kind.USERS_IMPORT, tasks.users_import, "brugere.csv", changed.encode("cp1252"), "csv")
+
         organisation, admin = setup_organisation("bench-ldif", "admin@ldif.example")
         data = users_ldif(args.users)
         print(f"LDIF directory sync ({args.users} entries, ldifde format):")

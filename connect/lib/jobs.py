@@ -360,7 +360,9 @@ class ImportJobHandler:
             upload.close()
         counts = preview.counts()
         message = gettext("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped.") % counts
-        return self._fields(preview, message)
+        # The stored preview is what was just written (any difference would have failed the
+        # commit), so it is kept as it is; only the figures and the message change.
+        return {"counts": counts, "progress_done": len(preview.results), "progress_total": len(preview.results), "message": message}
 
 
 def run_import_job(job_id, make_importer):

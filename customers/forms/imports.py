@@ -115,6 +115,22 @@ class ImportContext:
         self.mobiles = {}  # user_id -> number
         self.memberships = {}  # user_id -> set(group_id)
         self.values = {}  # user_id -> {field_id: value}
+        self._normalised = {}  # (raw, allow_local) -> NormalisedNumber or ValidationError
+
+    def normalise(self, raw, allow_local=True):
+        """connect.lib.numbers.normalise, remembered for the file (numbers are parsed while
+        loading and again per row; phonenumbers is the slow part of validating a row)."""
+        key = (raw, allow_local)
+        found = self._normalised.get(key)
+        if found is None:
+            try:
+                found = numberlib.normalise(raw, allow_local=allow_local)
+            except ValidationError as exc:
+                found = exc
+            self._normalised[key] = found
+        if isinstance(found, ValidationError):
+            raise ValidationError(found.error_list)
+        return found
 
     def in_ranges(self, normalised):
         for number_range in self.ranges:
@@ -261,7 +277,7 @@ class UserImportForm(forms.Form):
         value = self.cleaned_data.get(name, "")
         if not value.strip():
             return None
-        normalised = numberlib.normalise(value, allow_local=allow_local)
+        normalised = self.context.normalise(value, allow_local=allow_local)
         if _reserved(normalised):
             raise _reserved_error()
         return normalised
@@ -304,7 +320,7 @@ class UserImportForm(forms.Form):
             if not raw:
                 continue
             try:
-                alias = numberlib.normalise(raw, allow_local=True)
+                alias = self.context.normalise(raw, allow_local=True)
                 if alias.kind != NumberKind.LOCAL:
                     raise ValidationError(_("An alias must be a local number, e.g. 765."), code="alias_not_local")
                 if _reserved(alias):

@@ -104,11 +104,17 @@ def test_a_crash_in_the_middle_of_the_write_leaves_nothing_half_written(import_o
     tasks.users_import(job.pk)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT)
 
-    def crash(*args, **kwargs):
-        raise RuntimeError("worker lost its database connection")
+    from customers.operations import imports
 
-    # Users and numbers are inserted, then the group memberships fail.
-    monkeypatch.setattr(GroupMembership.objects, "bulk_create", crash)
+    real_insert = imports.bulk_insert
+
+    def crash(model, objs, **kwargs):
+        if model is GroupMembership:
+            raise RuntimeError("worker lost its database connection")
+        return real_insert(model, objs, **kwargs)
+
+    # Users, numbers and lines are inserted, then the group memberships fail.
+    monkeypatch.setattr(imports, "bulk_insert", crash)
     with pytest.raises(RuntimeError):
         tasks.users_import(job.pk)
     job.refresh_from_db()
