@@ -124,7 +124,7 @@ def test_register_normalises_common_forms(org_a, ranges, raw):
         ("2\x0000", "The number contains control characters."),
         ("9" * 50, "The number is too long."),
         ("12ab", "A phone number may contain only digits, spaces and a leading “+”."),
-        ("+", "A phone number may contain only digits after “+”."),
+        ("+", "“+” is not a valid phone number."),
     ],
 )
 def test_register_refuses_bad_numbers(org_a, ranges, raw, message):
