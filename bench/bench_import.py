@@ -189,9 +189,19 @@ def main():
         again.refresh_from_db()
         print(f"  re-import of the same file (preview, all unchanged): {time.perf_counter() - start:.2f} s, counts {again.counts}")
 
-        changed = data.decode("cp1252").replace(";Jensen;", ";Jensen-Holm;").replace(";Salg;", ";Salgsafdelingen;", 1)
-        changed_count = changed.count("Jensen-Holm")
-        print(f"CSV re-import with {changed_count} users changed (Efternavn):")
+        # Every user changes department; one in ten also gets another primary line.
+        rows = data.decode("cp1252").split("\r\n")
+        for index in range(1, len(rows)):
+            cells = rows[index].split(";")
+            if len(cells) < 8:
+                continue
+            cells[4] = cells[4] + " Nord"
+            if index % 10 == 0:
+                cells[7] = "+45701" + cells[7][-4:]
+                cells[11] = ""
+            rows[index] = ";".join(cells)
+        changed = "\r\n".join(rows)
+        print(f"CSV re-import: {args.users} users change Afdeling, {args.users // 10} of them also Primær linje:")
         run_import(organisation, admin, Job.Kind.USERS_IMPORT, tasks.users_import, "brugere.csv", changed.encode("cp1252"), "csv")
 
         organisation, admin = setup_organisation("bench-ldif", "admin@ldif.example")

@@ -102,6 +102,8 @@ def test_upsert_updates_changed_fields_and_keeps_empty_cells(client_a, import_or
     assert list(user.user_groups.all()) == [support]
     assert UserLine.objects.get(user=user, slot=1).number.number == "+4588887765"
     assert Number.objects.get(organisation=import_org, number="765").user == user
+    entry = AuditEntry.objects.filter(object_id=str(user.pk), content_type__model="user", action="update", changes__has_key="last_name").get()
+    assert entry.actor == admin_a and entry.changes["last_name"] == ["Jensen", "Leth Jensen"]
     other.refresh_from_db()
     assert other.last_name == "Same"
     assert User.objects.filter(organisation=import_org).count() == 3  # nobody created or deleted
