@@ -1,9 +1,14 @@
 """Reads of the provisioning app."""
 
 import hmac
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
 
+from customers.models import Organisation
+from devices.models import Phone
 from provisioning.models import Ticket, ticket_digest
 from provisioning.renderers import RingTones
 
@@ -22,6 +27,102 @@ def ticket_by_value(ticket):
     if found is None or not hmac.compare_digest(found.digest.encode(), digest.encode()):
         return None
     return found
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """The ticket and its organisation's settings, as the endpoint needs them."""
+
+    organisation_id: int
+    generation: int
+    organisation_name: str
+    language: str
+    time_zone: str
+
+    @property
+    def organisation(self):
+        return Organisation.objects.get(pk=self.organisation_id)
+
+
+@dataclass(frozen=True)
+class PhoneRow:
+    """The phone with the requested MAC, with what decides whether a fetch must be recorded."""
+
+    pk: int
+    organisation_id: int
+    model: str
+    fetch_count: int
+    firmware: str
+    last_ip: str
+    user_agent: str
+    seen_recently: bool  # last_seen_at is after the `seen_after` given to lookup()
+
+    def as_phone(self):
+        """A Phone with the fields devices.operations.phone_record_fetch reads."""
+        return Phone(pk=self.pk, organisation_id=self.organisation_id, model=self.model, fetch_count=self.fetch_count)
+
+
+_LOOKUP_SQL = None
+
+
+def _lookup_sql():
+    """One statement for the hot path: the ticket, its organisation and the phone with the MAC.
+
+    Built from the models' table and column names, plain SQL that SQLite and PostgreSQL share.
+    The phone is joined on the MAC alone (unique system-wide) so that another organisation's
+    phone is recognised as such.
+    """
+    global _LOOKUP_SQL
+    if _LOOKUP_SQL is None:
+        t, o, p = Ticket._meta, Organisation._meta, Phone._meta
+        col = lambda meta, name: meta.get_field(name).column  # noqa: E731
+        seen = f"p.{col(p, 'last_seen_at')}"
+        _LOOKUP_SQL = (
+            f"SELECT t.{col(t, 'organisation')}, t.{col(t, 'generation')}, t.{col(t, 'digest')}, "
+            f"o.{col(o, 'name')}, o.{col(o, 'default_language')}, o.{col(o, 'time_zone')}, "
+            f"p.{col(p, 'id')}, p.{col(p, 'organisation')}, p.{col(p, 'model')}, p.{col(p, 'fetch_count')}, "
+            f"p.{col(p, 'firmware')}, p.{col(p, 'last_ip')}, p.{col(p, 'user_agent')}, "
+            f"CASE WHEN {seen} IS NOT NULL AND {seen} > %s THEN 1 ELSE 0 END "
+            f"FROM {t.db_table} t "
+            f"INNER JOIN {o.db_table} o ON o.{col(o, 'id')} = t.{col(t, 'organisation')} "
+            f"LEFT OUTER JOIN {p.db_table} p ON p.{col(p, 'mac')} = %s "
+            f"WHERE t.{col(t, 'digest')} = %s"
+        )
+    return _LOOKUP_SQL
+
+
+def _fetch(params):
+    with connection.cursor() as cursor:
+        cursor.execute(_lookup_sql(), params)
+        return cursor.fetchone()
+
+
+def lookup(ticket, mac="", seen_after=None):
+    """(TicketRow, PhoneRow or None) for a request, or (None, None) for an unknown ticket.
+
+    One query. The database compares SHA-256 digests, never the secret; the digest found is
+    compared again in constant time.
+    """
+    digest = ticket_digest(ticket)
+    params = [connection.ops.adapt_datetimefield_value(seen_after or timezone.now()), mac or "", digest]
+    if connection.in_atomic_block:
+        row = _fetch(params)
+    else:
+        # Django's per-request health check costs a round trip (SELECT 1) before this query, a
+        # third of a cached fetch. Skip it and retry once on a connection the server dropped.
+        connection.health_check_done = True
+        try:
+            row = _fetch(params)
+        except (OperationalError, InterfaceError):
+            connection.close()
+            row = _fetch(params)
+    if row is None or not hmac.compare_digest(str(row[2]).encode(), digest.encode()):
+        return None, None
+    ticket_row = TicketRow(row[0], row[1], row[3], row[4], row[5])
+    phone_row = None
+    if row[6] is not None:
+        phone_row = PhoneRow(row[6], row[7], row[8], row[9] or 0, row[10] or "", str(row[11] or ""), row[12] or "", bool(row[13]))
+    return ticket_row, phone_row
 
 
 def provisioning_url(ticket_value, family):

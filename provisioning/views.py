@@ -11,10 +11,10 @@ session, authentication, CSRF and message middleware (phones have none of those)
 pattern serves the same view when the middleware is not installed.
 """
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -35,7 +36,7 @@ from devices import operations as device_operations
 from devices import queries as device_queries
 from devices.models import Phone
 from provisioning import cache as prov_cache
-from provisioning import operations, queries, security, useragents
+from provisioning import fetchlog, operations, queries, security, useragents
 from provisioning.renderers import BY_FAMILY, GLOBAL, MODEL, NOT_PROVIDED, PHONE, Site
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,22 @@ class Denied(Exception):
         self.reason = reason
 
 
-def _plain(body, status, content_type="text/plain; charset=utf-8"):
-    response = HttpResponse(body, status=status, content_type=content_type)
+class _FlushingResponse(HttpResponse):
+    """Writes buffered fetch records (fetchlog) once the response has been sent: the WSGI server
+    calls close() after the last byte, so the phone does not wait for the database."""
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            try:
+                fetchlog.flush()
+            except Exception:  # Redis gone: the records wait in the list, the phone got its file
+                logger.exception("Could not flush buffered provisioning fetches")
+
+
+def _plain(body, status, content_type="text/plain; charset=utf-8", response_class=HttpResponse):
+    response = response_class(body, status=status, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Length"] = str(len(body))
     # Django logs every 4xx/5xx as "Not Found: <path>"; the path holds the ticket.
@@ -124,15 +139,27 @@ def identify_model(renderer, route, agent):
     return model
 
 
-def _record_fetch(request, phone, agent, filename):
-    """phone_record_fetch, at most once per interval for the same IP and User-Agent."""
-    ip = security.client_ip(request)
-    interval = int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 60))
-    fingerprint = hashlib.blake2b(f"{ip}|{agent.raw}".encode(), digest_size=8).hexdigest()
-    if interval > 0 and not prov_cache.first_in_window(f"seen:{phone.pk}:{fingerprint}", interval):
-        return
-    device_operations.phone_record_fetch(
-        phone=phone, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename
+def _record_interval():
+    return int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 300))
+
+
+def _telemetry(text, limit):
+    """The form devices stores User-Agents in (printable, cut), for comparing with the row."""
+    text = str(text or "")
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text[:limit]
+
+
+def _record_due(phone_row, ip, agent):
+    """Record this fetch? Always when IP, firmware or User-Agent changed, else at most once per
+    PROVISIONING_FETCH_RECORD_SECONDS (default 300): a boot asks for several files."""
+    if phone_row is None or not phone_row.seen_recently:
+        return True
+    return (
+        phone_row.last_ip != (ip or "")
+        or (agent.firmware and phone_row.firmware != _telemetry(agent.firmware, 64))
+        or phone_row.user_agent != _telemetry(agent.raw, 255)
     )
 
 
@@ -161,19 +188,32 @@ def _auto_add(request, ticket, model, route, agent):
     return phone
 
 
-def _render_phone_file(renderer, site, ticket, phone_id, mac):
-    """The phone's file: from the shared cache when nothing changed, else rendered afresh."""
-    use_cache = prov_cache.files_enabled()
-    if use_cache:
-        stamp, cached = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation)
-        if cached is not None:
-            return crypto.decrypt(cached)
+def _render(renderer, site, mac):
     phone = device_queries.phone_for_provisioning(mac)
     data = device_queries.phone_config_data(phone)
-    body = renderer.render_phone(site, data, queries.ring_tones_for(phone))
-    if use_cache:
-        # Cached encrypted: the file holds SIP passwords (invariant 6).
-        prov_cache.store(phone_id, renderer.family, stamp, crypto.encrypt(body))
+    return renderer.render_phone(site, data, queries.ring_tones_for(phone))
+
+
+def _phone_file(request, renderer, site, ticket, phone_id, phone, route, agent, filename, record):
+    """Record the fetch (if due) and answer the phone's own file.
+
+    With a shared cache (Redis) one round trip tells whether the file is cached; it is rendered
+    from the database only when something that affects it changed (cache.py). Without one, every
+    fetch renders from the database.
+    """
+    if record and request.method != "HEAD":
+        request.provisioning_buffered = fetchlog.record(
+            phone_id=phone_id, phone=phone, ip=security.client_ip(request), user_agent=agent.raw,
+            firmware=agent.firmware, file_name=filename,
+        )
+    if not prov_cache.files_enabled():
+        return _render(renderer, site, route.mac)
+    stamp, cached = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation)
+    if cached is not None:
+        return crypto.decrypt(cached)
+    body = _render(renderer, site, route.mac)
+    # Cached encrypted: the file holds SIP passwords (invariant 6).
+    prov_cache.store(phone_id, renderer.family, stamp, crypto.encrypt(body))
     return body
 
 
@@ -186,7 +226,8 @@ def serve(request, rest):
     req = parse_path(rest)
     renderer = BY_FAMILY[req.family]
     route = renderer.route(req.filename)
-    ticket = queries.ticket_by_value(req.ticket)
+    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
+    ticket, phone_row = queries.lookup(req.ticket, route.mac if route else "", seen_after)
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:
@@ -195,30 +236,30 @@ def serve(request, rest):
         raise Denied("not-provided")
     agent = useragents.parse(request.META.get("HTTP_USER_AGENT"))
     model = identify_model(renderer, route, agent)
-    organisation = ticket.organisation
     site = Site(
-        organisation_name=organisation.name,
-        language=organisation.default_language,
-        time_zone=organisation.time_zone,
+        organisation_name=ticket.organisation_name,
+        language=ticket.language,
+        time_zone=ticket.time_zone,
         ticket=req.ticket,
     )
-    head = request.method == "HEAD"
     if route.kind in (GLOBAL, MODEL):
         return renderer.render_common(site, route, model), renderer.content_type
 
     assert route.kind == PHONE
-    phone = Phone.objects.only("pk", "organisation_id", "model", "fetch_count").filter(mac=route.mac).first()
-    if phone is None:
-        if head:
+    if phone_row is None:
+        if request.method == "HEAD":
             return "", renderer.content_type
         phone = _auto_add(request, ticket, model, route, agent)
-    elif phone.organisation_id != ticket.organisation_id:
+    elif phone_row.organisation_id != ticket.organisation_id:
         raise Denied("foreign-mac")
-    elif phone.model != model.code:
+    elif phone_row.model != model.code:
         raise Denied("model-mismatch")
-    if not head:
-        _record_fetch(request, phone, agent, req.filename)
-    return _render_phone_file(renderer, site, ticket, phone.pk, route.mac), renderer.content_type
+    else:
+        phone = phone_row.as_phone  # built only if the fetch is recorded
+    record = _record_due(phone_row, security.client_ip(request), agent)
+    phone_id = phone_row.pk if phone_row is not None else phone.pk
+    body = _phone_file(request, renderer, site, ticket, phone_id, phone, route, agent, req.filename, record)
+    return body, renderer.content_type
 
 
 @csrf_exempt
@@ -234,7 +275,8 @@ def fetch(request, rest=""):
         logger.exception("Provisioning failed for %s", security.masked_path(request.path_info))
         return _plain(b"Server Error\n", 500)
     encoded = body.encode("utf-8")
-    response = _plain(encoded, 200, content_type)
+    flush_after = getattr(request, "provisioning_buffered", False)
+    response = _plain(encoded, 200, content_type, _FlushingResponse if flush_after else HttpResponse)
     if request.method == "HEAD":
         response.content = b""
         response["Content-Length"] = str(len(encoded))

@@ -1,5 +1,7 @@
 """Fixtures for the provisioning endpoint: a ticket, phones with users, real User-Agents."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -30,6 +32,30 @@ def snom_ua_fw8(model, mac=""):
 def mitel_ua(model, mac, firmware="5.1.0.2047", brand="Aastra"):
     dashed = "-".join(mac[i : i + 2] for i in range(0, 12, 2))
     return f"{brand}{model} MAC:{dashed} V:{firmware}-SIP"
+
+
+REDIS_TEST_URL = os.environ.get("PROVISIONING_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on a real Redis (a database of its own), as in production."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_TEST_URL}")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
+    settings.PROVISIONING_CACHE_FILES = None  # decided by the backend: on for Redis
+    keys = list(client.scan_iter(match="*prov:*"))
+    if keys:
+        client.delete(*keys)
+    yield client
+    keys = list(client.scan_iter(match="*prov:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

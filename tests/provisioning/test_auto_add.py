@@ -44,7 +44,10 @@ def test_without_a_mac_nothing_is_added(phone_client, base_a):
     assert not Phone.objects.exists()
 
 
-def test_auto_add_is_rate_limited_per_organisation(phone_client, base_a, org_b, ticket_b, settings):
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_auto_add_is_rate_limited_per_organisation(phone_client, base_a, org_b, ticket_b, settings, backend, request):
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
     settings.PROVISIONING_AUTO_ADD_LIMIT = 3
     for n in range(3):
         mac = f"0004130000{n:02d}"

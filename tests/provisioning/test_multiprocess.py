@@ -100,3 +100,21 @@ def test_encoded_slash_through_a_real_server(org_a, gunicorn):
                 f"/prov/{value}/snom/000413A1B2C3.xml%00", f"/prov/{value}/snom/%2e%2e%2f%2e%2e%2fetc%2fpasswd"):
         status, body, _headers = get(gunicorn, raw)
         assert (status, body) == (404, b"Not Found\n"), raw
+
+
+def test_a_connection_the_database_dropped_is_replaced_without_a_failed_fetch(org_a, client):
+    """The endpoint skips Django's per-request health check and retries once instead."""
+    from django.db import connections
+
+    PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    value = ticket_for(org_a).ticket
+    path = f"/prov/{value}/snom/000413A1B2C3.xml"
+    assert client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    pid = connection.connection.info.backend_pid
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    assert client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200

@@ -1,0 +1,379 @@
+"""Benchmark: provisioning boot storm (issue 4) through gunicorn, compared with nginx.
+
+An organisation with 10,000 phones, each with an assigned user (SIP account) and two function
+keys; half Snom D725 (fetching ``<MAC>.xml``), half Mitel 6867i (fetching ``<MAC>.cfg``), with
+their real User-Agent formats. The load generator is wrk (Debian package) with
+bench/provisioning_wrk.lua; everything runs on 127.0.0.1.
+
+Runs, in one go:
+1. boot storm, cold: every phone fetches its MAC file exactly once; nothing cached, every fetch
+   is recorded (last seen, IP, firmware: one UPDATE and one INSERT per phone);
+2. boot storm again right after (files cached in Redis, fetch records throttled);
+3. sustained load for --duration seconds over the same 10,000 URLs;
+4. nginx serving a static file of the same size as an average response, same wrk settings.
+Reported: requests/s, p50/p90/p99 latency, errors, the time to serve all 10,000 phones, and the
+ratio to nginx. Targets: >= 1,500 req/s, p99 < 50 ms, zero errors, 10,000 phones in < 10 s.
+Figures are printed, never asserted.
+
+    apt-get install -y wrk nginx      # once
+    .venv/bin/python bench/bench_provisioning.py [--workers 3] [--connections 32]
+
+Uses PostgreSQL database ``bench_prov`` (created and migrated if missing; override with
+BENCH_DATABASE_URL) and Redis DB 7 as the shared cache (BENCH_REDIS_URL). Production-like
+settings: DEBUG off, the provisioning middleware, SECURE_SSL_REDIRECT on (/prov/ is exempt).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_prov")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "connect.settings",
+    "DEBUG": "0",
+    "CONNECT_TESTING": "0",
+    "SECRET_KEY": "bench-provisioning-secret-key-not-for-production-0123456789",
+    # A fixed Fernet key so the seeded SIP passwords decrypt in the gunicorn workers.
+    "FIELD_ENCRYPTION_KEY": "YmVuY2gtcHJvdmlzaW9uaW5nLWtleS0wMTIzNDU2Nzg=",
+    "DATABASE_URL": DATABASE_URL,
+    "DB_CONN_MAX_AGE": "600",
+    "REDIS_URL": REDIS_URL,
+    "CELERY_BROKER_URL": "",
+    "CELERY_TASK_ALWAYS_EAGER": "1",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "PROVISIONING_BASE_URL": "https://prov.connect.example",
+    "SECURITY_LOG_FILE": "/tmp/bench_prov_security.log",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(BENCH_ENV)
+
+PHONES = 10_000
+STORM_LIMIT = 20  # seconds wrk runs in a storm pass; the pass ends when every phone was answered
+ORGANISATION = "bench-provisioning"
+SNOM_FIRMWARE = "10.1.54.13"
+MITEL_FIRMWARE = "5.1.0.2047"
+
+
+def ensure_database():
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, check=True)
+
+
+def seed():
+    """The organisation with 10,000 phones, users and SIP accounts (created once, then reused)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from connect.lib.crypto import encrypt, generate_password
+    from customers.models import Organisation, User
+    from devices.models import FunctionKey, Phone, SipAccount
+    from provisioning.operations import ticket_for
+
+    organisation, _ = Organisation.objects.get_or_create(name=ORGANISATION)
+    if Phone.objects.filter(organisation=organisation).count() != PHONES:
+        started = time.perf_counter()
+        with transaction.atomic():
+            Phone.objects.filter(organisation=organisation).delete()
+            User.objects.filter(organisation=organisation).delete()
+            unusable = make_password(None)
+            users = User.objects.bulk_create(
+                [
+                    User(organisation=organisation, username=f"phone{n:05d}@bench.example", email=f"phone{n:05d}@bench.example",
+                         first_name="Bench", last_name=f"User {n:05d}", password=unusable)
+                    for n in range(PHONES)
+                ],
+                batch_size=2000,
+            )
+            SipAccount.objects.bulk_create(
+                [SipAccount(user=u, username=f"b{n:05d}{u.pk:x}", password_encrypted=encrypt(generate_password(20)))
+                 for n, u in enumerate(users)],
+                batch_size=2000,
+            )
+            phones = Phone.objects.bulk_create(
+                [
+                    Phone(organisation=organisation, user=u,
+                          mac=(f"000413{n:06X}" if n % 2 == 0 else f"00085D{n:06X}"),
+                          model=("snom-725" if n % 2 == 0 else "mitel-6867i"), description=f"Desk {n}")
+                    for n, u in enumerate(users)
+                ],
+                batch_size=2000,
+            )
+            FunctionKey.objects.bulk_create(
+                [
+                    key
+                    for n, phone in enumerate(phones)
+                    for key in (
+                        FunctionKey(phone=phone, position=2, type=FunctionKey.Type.BLF, target_user=users[(n + 1) % PHONES]),
+                        FunctionKey(phone=phone, position=3, type=FunctionKey.Type.SPEED_DIAL, value="+4588887765", label="Kontor"),
+                    )
+                ],
+                batch_size=4000,
+            )
+        print(f"seeded {PHONES} users, SIP accounts, phones and keys in {time.perf_counter() - started:.1f} s")
+    # Every run starts from "not seen recently": the storm records every phone again.
+    Phone.objects.filter(organisation=organisation).update(last_seen_at=None, last_ip=None, firmware="", user_agent="")
+    ticket = ticket_for(organisation).ticket
+    rows = []
+    for mac, model in Phone.objects.filter(organisation=organisation).order_by("pk").values_list("mac", "model"):
+        if model == "snom-725":
+            agent = f"Mozilla/4.0 (compatible; snom725-SIP {SNOM_FIRMWARE} 2010.12-00004-g9ba52f5 {mac} SXM:0 UXM:0)"
+            rows.append((f"/prov/{ticket}/snom/{mac}.xml", agent))
+        else:
+            dashed = "-".join(mac[i:i + 2] for i in range(0, 12, 2))
+            rows.append((f"/prov/{ticket}/mitel/{mac}.cfg", f"Mitel6867i MAC:{dashed} V:{MITEL_FIRMWARE}-SIP"))
+    return rows
+
+
+def clear_cache():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match="*prov:*", count=5000))
+    for start in range(0, len(keys), 5000):
+        client.delete(*keys[start:start + 5000])
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def start_gunicorn(port, workers, worker_class, threads, access_log, preload=True):
+    # The project's gunicorn.conf.py (access log, ticket-masking logger, max_requests), with the
+    # bind address, worker count and log file of this run.
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+        "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker_class, "--backlog", "2048",
+        "--access-logfile", str(access_log), "--error-logfile", str(access_log.with_suffix(".err")),
+    ]
+    if preload:
+        # Workers forked from a master that already loaded Django: gunicorn.conf.py restarts
+        # every worker after ~2,000 requests, and a worker that imports Django itself costs
+        # over a CPU-second, which at this rate is half a core of the two.
+        command.append("--preload")
+    if worker_class == "gthread":
+        command += ["--threads", str(threads)]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, start_new_session=True)
+    wait_for(port)
+    return process
+
+
+def start_nginx(port, workdir, body, workers):
+    (workdir / "www").mkdir(exist_ok=True)
+    (workdir / "www" / "config.xml").write_bytes(body)
+    conf = workdir / "nginx.conf"
+    conf.write_text(f"""
+worker_processes {workers};
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/tmp-body;
+    proxy_temp_path {workdir}/tmp-proxy;
+    fastcgi_temp_path {workdir}/tmp-fastcgi;
+    uwsgi_temp_path {workdir}/tmp-uwsgi;
+    scgi_temp_path {workdir}/tmp-scgi;
+    server {{
+        listen 127.0.0.1:{port} backlog=2048;
+        location / {{ root {workdir}/www; default_type application/xml; add_header Cache-Control no-store; }}
+    }}
+}}
+""")
+    process = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf)], start_new_session=True)
+    wait_for(port)
+    return process
+
+
+def stop(process):
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def run_wrk(port, urls_file, threads, connections, once, duration):
+    env = {**os.environ, "PROV_URLS": str(urls_file), "PROV_ONCE": "1" if once else "0", "PROV_THREADS": str(threads)}
+    command = [shutil.which("wrk") or "/usr/bin/wrk", "-t", str(threads), "-c", str(connections),
+               "-d", f"{duration}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "provisioning_wrk.lua"),
+               f"http://127.0.0.1:{port}"]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    if once and result["storm_us"] > 0:
+        result["duration_us"] = result["storm_us"]  # wrk itself always waits for -d
+    result["rps"] = result["answered"] / (result["duration_us"] / 1e6)
+    result["errors"] = result["connect"] + result["read"] + result["write"] + result["timeout"] + result["non200"]
+    return result
+
+
+def show(label, r):
+    print(f"{label:<34} {r['rps']:>8.0f} req/s   p50 {r['p50_us'] / 1000:6.1f} ms   p90 {r['p90_us'] / 1000:6.1f} ms"
+          f"   p99 {r['p99_us'] / 1000:6.1f} ms   max {r['max_us'] / 1000:6.1f} ms   "
+          f"{r['answered']:>6} answered in {r['duration_us'] / 1e6:5.2f} s   errors {r['errors']}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (phones at a time)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of sustained load")
+    parser.add_argument("--no-preload", action="store_true", help="don't pass --preload to gunicorn")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            sys.exit(f"{tool} is missing: apt-get install -y wrk nginx")
+
+    Path(BENCH_ENV["SECURITY_LOG_FILE"]).write_text("")
+    ensure_database()
+    rows = seed()
+    clear_cache()
+    workdir = Path(tempfile.mkdtemp(prefix="bench_prov_"))
+    workdir.chmod(0o755)  # nginx workers (www-data) read the static file from here
+    urls_file = workdir / "urls.tsv"
+    urls_file.write_text("".join(f"{path}\t{agent}\n" for path, agent in rows))
+    gunicorn_port, nginx_port = free_port(), free_port()
+    gunicorn = nginx = None
+    try:
+        access_log = workdir / "access.log"
+        gunicorn = start_gunicorn(gunicorn_port, args.workers, args.worker_class, args.threads, access_log,
+                                  preload=not args.no_preload)
+        # Sizes of real answers (and a sanity check that they are configurations).
+        sizes = []
+        for path, agent in (rows[0], rows[1]):
+            request = urllib.request.Request(f"http://127.0.0.1:{gunicorn_port}{path}", headers={"User-Agent": agent})
+            with urllib.request.urlopen(request) as response:
+                body = response.read()
+                assert response.status == 200 and (b"user_pass" in body or b"sip line1 password" in body)
+                sizes.append(len(body))
+        # A few refusals, so the security log has lines to check for tickets.
+        for path in (rows[0][0].replace(".xml", ".cfg"), rows[0][0][:-5] + "0.xml", "/prov/" + "x" * 43 + "/snom/a.xml"):
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{gunicorn_port}{path}", headers={"User-Agent": rows[0][1]}))
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404
+        from django.db import connection
+
+        from devices.models import Phone
+        from provisioning import fetchlog
+        from provisioning.warm import warm
+
+        def not_seen():
+            fetchlog.flush(budget=None)
+            Phone.objects.filter(organisation__name=ORGANISATION).update(last_seen_at=None)
+            connection.close()
+
+        def seen():
+            fetchlog.flush(budget=None)
+            count = Phone.objects.filter(organisation__name=ORGANISATION, last_seen_at__isnull=False).count()
+            connection.close()
+            return count
+
+        def storm():
+            return run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=True, duration=STORM_LIMIT)
+
+        print(f"\nProvisioning benchmark: {PHONES} phones, gunicorn {args.workers} x {args.worker_class}"
+              + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+              + (" --preload" if not args.no_preload else "")
+              + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs")
+        print(f"response sizes: Snom {sizes[0]} B, Mitel {sizes[1]} B")
+        print("every storm pass: each phone fetches its MAC file once; 'recorded' = last seen was reset,\n"
+              "so every fetch writes firmware, IP and time (buffered in Redis, written in bulk)\n")
+
+        clear_cache()
+        not_seen()
+        cold = storm()
+        show("storm, nothing cached, recorded", cold)
+        seen_cold = seen()
+        clear_cache()
+        started = time.perf_counter()
+        warmed = warm()
+        warm_seconds = time.perf_counter() - started
+        connection.close()
+        print(f"{'(provisioning_warm: ' + str(warmed) + ' files in ' + format(warm_seconds, '.1f') + ' s)':<34}")
+        not_seen()
+        main_run = storm()
+        show("BOOT STORM: files cached, recorded", main_run)
+        seen_main = seen()
+        again = storm()
+        show("storm again within 5 min", again)
+        sustained = run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=False, duration=args.duration)
+        show(f"sustained {args.duration} s", sustained)
+        stop(gunicorn)
+        gunicorn = None
+
+        average = int(statistics.mean(sizes))
+        static_body = (body * (average // len(body) + 1))[:average]
+        nginx = start_nginx(nginx_port, workdir, static_body, args.workers)
+        static_rows = workdir / "static.tsv"
+        static_rows.write_text("/config.xml\tbench\n")
+        static = run_wrk(nginx_port, static_rows, args.wrk_threads, args.connections, once=False, duration=args.duration)
+        show(f"nginx static {average} B, {args.duration} s", static)
+
+        ticket_value = rows[0][0].split("/")[2]
+        logs = access_log.read_text() + Path(BENCH_ENV["SECURITY_LOG_FILE"]).read_text(errors="replace")
+        print(f"\naccess log lines: {access_log.read_text().count(chr(10))}; ticket in any log: {ticket_value in logs}")
+        print(f"phones recorded as seen: {seen_cold} of {PHONES} after the uncached storm, "
+              f"{seen_main} of {PHONES} after the boot storm")
+        print(f"ratio to nginx (req/s): boot storm {main_run['rps'] / static['rps']:.3f}, "
+              f"sustained {sustained['rps'] / static['rps']:.3f}, uncached storm {cold['rps'] / static['rps']:.3f}")
+        runs = (cold, main_run, again, sustained)
+        targets = [
+            ("boot storm >= 1500 req/s", main_run["rps"] >= 1500),
+            ("boot storm p99 < 50 ms", main_run["p99_us"] < 50_000),
+            ("zero errors in every run", all(r["errors"] == 0 for r in runs)),
+            ("10,000 phones served in < 10 s", main_run["answered"] >= PHONES and main_run["duration_us"] < 10_000_000),
+            ("(uncached storm: 10,000 phones in < 10 s)", cold["answered"] >= PHONES and cold["duration_us"] < 10_000_000),
+        ]
+        for name, met in targets:
+            print(f"  {'met    ' if met else 'MISSED '} {name}")
+    finally:
+        stop(gunicorn)
+        stop(nginx)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+-- wrk script for bench/bench_provisioning.py: replays a list of phone requests.
+--
+-- The list file (env PROV_URLS) has one request per line: "<path>\t<User-Agent>".
+-- Each wrk thread takes its own slice of the list so every phone is asked exactly once per pass.
+-- PROV_ONCE=1: stop a thread after one pass over its slice (the boot storm: every phone once);
+-- otherwise iterate until wrk's -d duration ends. done() prints one JSON line prefixed "RESULT ".
+-- wrk always waits for -d; in PROV_ONCE mode each thread notes when it started and when it got
+-- its last answer (wall clock, via date(1)), and "storm_us" is the span over all threads.
+
+local list_file = os.getenv("PROV_URLS")
+local once = os.getenv("PROV_ONCE") == "1"
+local requests_list = {}
+for line in io.lines(list_file) do
+  local path, agent = line:match("^([^\t]+)\t(.*)$")
+  if path then
+    requests_list[#requests_list + 1] = { path = path, agent = agent }
+  end
+end
+
+local threads = {}
+local thread_count = tonumber(os.getenv("PROV_THREADS") or "1")
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  threads[#threads + 1] = thread
+end
+
+local function now_ns()
+  local pipe = io.popen("date +%s%N")
+  local value = tonumber(pipe:read("*l"))
+  pipe:close()
+  return value
+end
+
+function init(args)
+  t0 = now_ns()
+  t1 = 0
+  -- this thread's slice: every thread_count-th request starting at its id
+  slice = {}
+  for i = id + 1, #requests_list, thread_count do
+    slice[#slice + 1] = requests_list[i]
+  end
+  if #slice == 0 then
+    slice = requests_list  -- fewer requests than threads (the static file)
+  end
+  position = 0
+  sent = 0
+  answered = 0
+  bad = 0
+end
+
+function request()
+  position = position + 1
+  if position > #slice then
+    position = 1
+  end
+  sent = sent + 1
+  local item = slice[position]
+  return wrk.format("GET", item.path, { ["User-Agent"] = item.agent, ["Host"] = "127.0.0.1" })
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  if status ~= 200 then
+    bad = bad + 1
+  end
+  if once and answered == #slice then
+    t1 = now_ns()
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local bad_total = 0
+  local answered_total = 0
+  local first, last = nil, 0
+  for _, t in ipairs(threads) do
+    bad_total = bad_total + (t:get("bad") or 0)
+    answered_total = answered_total + (t:get("answered") or 0)
+    local start, stop = t:get("t0"), t:get("t1")
+    if start and (first == nil or start < first) then first = start end
+    if stop and stop > last then last = stop end
+  end
+  local storm_us = 0
+  if once and first and last > 0 then storm_us = (last - first) / 1000 end
+  io.write(string.format(
+    'RESULT {"requests": %d, "answered": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"connect": %d, "read": %d, "write": %d, "timeout": %d, "status": %d, "non200": %d, "storm_us": %d}\n',
+    summary.requests, answered_total, summary.duration, summary.bytes,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.timeout, e.status, bad_total, storm_us))
+end

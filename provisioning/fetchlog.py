@@ -1,0 +1,201 @@
+"""Recording fetches ("sidst set", PRV-5) without a database write per request.
+
+With Redis (the production cache) a fetch that must be recorded is appended to a Redis list
+(one round trip) and written in bulk: after a response has been sent (when the list was empty,
+has a backlog, or nobody tried for a second), the process that gets the flush lock moves a few
+batches from the list into the database (one UPDATE ... FROM VALUES and one bulk INSERT per
+batch, plus the fetch-log pruning of devices). A boot storm of 10,000 phones then costs a few
+dozen statements instead of 30,000, and "sidst set" lags by about a second. The Celery beat task
+(provisioning.tasks, every 10 s) and `manage.py provisioning_flush_fetches` empty the list at
+any time, so nothing waits long for the next fetch.
+
+Without Redis every fetch is written at once by devices.operations.phone_record_fetch.
+
+`record_fetches` is the bulk counterpart of devices.operations.phone_record_fetch: the same
+fields, the same cleaning and the same "keep the latest FETCH_LOG_SIZE rows" rule.
+"""
+
+import json
+import logging
+import secrets
+import time
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from devices import operations as device_operations
+from devices.models import Phone, PhoneFetch
+from provisioning import cache as prov_cache
+
+logger = logging.getLogger(__name__)
+
+LIST_KEY = "prov:fetchlog"
+LOCK_KEY = "prov:fetchlog:lock"
+TICK_KEY = "prov:fetchlog:tick"
+BATCH = 500
+FLUSH_AT = 200  # a backlog this long is written without waiting for the next tick
+FLUSH_BUDGET_SECONDS = 0.25  # per flush; the rest waits for the next response or the command
+
+
+def _client():
+    if not getattr(settings, "PROVISIONING_BUFFER_FETCHES", True):
+        return None
+    return prov_cache._redis_client()
+
+
+def buffered():
+    """Are fetches buffered in Redis (True) or written at once (False)?"""
+    return _client() is not None
+
+
+def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
+    """Record one fetch: buffered when Redis is there, else at once through devices.
+
+    `phone` is the Phone, or a callable that builds it (only the direct write needs it). Returns
+    True when the caller should try `flush()` after its response: the list was empty (a quiet
+    moment: write at once), has a backlog of FLUSH_AT, or nobody tried for a second.
+    """
+    client = _client()
+    if client is None:
+        device_operations.phone_record_fetch(
+            phone=phone() if callable(phone) else phone, ip=ip, user_agent=user_agent, firmware=firmware,
+            file_name=file_name,
+        )
+        return False
+    item = {"phone": phone_id, "at": timezone.now().isoformat(), "ip": ip or "", "ua": user_agent or "",
+            "fw": firmware or "", "file": file_name or ""}
+    with client.pipeline(transaction=False) as pipe:
+        pipe.rpush(LIST_KEY, json.dumps(item, separators=(",", ":")))
+        pipe.set(TICK_KEY, 1, nx=True, px=1000)
+        length, tick = pipe.execute()
+    return length == 1 or length >= FLUSH_AT or bool(tick)
+
+
+def flush(budget=FLUSH_BUDGET_SECONDS, batch=BATCH):
+    """Write buffered fetches to the database; returns how many. Only one process at a time."""
+    client = _client()
+    if client is None:
+        return 0
+    token = secrets.token_hex(8)
+    if not client.set(LOCK_KEY, token, nx=True, px=10_000):
+        return 0
+    written = 0
+    started = time.monotonic()
+    try:
+        while True:
+            raw = client.lpop(LIST_KEY, batch)
+            if not raw:
+                break
+            try:
+                written += record_fetches([json.loads(item) for item in raw])
+            except Exception:  # telemetry: never fail the request that happens to flush
+                logger.exception("Could not write %d buffered provisioning fetches", len(raw))
+            if budget is not None and time.monotonic() - started > budget:
+                break
+    finally:
+        if client.get(LOCK_KEY) == token:
+            client.delete(LOCK_KEY)
+    return written
+
+
+def pending():
+    client = _client()
+    return client.llen(LIST_KEY) if client is not None else 0
+
+
+def _clean_ip(ip):
+    """As devices stores it: a valid address or None."""
+    try:
+        validate_ipv46_address(ip)
+    except ValidationError:
+        return None
+    return ip
+
+
+def _clean_text(text, limit):
+    """As devices stores telemetry: printable characters, cut to the field's length."""
+    text = str(text or "")
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text[:limit]
+
+
+def _update_sql(rows):
+    """UPDATE ... FROM a VALUES list, returning the new fetch counts: one statement for a batch.
+    PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
+    meta = Phone._meta
+    col = {name: meta.get_field(name).column for name in ("id", "last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count")}
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        row = "(%s::bigint, %s::timestamptz, %s::inet, %s, %s, %s::integer)"
+    else:
+        row = "(%s, %s, %s, %s, %s, %s)"
+    return (
+        f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join([row] * rows)}) "
+        f"UPDATE {table} SET {col['last_seen_at']} = v.at, {col['last_ip']} = v.ip, {col['user_agent']} = v.ua, "
+        f"{col['firmware']} = CASE WHEN v.fw = '' THEN {table}.{col['firmware']} ELSE v.fw END, "
+        f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
+        f"FROM v WHERE {table}.{col['id']} = v.id "
+        f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
+    )
+
+
+def _single_statement_update():
+    import sqlite3
+
+    return connection.vendor == "postgresql" or (connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35))
+
+
+@transaction.atomic
+def record_fetches(items):
+    """Write many fetch records at once (the bulk form of phone_record_fetch). Items of phones
+    deleted meanwhile are dropped. Returns the number of fetch rows written."""
+    by_phone = defaultdict(list)
+    for item in items:
+        by_phone[int(item["phone"])].append(item)
+    updates = []  # (id, at, ip, ua, fw, n) per phone: the latest fetch, and how many
+    fetch_rows = []
+    for phone_id, phone_items in by_phone.items():
+        phone_items.sort(key=lambda i: i["at"])
+        firmware = ""
+        for item in phone_items:
+            at = datetime.fromisoformat(item["at"])
+            ip = _clean_ip(item["ip"])
+            user_agent = _clean_text(item["ua"], 255)
+            fw = _clean_text(item["fw"], 64)
+            firmware = fw or firmware
+            fetch_rows.append(PhoneFetch(phone_id=phone_id, at=at, ip=ip, firmware=fw, user_agent=user_agent,
+                                         file_name=_clean_text(item["file"], 64)))
+        updates.append((phone_id, at, ip, user_agent, firmware, len(phone_items)))
+    if not updates:
+        return 0
+    if _single_statement_update():
+        params = []
+        for phone_id, at, ip, user_agent, firmware, n in updates:
+            params += [phone_id, connection.ops.adapt_datetimefield_value(at), ip, user_agent, firmware, n]
+        with connection.cursor() as cursor:
+            cursor.execute(_update_sql(len(updates)), params)
+            new_counts = dict(cursor.fetchall())
+    else:
+        new_counts = {}
+        for phone_id, at, ip, user_agent, firmware, n in updates:
+            fields = {"last_seen_at": at, "last_ip": ip, "user_agent": user_agent, "fetch_count": F("fetch_count") + n}
+            if firmware:
+                fields["firmware"] = firmware
+            if Phone.objects.filter(pk=phone_id).update(**fields):
+                new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
+    fetch_rows = [row for row in fetch_rows if row.phone_id in new_counts]  # phones deleted meanwhile
+    PhoneFetch.objects.bulk_create(fetch_rows)
+    size = device_operations.FETCH_LOG_SIZE
+    added = {phone_id: n for phone_id, *_rest, n in updates}
+    for phone_id, count in new_counts.items():
+        if count // size > (count - added[phone_id]) // size:  # crossed a multiple: prune, as devices does
+            keep = list(PhoneFetch.objects.filter(phone_id=phone_id).order_by("-at", "-id").values_list("pk", flat=True)[:size])
+            PhoneFetch.objects.filter(phone_id=phone_id).exclude(pk__in=keep).delete()
+    return len(fetch_rows)

@@ -1,0 +1,60 @@
+"""Render phones' files into the shared cache ahead of their fetches (like wazo-provd does).
+
+After a Redis restart, a RENDER_VERSION bump or an organisation-wide change, the first fetch of
+every phone would render it from the database (a few queries each). `warm()` does that work in
+bulk, a chunk of phones at a time, so a boot storm finds every file cached. Safe to run at any
+time: it follows the same stamp protocol as the endpoint (tokens read before the database).
+"""
+
+from django.db.models import Prefetch
+
+from connect.lib import crypto
+from devices.models import FunctionKey, Phone
+from devices.queries import phone_config_data
+from provisioning import cache as prov_cache
+from provisioning import queries
+from provisioning.models import Ticket
+from provisioning.renderers import BY_CATALOG_RENDERER, Site
+
+CHUNK = 500
+
+
+def _phones(pks):
+    # The same reads as devices.queries.phone_for_provisioning, for many phones at once.
+    keys = Prefetch(
+        "keys",
+        queryset=FunctionKey.objects.select_related("target_user__sip_account")
+        .prefetch_related("target_user__lines__number")
+        .order_by("position"),
+    )
+    return Phone.objects.select_related("organisation", "user__sip_account").prefetch_related(keys).filter(pk__in=pks)
+
+
+def warm(organisation=None, chunk=CHUNK):
+    """Render and cache every phone's file (of one organisation, or all). Returns the count."""
+    if not prov_cache.files_enabled():
+        return 0
+    tickets = Ticket.objects.select_related("organisation")
+    if organisation is not None:
+        tickets = tickets.filter(organisation=organisation)
+    done = 0
+    for ticket in tickets:
+        org = ticket.organisation
+        site = Site(organisation_name=org.name, language=org.default_language, time_zone=org.time_zone,
+                    ticket=ticket.ticket)
+        rows = list(Phone.objects.filter(organisation=org).order_by("pk").values_list("pk", "model"))
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            stamps = {}
+            for pk, model_code in part:
+                phone_model = Phone(model=model_code).phone_model
+                renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
+                if renderer is not None:
+                    stamp, _cached = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
+                    stamps[pk] = (renderer, stamp)
+            for phone in _phones(list(stamps)):
+                renderer, stamp = stamps[phone.pk]
+                body = renderer.render_phone(site, phone_config_data(phone), queries.ring_tones_for(phone))
+                prov_cache.store(phone.pk, renderer.family, stamp, crypto.encrypt(body))
+                done += 1
+    return done
