@@ -197,8 +197,7 @@ def main():
                 continue
             cells[4] = cells[4] + " Nord"
             if index % 10 == 0:
-                cells[7] = "+45701" + cells[7][-4:]
-                cells[11] = ""
+                cells[7] = "+457001" + cells[7][-4:]
             rows[index] = ";".join(cells)
         changed = "\r\n".join(rows)
         print(f"CSV re-import: {args.users} users change Afdeling, {args.users // 10} of them also Primær linje:")

@@ -179,6 +179,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="connect")
+CELERY_BEAT_SCHEDULE = {
+    # Expire unconfirmed import previews, delete old export files, fail lost jobs (connect/lib/jobs.py).
+    "jobs-cleanup": {"task": "customers.jobs_cleanup", "schedule": 3600.0},
+}
 
 # Mail through Django's backends: console by default, SMTP via EMAIL_URL (smtp+tls://u:p@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -55,3 +55,12 @@ def send_message(self, message_id):
         if not self.request.is_eager:
             raise self.retry(countdown=SEND_RETRY_BACKOFF * (2**retries))
         retries += 1
+
+
+@shared_task(name="customers.jobs_cleanup")
+def jobs_cleanup():
+    """Hourly (Celery beat): expire unconfirmed import previews, delete old export files, fail
+    jobs whose task was lost."""
+    from connect.lib.jobs import jobs_cleanup as cleanup
+
+    return cleanup()

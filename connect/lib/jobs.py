@@ -375,3 +375,39 @@ def error_report_rows(job):
     unit = "line" if (job.params or {}).get("unit") == "line" else "row"
     for error in job.errors or []:
         yield error["number"], error.get("column", ""), error["message"], format_row_error(error, unit)
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+PREVIEW_TTL_HOURS = 48  # an unconfirmed preview expires (its upload is deleted)
+RESULT_TTL_HOURS = 7 * 24  # export files are kept a week
+STALLED_HOURS = 6  # queued/running without a sign of life: the task was lost
+
+
+def jobs_cleanup(now=None):
+    """Expire unconfirmed previews, delete old export files, fail jobs whose task was lost.
+    Run hourly by Celery beat (customers.jobs_cleanup). Returns what it did, for the log."""
+    from datetime import timedelta
+
+    Job = _job_model()
+    now = now or timezone.now()
+    done = {"expired": 0, "files": 0, "stalled": 0}
+    expired = Job.objects.filter(status=Job.Status.PREVIEW, updated_at__lt=now - timedelta(hours=PREVIEW_TTL_HOURS))
+    for job in expired.only("pk", "upload"):
+        if Job.objects.filter(pk=job.pk, status=Job.Status.PREVIEW).update(
+            status=Job.Status.CANCELLED, finished_at=now, updated_at=now, message=""
+        ):
+            _discard_upload(job)
+            done["expired"] += 1
+    old_files = Job.objects.filter(finished_at__lt=now - timedelta(hours=RESULT_TTL_HOURS)).exclude(result_file="")
+    for job in old_files.only("pk", "result_file"):
+        try:
+            job.result_file.delete(save=False)
+        except OSError:  # pragma: no cover
+            logger.warning("could not delete the result file of job %s", job.pk)
+        Job.objects.filter(pk=job.pk).update(result_file="")
+        done["files"] += 1
+    stalled = Job.objects.filter(status__in=Job.ACTIVE, updated_at__lt=now - timedelta(hours=STALLED_HOURS))
+    for job_id in stalled.values_list("pk", flat=True):
+        done["stalled"] += mark_failed(job_id)
+    return done

@@ -252,3 +252,31 @@ def test_support_acting_in_the_organisation_imports_visibly(client, import_org, 
     assert job.status == Job.Status.SUCCEEDED
     entry = AuditEntry.objects.get(content_type__model="user", object_repr="a@firma.dk")
     assert entry.actor == support and entry.via_support
+
+
+def test_cleanup_expires_previews_deletes_old_exports_and_fails_lost_jobs(import_org, admin_a, client_a, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    preview = _job(import_org, admin_a)
+    tasks.users_import(preview.pk)
+    lost = _job(import_org, admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_a.post(reverse("customers:users_export"), {"format": "csv"})
+    export = Job.objects.get(kind=Job.Kind.USERS_EXPORT)
+    assert export.result_file
+    later = timezone.now() + timedelta(days=8)
+    assert tasks.jobs_cleanup() == {"expired": 0, "files": 0, "stalled": 0}
+    assert jobslib.jobs_cleanup(now=later) == {"expired": 1, "files": 1, "stalled": 1}
+    preview.refresh_from_db()
+    lost.refresh_from_db()
+    export.refresh_from_db()
+    assert preview.status == Job.Status.CANCELLED and not preview.upload
+    assert lost.status == Job.Status.FAILED
+    assert not export.result_file
+    assert client_a.get(reverse("customers:job_download", args=[export.pk])).status_code == 404
+
+
+def test_cleanup_is_scheduled(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["jobs-cleanup"]["task"] == tasks.jobs_cleanup.name
