@@ -60,7 +60,8 @@ def send_message(self, message_id):
 @shared_task(name="customers.jobs_cleanup")
 def jobs_cleanup():
     """Hourly (Celery beat): expire unconfirmed import previews, delete old export files, fail
-    jobs whose task was lost."""
+    jobs whose task was lost, mark messages stuck while sending as failed."""
     from connect.lib.jobs import jobs_cleanup as cleanup
+    from customers.operations.welcome import messages_cleanup
 
-    return cleanup()
+    return {**cleanup(), "messages": messages_cleanup()}

@@ -315,6 +315,20 @@ def message_mark_failed(*, message_id, error):
     ).update(status=OutboundMessage.Status.FAILED, error=str(error)[:500])
 
 
+STALE_SENDING_MINUTES = 60
+
+
+def messages_cleanup(now=None):
+    """Messages stuck in SENDING (the sender died after handing them over, or before) are marked
+    failed after an hour, so the admin sees them; they are never sent again automatically."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    return OutboundMessage.objects.filter(
+        status=OutboundMessage.Status.SENDING, created_at__lt=now - timedelta(minutes=STALE_SENDING_MINUTES)
+    ).update(status=OutboundMessage.Status.FAILED, error="Delivery not confirmed: the sender stopped while sending.")
+
+
 class WelcomeJobHandler:
     """The RUN stage of a bulk welcome job: sends the job's messages one by one (idempotent:
     messages already sent or failed are skipped)."""

@@ -267,7 +267,7 @@ def test_cleanup_expires_previews_deletes_old_exports_and_fails_lost_jobs(import
     export = Job.objects.get(kind=Job.Kind.USERS_EXPORT)
     assert export.result_file
     later = timezone.now() + timedelta(days=8)
-    assert tasks.jobs_cleanup() == {"expired": 0, "files": 0, "stalled": 0}
+    assert tasks.jobs_cleanup() == {"expired": 0, "files": 0, "stalled": 0, "messages": 0}
     assert jobslib.jobs_cleanup(now=later) == {"expired": 1, "files": 1, "stalled": 1}
     preview.refresh_from_db()
     lost.refresh_from_db()

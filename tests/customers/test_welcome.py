@@ -353,3 +353,19 @@ def test_set_password_pages_speak_the_users_language(client, bo, admin_a, danish
     form_url = response.redirect_chain[-1][0]
     done = client.post(form_url, {"new_password1": "Sommer-i-Skagen-2026", "new_password2": "Sommer-i-Skagen-2026"}, follow=True)
     assert "Din adgangskode er gemt" in done.content.decode()
+
+
+def test_messages_stuck_while_sending_are_marked_failed_never_resent(client_a, anna, admin_a, sms_outbox, django_capture_on_commit_callbacks):
+    from customers.operations.welcome import messages_cleanup
+
+    with django_capture_on_commit_callbacks(execute=False):
+        result = welcome_send(users=[anna], email=False, by=admin_a)
+    (message,) = result.messages
+    OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.SENDING)
+    assert messages_cleanup() == 0
+    assert messages_cleanup(now=timezone.now() + timedelta(hours=2)) == 1
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.FAILED and "not confirmed" in message.error
+    assert tasks.send_message(message.pk) == SendOutcome.SKIPPED and sms_outbox == []
+    page = client_a.get(reverse("customers:welcome_status", args=[anna.pk])).content.decode()
+    assert "Delivery not confirmed" in page
