@@ -332,3 +332,9 @@ def test_nothing_changes_for_any_refused_file(client_a, import_org, name, django
 
     confirm(client_a, django_capture_on_commit_callbacks, job)
     assert _users_before(import_org) == before and Number.objects.count() == numbers
+
+
+def test_unmatched_quote_in_the_header(client_a, import_org, django_capture_on_commit_callbacks):
+    data = b'Brugernavn;"Fornavn;Efternavn\r\na@b.dk;A;B\r\n'
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert "The header row could not be read: a quotation mark is not closed." in job.message

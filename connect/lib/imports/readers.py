@@ -229,7 +229,12 @@ def read_csv(fileobj, columns, encoding=None):
             raise FileError(_("The file is empty."), code="empty")
         delimiter = _sniff_delimiter(first, columns)
         reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
-        header = next(reader)
+        try:
+            header = next(reader)
+        except csv.Error as exc:
+            raise FileError(
+                _("The header row could not be read: a quotation mark is not closed."), code="csv_quote"
+            ) from exc
         keys = map_header(header, columns)
         present = frozenset(k for k in keys if k)
         number = lines.line  # blank lines above the header still count as rows
