@@ -7,7 +7,7 @@ class ProvisioningConfig(AppConfig):
     verbose_name = _("Provisioning")
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_save
 
         from customers.models import Organisation
         from customers.operations.organisations import organisation_created
@@ -15,6 +15,9 @@ class ProvisioningConfig(AppConfig):
         from provisioning import receivers
 
         phone_config_changed.connect(receivers.phones_changed, dispatch_uid="provisioning.phones_changed")
+        pre_save.connect(
+            receivers.organisation_saving, sender=Organisation, dispatch_uid="provisioning.organisation_saving"
+        )
         post_save.connect(
             receivers.organisation_saved, sender=Organisation, dispatch_uid="provisioning.organisation_saved"
         )

@@ -1,8 +1,8 @@
 """Recording fetches ("sidst set", PRV-5) without a database write per request.
 
 With Redis (the production cache) a fetch that must be recorded is appended to a Redis list
-(one round trip) and written in bulk: after a response has been sent (when the list was empty,
-has a backlog, or nobody tried for a second), the process that gets the flush lock moves a few
+(one round trip) and written in bulk: after a response has been sent (when nobody tried for a
+second, or the list has a backlog), the process that gets the flush lock moves a few
 batches from the list into the database (one UPDATE ... FROM VALUES and one bulk INSERT per
 batch, plus the fetch-log pruning of devices). A boot storm of 10,000 phones then costs a few
 dozen statements instead of 30,000, and "sidst set" lags by about a second. The Celery beat task
@@ -58,8 +58,8 @@ def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
     """Record one fetch: buffered when Redis is there, else at once through devices.
 
     `phone` is the Phone, or a callable that builds it (only the direct write needs it). Returns
-    True when the caller should try `flush()` after its response: the list was empty (a quiet
-    moment: write at once), has a backlog of FLUSH_AT, or nobody tried for a second.
+    True when the caller should try `flush()` after its response: nobody tried in the last second
+    (so a lone fetch is written at once), or the list has a backlog of FLUSH_AT.
     """
     client = _client()
     if client is None:
@@ -74,7 +74,7 @@ def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
         pipe.rpush(LIST_KEY, json.dumps(item, separators=(",", ":")))
         pipe.set(TICK_KEY, 1, nx=True, px=1000)
         length, tick = pipe.execute()
-    return length == 1 or length >= FLUSH_AT or bool(tick)
+    return length >= FLUSH_AT or bool(tick)
 
 
 def flush(budget=FLUSH_BUDGET_SECONDS, batch=BATCH):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from connect.lib.audit import audit_record
 from connect.lib.crypto import encrypt
 from customers.models import AuditEntry
-from provisioning import cache as prov_cache
+from provisioning import receivers
 from provisioning.models import Ticket, ticket_digest
 
 TICKET_BYTES = 32  # 256 random bits; the spec asks for at least 128
@@ -66,5 +66,5 @@ def ticket_renew(*, organisation, by):
             changes={"generation": [str(old_generation), str(ticket.generation)]},
         )
         org_id = organisation.pk
-        transaction.on_commit(lambda: prov_cache.bump_organisation(org_id))
+        transaction.on_commit(lambda: receivers.organisation_changed(org_id))
     return ticket

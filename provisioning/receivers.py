@@ -1,19 +1,64 @@
-"""Signal receivers: keep cached phone files fresh, give a new organisation its ticket."""
+"""Signal receivers: keep cached phone files fresh, give a new organisation its ticket.
 
+A change makes the affected cached files stale at once (cache.py: new generation tokens after
+commit). With a real Celery broker the files are also rendered again in the background, so the
+next boot storm finds them cached; without one (development, tests) they are rendered by the
+next fetch.
+"""
+
+import logging
+
+from django.conf import settings
 from django.db import transaction
 
 from provisioning import cache as prov_cache
 
+logger = logging.getLogger(__name__)
+
+_ORGANISATION_FIELDS = ("name", "default_language", "time_zone")
+
+
+def _in_background(task, *args):
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or not prov_cache.files_enabled():
+        return
+    try:
+        task.delay(*args)
+    except Exception:  # the broker is down: the next fetch renders the file, nothing is lost
+        logger.exception("Could not queue %s", task.name)
+
 
 def phones_changed(sender, phone_ids=(), **kwargs):
-    """devices.signals.phone_config_changed (sent after commit): drop those phones' files."""
-    prov_cache.bump_phones(phone_ids)
+    """devices.signals.phone_config_changed (sent after commit): those phones' files are stale."""
+    ids = list(phone_ids)
+    prov_cache.bump_phones(ids)
+    if ids:
+        from provisioning.tasks import warm_phones
+
+        _in_background(warm_phones, ids)
 
 
-def organisation_saved(sender, instance, **kwargs):
-    """Language or time zone may have changed: every file of the organisation is stale."""
-    org_id = instance.pk
-    transaction.on_commit(lambda: prov_cache.bump_organisation(org_id))
+def organisation_changed(org_id):
+    """Every file of the organisation is stale (language, time zone, name, ticket)."""
+    prov_cache.bump_organisation(org_id)
+    from provisioning.tasks import warm_organisation
+
+    _in_background(warm_organisation, org_id)
+
+
+def organisation_saving(sender, instance, **kwargs):
+    """Remember what the files show, to tell in post_save whether they changed."""
+    if instance.pk:
+        instance._provisioning_before = (
+            type(instance).objects.filter(pk=instance.pk).values_list(*_ORGANISATION_FIELDS).first()
+        )
+
+
+def organisation_saved(sender, instance, created=False, **kwargs):
+    before = getattr(instance, "_provisioning_before", None)
+    after = tuple(getattr(instance, name) for name in _ORGANISATION_FIELDS)
+    if created or before != after:
+        org_id = instance.pk
+        transaction.on_commit(lambda: organisation_changed(org_id))
 
 
 def organisation_created(sender, organisation, **kwargs):

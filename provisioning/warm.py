@@ -30,6 +30,28 @@ def _phones(pks):
     return Phone.objects.select_related("organisation", "user__sip_account").prefetch_related(keys).filter(pk__in=pks)
 
 
+def _warm(ticket, rows, chunk):
+    org = ticket.organisation
+    site = Site(organisation_name=org.name, language=org.default_language, time_zone=org.time_zone,
+                ticket=ticket.ticket)
+    done = 0
+    for start in range(0, len(rows), chunk):
+        stamps = {}
+        for pk, model_code in rows[start:start + chunk]:
+            phone_model = Phone(model=model_code).phone_model
+            renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
+            if renderer is not None:
+                # Tokens first, database second: a change racing with this leaves a stale stamp.
+                stamp, _cached = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
+                stamps[pk] = (renderer, stamp)
+        for phone in _phones(list(stamps)):
+            renderer, stamp = stamps[phone.pk]
+            body = renderer.render_phone(site, phone_config_data(phone), queries.ring_tones_for(phone))
+            prov_cache.store(phone.pk, renderer.family, stamp, crypto.encrypt(body))
+            done += 1
+    return done
+
+
 def warm(organisation=None, chunk=CHUNK):
     """Render and cache every phone's file (of one organisation, or all). Returns the count."""
     if not prov_cache.files_enabled():
@@ -39,22 +61,19 @@ def warm(organisation=None, chunk=CHUNK):
         tickets = tickets.filter(organisation=organisation)
     done = 0
     for ticket in tickets:
-        org = ticket.organisation
-        site = Site(organisation_name=org.name, language=org.default_language, time_zone=org.time_zone,
-                    ticket=ticket.ticket)
-        rows = list(Phone.objects.filter(organisation=org).order_by("pk").values_list("pk", "model"))
-        for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
-            stamps = {}
-            for pk, model_code in part:
-                phone_model = Phone(model=model_code).phone_model
-                renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
-                if renderer is not None:
-                    stamp, _cached = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
-                    stamps[pk] = (renderer, stamp)
-            for phone in _phones(list(stamps)):
-                renderer, stamp = stamps[phone.pk]
-                body = renderer.render_phone(site, phone_config_data(phone), queries.ring_tones_for(phone))
-                prov_cache.store(phone.pk, renderer.family, stamp, crypto.encrypt(body))
-                done += 1
+        rows = list(Phone.objects.filter(organisation=ticket.organisation).order_by("pk").values_list("pk", "model"))
+        done += _warm(ticket, rows, chunk)
+    return done
+
+
+def warm_phones(phone_ids, chunk=CHUNK):
+    """Render and cache these phones' files (after a change to them). Returns the count."""
+    if not prov_cache.files_enabled():
+        return 0
+    by_org = {}
+    for pk, org_id, model_code in Phone.objects.filter(pk__in=list(phone_ids)).values_list("pk", "organisation_id", "model"):
+        by_org.setdefault(org_id, []).append((pk, model_code))
+    done = 0
+    for ticket in Ticket.objects.select_related("organisation").filter(organisation_id__in=list(by_org)):
+        done += _warm(ticket, by_org[ticket.organisation_id], chunk)
     return done
