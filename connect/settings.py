@@ -179,6 +179,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="connect")
+# A task of a worker that died (acks_late) is delivered again after this many seconds (Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE = {
     # Expire unconfirmed import previews, delete old export files, fail lost jobs (connect/lib/jobs.py).
     "jobs-cleanup": {"task": "customers.jobs_cleanup", "schedule": 3600.0},

@@ -116,7 +116,14 @@ def job_confirm(*, job, by):
         updated = (
             Job.objects.filter(pk=job.pk, status=Job.Status.PREVIEW)
             .filter(counts__error=0)
-            .update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT, progress_done=0, progress_total=0, updated_at=timezone.now())
+            .update(
+                status=Job.Status.QUEUED,
+                stage=Job.Stage.COMMIT,
+                attempts=0,  # the commit gets its own MAX_ATTEMPTS tries
+                progress_done=0,
+                progress_total=0,
+                updated_at=timezone.now(),
+            )
         )
         if not updated:
             raise ValidationError(_("This import can no longer be saved. Upload the file again."), code="stale")
@@ -326,9 +333,13 @@ class ImportJobHandler:
         self.make_importer = make_importer
 
     def _open(self, job):
+        gone = FileError(_("The uploaded file is no longer available. Upload it again."), code="gone")
         if not job.upload:
-            raise FileError(_("The uploaded file is no longer available. Upload it again."), code="gone")
-        job.upload.open("rb")
+            raise gone
+        try:
+            job.upload.open("rb")
+        except FileNotFoundError as exc:
+            raise gone from exc
         return job.upload
 
     @staticmethod

@@ -280,3 +280,11 @@ def test_cleanup_expires_previews_deletes_old_exports_and_fails_lost_jobs(import
 
 def test_cleanup_is_scheduled(settings):
     assert settings.CELERY_BEAT_SCHEDULE["jobs-cleanup"]["task"] == tasks.jobs_cleanup.name
+
+
+def test_a_lost_upload_fails_the_job_with_a_clear_message(import_org, admin_a):
+    job = _job(import_org, admin_a)
+    job.upload.storage.delete(job.upload.name)
+    assert tasks.users_import(job.pk) == Job.Status.FAILED
+    job.refresh_from_db()
+    assert job.message == "The uploaded file is no longer available. Upload it again."
