@@ -39,3 +39,8 @@ from customers.operations.users import (  # noqa: E402,F401
     users_remove_from_groups,
     users_update,
 )
+from customers.operations.welcome import (  # noqa: E402,F401
+    client_first_use,
+    message_send,
+    welcome_send,
+)
