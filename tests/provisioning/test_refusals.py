@@ -254,3 +254,19 @@ def test_x_forwarded_for_is_used_only_behind_configured_proxies(phone_client, wo
     phone_client.get(path, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9")
     assert "ip=198.51.100.23 " in security_log.lines[0]
     assert "ip=203.0.113.9 " in security_log.lines[1]
+
+
+def test_the_fail2ban_filter_matches_refusals_but_not_the_files_every_mitel_asks_for(phone_client, world, security_log):
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    conf = (Path(settings.BASE_DIR) / "provisioning" / "fail2ban" / "connect-provisioning.conf").read_text()
+    failregex = re.search(r"^failregex = (.*)$", conf, re.M).group(1)
+    pattern = re.compile(failregex.replace("<HOST>", r"(?P<host>\S+)"))
+    phone_client.get(f"/prov/{secrets.token_urlsafe(32)}/snom/{SNOM_MAC}.xml", HTTP_USER_AGENT=snom_ua("725"))
+    phone_client.get(f"{world['a']}/mitel/startup.lic", HTTP_USER_AGENT=mitel_ua("6867i", "00085D1610DE"))
+    bad, healthy = (f"2026-11-26 01:02:03,456 connect-security {line}" for line in security_log.lines)
+    assert pattern.search(bad).group("host") == "198.51.100.23"
+    assert pattern.search(healthy) is None

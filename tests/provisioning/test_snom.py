@@ -168,3 +168,23 @@ def test_cached_file_holds_no_clear_password(phone_client, base_a, snom_phone, l
     assert stored and all(password.encode() not in value and b"user_pass" not in value for value in stored)
     again = phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
     assert again.content == response.content  # served from the cache, decrypted
+
+
+def test_phones_are_not_redirected_to_https(phone_client, base_a, snom_phone, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert phone_client.get("/accounts/login/").status_code == 301  # the portal is HTTPS-only
+    response = phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+    assert response.status_code == 200  # phones may have only plain HTTP (PRV-1: the URL may be http)
+    assert phone_client.get(f"/prov/{'x' * 43}/snom/000413A1B2C3.xml").status_code == 404
+
+
+def test_without_the_middleware_the_url_pattern_serves_the_same_answers(phone_client, base_a, snom_phone, settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "provisioning.middleware.ProvisioningMiddleware"]
+    ok = phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+    assert ok.status_code == 200 and b"user_pass" in ok.content
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)  # phones send no CSRF token
+    refused = strict.post(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+    assert (refused.status_code, refused.content) == (404, b"Not Found\n")
+    assert phone_client.get("/prov/%0A", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
