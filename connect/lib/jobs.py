@@ -32,6 +32,7 @@ the job. Progress is written to the job row (throttled) and, while a transaction
 cache, which `Job.live_progress()` reads.
 """
 
+import gc
 import importlib
 import logging
 import time
@@ -250,6 +251,9 @@ def run_job(job_id, handler):
     job = _claim(job_id)
     if job is None:
         return None
+    # The process's long-lived objects (Django, the app) need no scanning by the cyclic garbage
+    # collector while a job allocates tens of thousands of rows: freeze them for the run.
+    gc.freeze()
     try:
         with translation.override(_language_of(job)):
             if job.stage == Job.Stage.PREVIEW:
@@ -261,6 +265,8 @@ def run_job(job_id, handler):
         logger.exception("job %s (%s) failed", job_id, job.kind)
         mark_failed(job_id)
         raise
+    finally:
+        gc.unfreeze()
 
 
 def _file_failure(job, exc):

@@ -115,21 +115,22 @@ class ImportContext:
         self.mobiles = {}  # user_id -> number
         self.memberships = {}  # user_id -> set(group_id)
         self.values = {}  # user_id -> {field_id: value}
-        self._normalised = {}  # (raw, allow_local) -> NormalisedNumber or ValidationError
+        self._normalised = {}  # raw -> NormalisedNumber or ValidationError (parsed allowing local)
 
     def normalise(self, raw, allow_local=True):
         """connect.lib.numbers.normalise, remembered for the file (numbers are parsed while
         loading and again per row; phonenumbers is the slow part of validating a row)."""
-        key = (raw, allow_local)
-        found = self._normalised.get(key)
+        found = self._normalised.get(raw)
         if found is None:
             try:
-                found = numberlib.normalise(raw, allow_local=allow_local)
+                found = numberlib.normalise(raw, allow_local=True)
             except ValidationError as exc:
                 found = exc
-            self._normalised[key] = found
+            self._normalised[raw] = found
         if isinstance(found, ValidationError):
             raise ValidationError(found.error_list)
+        if not allow_local and found.kind == NumberKind.LOCAL:
+            return numberlib.normalise(raw, allow_local=False)  # raises the "full number" error
         return found
 
     def in_ranges(self, normalised):
