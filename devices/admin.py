@@ -94,6 +94,7 @@ class PhoneFetchInline(admin.TabularInline):
 
 @admin.register(Phone)
 class PhoneAdmin(AuditedModelAdmin):
+    view_on_site = False  # the portal page needs the organisation; support acts inside it first
     form = PhoneAdminForm
     list_display = ["mac", "organisation", "model", "user", "description", "state_display", "registration_status", "last_seen_at"]
     list_filter = [organisation_filter(), "model", "registration_status", "free_seating", "auto_added"]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib.validators import validate_clean_text
@@ -160,6 +161,10 @@ class Phone(models.Model):
 
     def __str__(self):
         return self.mac
+
+    def get_absolute_url(self):
+        # The user page lists a user's desk phones (USR-12) and links them through this.
+        return reverse("devices:phone_detail", args=[self.pk])
 
     @property
     def phone_model(self):
