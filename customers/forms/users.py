@@ -14,6 +14,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib import numbers as numberlib
 from connect.lib.tenancy import scoped
 from connect.lib.validators import validate_clean_text
 from customers.models import DirectoryField, DirectoryFieldValue, Licence, User, UserGroup, UserLine
@@ -293,6 +294,27 @@ class UserForm(forms.Form):
         if upload:
             validate_photo(upload)
         return upload
+
+    # The number fields are checked for form here, so a mistyped number is reported together with
+    # the other fields' errors; ranges, aliases and "already in use" are the operations' word.
+    # The raw text is kept: the operations normalise it themselves.
+    def _check_number(self, name, *, allow_local=True):
+        raw = self.cleaned_data.get(name)
+        if raw:
+            numberlib.normalise(raw, allow_local=allow_local)
+        return raw
+
+    def clean_primary(self):
+        return self._check_number("primary")
+
+    def clean_secondary(self):
+        return self._check_number("secondary")
+
+    def clean_mobile_number(self):
+        return self._check_number("mobile_number", allow_local=False)
+
+    def clean_diversion_number(self):
+        return self._check_number("diversion_number")
 
     def clean(self):
         data = super().clean()

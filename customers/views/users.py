@@ -20,6 +20,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -319,9 +320,15 @@ class UserCopyView(UsersPortalMixin, View):
 
     def context(self, source, form):
         groups = list(source.user_groups.order_by("priority"))
-        copied = [(User._meta.get_field(name).verbose_name, self.display_value(source, name)) for name in NON_PERSONAL_FIELDS]
+        copied = [(self.label(name), self.display_value(source, name)) for name in NON_PERSONAL_FIELDS]
         copied.append((_("User groups"), ", ".join(g.name for g in groups) or "—"))
         return {"form": form, "source": source, "copied": copied, "cancel_url": reverse("customers:user_update", args=[source.pk])}
+
+    @staticmethod
+    def label(name):
+        """The label the user page shows for the field ("iPad", not the capitalised "IPad")."""
+        field = UserForm.base_fields.get("is_admin" if name == "admin_profile" else name)
+        return field.label if field is not None else capfirst(User._meta.get_field(name).verbose_name)
 
     @staticmethod
     def display_value(user, name):

@@ -266,3 +266,31 @@ def test_password_mismatch_and_weak_password(client_a, user_a):
     body = client_a.post(url, form_data(username=user_a.username, password="123", password_confirm="123")).content.decode()
     assert "too short" in body
     assert "Abcdefgh-1234" not in body
+
+
+def test_mistyped_numbers_are_reported_with_the_other_field_errors(client_a, ranges_a):
+    """One round trip shows every mistake: a bad username no longer hides the number errors."""
+    response = client_a.post(
+        reverse("customers:user_create"),
+        form_data(
+            username="not-an-email",
+            primary="٤٥٦",
+            secondary="88-88-77-xx",
+            mobile_number="201",
+            diversion_enabled="on",
+            diversion_number="abc",
+        ),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) >= {"username", "primary", "secondary", "mobile_number", "diversion_number"}
+    assert form.errors["primary"] == ["Use only the digits 0-9."]
+    assert form["primary"].value() == "٤٥٦"  # what the admin typed stays in the field
+    assert not User.objects.filter(username="not-an-email").exists()
+
+
+def test_copy_page_shows_the_copied_settings_with_their_labels(client_a, org_a):
+    source = UserFactory(organisation=org_a, app_ipad=True)
+    page = client_a.get(reverse("customers:user_copy", args=[source.pk])).content.decode()
+    assert '<th scope="row">iPad</th>' in page
+    assert '<th scope="row">Enable mobile VoIP</th>' in page
