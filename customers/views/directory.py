@@ -1,6 +1,7 @@
 """Directory fields (USR-17, "Kontaktfelter") and their moderation queue (USR-18)."""
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -14,7 +15,7 @@ from django.views import View
 from connect.lib.views import PortalMixin
 from customers import permissions
 from customers.forms.users import DirectoryFieldsForm, ModerationForm
-from customers.models import DirectoryFieldValue
+from customers.models import DirectoryField, DirectoryFieldValue
 from customers.models.users import DirectoryFieldProposal
 from customers.operations.directory import (
     directory_proposal_approve,
@@ -30,7 +31,8 @@ class DirectoryFieldsView(PortalMixin, View):
     permission = permissions.MANAGE_USERS
 
     def render(self, form, status=200):
-        return render(self.request, "customers/directory_fields.html", {"form": form}, status=status)
+        context = {"form": form, "field_content_type": ContentType.objects.get_for_model(DirectoryField)}
+        return render(self.request, "customers/directory_fields.html", context, status=status)
 
     def get(self, request):
         return self.render(DirectoryFieldsForm(organisation=self.organisation, user=request.user))

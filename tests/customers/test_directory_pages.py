@@ -112,3 +112,16 @@ def test_proposal_value_validated(org_a, fields_a, user_a):
 
     with pytest.raises(ValidationError):
         directory_proposal_submit(user=user_a, field=fields_a[0], value="x" * 256, by=user_a)
+
+
+def test_each_field_links_its_history(client_a, fields_a):
+    url = reverse("customers:directory_fields")
+    data = {f"name_{f.pk}": "" for f in fields_a}
+    data[f"name_{fields_a[0].pk}"] = "Bilmærker"
+    client_a.post(url, data)
+    body = client_a.get(url).content.decode()
+    assert "History of Field 1" in body
+    history = body.split("History of Field 1")[0].rsplit('href="', 1)[1].split('"')[0]
+    page = client_a.get(history)
+    assert page.status_code == 200
+    assert "Bilmærker" in page.content.decode()
