@@ -231,25 +231,61 @@ def stop(process):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_wrk(port, urls_file, threads, connections, once, duration):
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid, children=False):
+    """CPU seconds (user + system) of a process, with its reaped children's if asked."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: exited (restarted) workers
+    return ticks / _TICK
+
+
+def server_cpu(master_pid):
+    """CPU seconds used so far by gunicorn (master, workers, restarted workers) and by this
+    database's PostgreSQL backends. Other tenants of the machine don't count: figures stay
+    comparable when the machine is busy."""
+    total = _proc_cpu(master_pid, children=True)
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        total += _proc_cpu(int(child))
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [name])]
+    return total + sum(_proc_cpu(pid) for pid in pids)
+
+
+def run_wrk(port, urls_file, threads, connections, once, duration, master_pid=None):
     env = {**os.environ, "PROV_URLS": str(urls_file), "PROV_ONCE": "1" if once else "0", "PROV_THREADS": str(threads)}
     command = [shutil.which("wrk") or "/usr/bin/wrk", "-t", str(threads), "-c", str(connections),
                "-d", f"{duration}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "provisioning_wrk.lua"),
                f"http://127.0.0.1:{port}"]
+    before = server_cpu(master_pid) if master_pid else None
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    after = server_cpu(master_pid) if master_pid else None
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     if once and result["storm_us"] > 0:
         result["duration_us"] = result["storm_us"]  # wrk itself always waits for -d
     result["rps"] = result["answered"] / (result["duration_us"] / 1e6)
     result["errors"] = result["connect"] + result["read"] + result["write"] + result["timeout"] + result["non200"]
+    if before is not None and result["answered"]:
+        result["cpu_ms"] = (after - before) * 1000 / result["answered"]
     return result
 
 
 def show(label, r):
     print(f"{label:<34} {r['rps']:>8.0f} req/s   p50 {r['p50_us'] / 1000:6.1f} ms   p90 {r['p90_us'] / 1000:6.1f} ms"
           f"   p99 {r['p99_us'] / 1000:6.1f} ms   max {r['max_us'] / 1000:6.1f} ms   "
-          f"{r['answered']:>6} answered in {r['duration_us'] / 1e6:5.2f} s   errors {r['errors']}")
+          f"{r['answered']:>6} answered in {r['duration_us'] / 1e6:5.2f} s   errors {r['errors']}"
+          + (f"   CPU {r['cpu_ms']:.2f} ms/req" if "cpu_ms" in r else ""))
 
 
 def main():
@@ -312,7 +348,8 @@ def main():
             return count
 
         def storm():
-            return run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=True, duration=STORM_LIMIT)
+            return run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=True,
+                           duration=STORM_LIMIT, master_pid=gunicorn.pid)
 
         print(f"\nProvisioning benchmark: {PHONES} phones, gunicorn {args.workers} x {args.worker_class}"
               + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
@@ -339,7 +376,8 @@ def main():
         seen_main = seen()
         again = storm()
         show("storm again within 5 min", again)
-        sustained = run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=False, duration=args.duration)
+        sustained = run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=False,
+                            duration=args.duration, master_pid=gunicorn.pid)
         show(f"sustained {args.duration} s", sustained)
         stop(gunicorn)
         gunicorn = None
@@ -359,6 +397,11 @@ def main():
               f"{seen_main} of {PHONES} after the boot storm")
         print(f"ratio to nginx (req/s): boot storm {main_run['rps'] / static['rps']:.3f}, "
               f"sustained {sustained['rps'] / static['rps']:.3f}, uncached storm {cold['rps'] / static['rps']:.3f}")
+        print(f"server CPU per request (gunicorn + PostgreSQL backends): boot storm {main_run['cpu_ms']:.2f} ms, "
+              f"sustained {sustained['cpu_ms']:.2f} ms -> capacity of {os.cpu_count()} dedicated cores "
+              f"~{os.cpu_count() * 1000 / main_run['cpu_ms']:.0f} / {os.cpu_count() * 1000 / sustained['cpu_ms']:.0f} req/s")
+        load = os.getloadavg()
+        print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (other tenants of this machine count too)")
         runs = (cold, main_run, again, sustained)
         targets = [
             ("boot storm >= 1500 req/s", main_run["rps"] >= 1500),
