@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib.admin import AuditedModelAdmin, mark_audited, organisation_filter
 from connect.lib.audit import audit_record
+from connect.lib.forms import add_operation_errors
 from connect.lib.signin import AdminLoginForm
 from customers import operations
 from customers.models import (
@@ -41,15 +42,6 @@ admin.site.index_title = _("Support administration")
 admin.site.login_form = AdminLoginForm  # lower-cases the username like the portal (shared axes lock)
 
 
-def _apply_errors(form, exc):
-    """Put an operation's ValidationError on the admin form (unknown keys become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
-
 
 class _DryRun(Exception):
     pass
@@ -65,7 +57,7 @@ def dry_run(form, call):
     except _DryRun:
         pass
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        add_operation_errors(form, exc)
 
 
 # --- organisations --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
+from connect.lib.forms import add_operation_errors
 from connect.lib.jobs import job_start
 from connect.lib.views import PortalMixin
 from customers import permissions
@@ -60,16 +61,6 @@ def provisioning_panel_available():
 def history_url(obj):
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     return reverse("customers:history", args=[ct.pk, str(obj.pk)])
-
-
-def _apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.error_list:
-            form.add_error(None, error)
 
 
 class PhoneListView(DevicesMixin, View):
@@ -118,7 +109,7 @@ class PhoneCreateView(DevicesMixin, FormView):
         try:
             phone = operations.phone_create(organisation=self.organisation, by=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_operation_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The phone %(mac)s was added.") % {"mac": phone.mac})
         return HttpResponseRedirect(reverse("devices:phone_keys", args=[phone.pk]))
@@ -171,7 +162,7 @@ class PhoneUpdateView(DevicesMixin, FormView):
         try:
             operations.phone_update(phone=self.phone, by=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_operation_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The phone was saved."))
         return HttpResponseRedirect(reverse("devices:phone_detail", args=[self.phone.pk]))
@@ -227,7 +218,7 @@ class PhoneKeysView(DevicesMixin, View):
                         operations.phone_set_free_seating(phone=phone, enabled=True, by=request.user)
                     operations.phone_set_keys(phone=phone, keys=form.key_specs, by=request.user)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_operation_errors(form, exc)
             else:
                 if "reload" in request.POST and phone.is_mitel:
                     self.request_reload(phone)

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from connect.lib.views import PortalMixin
 from customers import permissions
@@ -68,12 +69,7 @@ class ScopePageMixin(ServicesMixin):
     level = "organisation"
 
     def get_scope(self):
-        pk = self.kwargs.get("pk")
-        if self.level == GROUP:
-            return Scope(self.organisation, group=get_for_organisation(UserGroup, self.organisation, pk=pk))
-        if self.level == USER:
-            return Scope(self.organisation, user=get_for_organisation(User, self.organisation, pk=pk))
-        return Scope(self.organisation)
+        return _scope_from_kwargs(self.organisation, self.kwargs, self.level)
 
     def dispatch(self, request, *args, **kwargs):
         try:
@@ -113,8 +109,7 @@ class ServiceSettingsView(ScopePageMixin, View):
             try:
                 operations.service_settings_save(service=self.service, scope=self.scope, data=form.values(), by=request.user)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                    form.add_error(field if field in form.fields else None, errors)
+                add_operation_errors(form, exc)
             else:
                 messages.success(request, _("The settings for %(scope)s were saved.") % {"scope": self.scope.name})
                 return HttpResponseRedirect(request.path)
@@ -304,12 +299,14 @@ class ContactCreateView(ContactFormMixin, View):
         return response or self.render_form(form, numbers, scope)
 
 
-class ContactUpdateView(ContactFormMixin, View):
+class ExternalContactMixin(ServicesMixin):
     def get_contact(self):
         return get_for_organisation(
             ExternalContact.objects.select_related("organisation", "group", "user"), self.organisation, pk=self.kwargs["pk"]
         )
 
+
+class ContactUpdateView(ExternalContactMixin, ContactFormMixin, View):
     def get(self, request, **kwargs):
         contact = self.get_contact()
         form, numbers = self.forms(instance=contact)
@@ -330,12 +327,7 @@ class ContactUpdateView(ContactFormMixin, View):
         return response or self.render_form(form, numbers, _scope_of(contact), contact)
 
 
-class ContactDeleteView(ServicesMixin, View):
-    def get_contact(self):
-        return get_for_organisation(
-            ExternalContact.objects.select_related("organisation", "group", "user"), self.organisation, pk=self.kwargs["pk"]
-        )
-
+class ContactDeleteView(ExternalContactMixin, View):
     def get(self, request, **kwargs):
         contact = self.get_contact()
         return render(request, "generic/confirm_delete.html", {"object": contact, "cancel_url": _contacts_url(_scope_of(contact))})

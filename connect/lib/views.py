@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from customers import permissions
 
@@ -80,13 +81,7 @@ class OperationFormMixin(OrganisationFormKwargsMixin):
         try:
             self.object = self.perform_save(form)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                for error in exc.error_list:
-                    form.add_error(None, error)
+            add_operation_errors(form, exc)
             return self.form_invalid(form)
         if self.success_message:
             messages.success(self.request, self.success_message % {"object": self.object})

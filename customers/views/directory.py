@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from connect.lib.forms import add_operation_errors
 from connect.lib.views import PortalMixin
 from customers import permissions
 from customers.forms.users import DirectoryFieldsForm, ModerationForm
@@ -43,9 +44,7 @@ class DirectoryFieldsView(PortalMixin, View):
             try:
                 directoryfields_update(organisation=self.organisation, rows=form.cleaned_rows(), by=request.user)
             except ValidationError as exc:
-                for key, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                    for error in errors:
-                        form.add_error(key if key in form.fields else None, error)
+                add_operation_errors(form, exc)
             else:
                 messages.success(request, _("The directory fields were saved."))
                 return HttpResponseRedirect(reverse("customers:directory_fields"))

@@ -27,6 +27,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from connect.lib import crypto
+from connect.lib.forms import add_operation_errors
 from connect.lib.views import PortalMixin
 from customers import permissions
 from customers.forms.users import (
@@ -235,15 +236,6 @@ def save_user_form(form, *, organisation, by, instance=None):
     return user
 
 
-def _apply_errors(form, exc):
-    for field, items in exc.message_dict.items():
-        target = field if field in form.fields else None
-        if field == "user_groups" and "user_groups" in form.fields:
-            target = "user_groups"
-        for item in items:
-            form.add_error(target, item)
-
-
 class UserFormViewMixin(UsersPortalMixin):
     template_name = "customers/user_form.html"
 
@@ -281,7 +273,7 @@ class UserCreateView(UserFormViewMixin, View):
             try:
                 user = save_user_form(form, organisation=self.organisation, by=request.user)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_operation_errors(form, exc)
             else:
                 messages.success(request, _("The user “%(user)s” was created.") % {"user": user})
                 return HttpResponseRedirect(reverse("customers:user_update", args=[user.pk]))
@@ -301,7 +293,7 @@ class UserUpdateView(UserFormViewMixin, View):
             try:
                 user = save_user_form(form, organisation=self.organisation, by=request.user, instance=obj)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_operation_errors(form, exc)
                 obj.refresh_from_db()
             else:
                 if user.pk == request.user.pk and form.cleaned_data.get("password"):
@@ -365,7 +357,7 @@ class UserCopyView(UsersPortalMixin, View):
                     by=request.user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_operation_errors(form, exc)
             else:
                 messages.success(request, _("The user “%(user)s” was created from “%(source)s”.") % {"user": user, "source": source})
                 return HttpResponseRedirect(reverse("customers:user_update", args=[user.pk]))
