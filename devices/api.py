@@ -76,6 +76,14 @@ def _json_body(request):
         return None, JsonResponse({"error": "body is not JSON"}, status=400)
 
 
+def _authenticated_body(request):
+    """(the JSON body, None) of an authenticated POST, else (None, the error response)."""
+    error = _authenticate(request)
+    if error is not None:
+        return None, error
+    return _json_body(request)
+
+
 def parse_statuses(body):
     """[(mac, status)] from the request body, or raise ValueError."""
     entries = body.get("phones") if isinstance(body, dict) else body
@@ -93,10 +101,7 @@ def parse_statuses(body):
 
 @csrf_exempt
 def registration(request):
-    error = _authenticate(request)
-    if error is not None:
-        return error
-    body, error = _json_body(request)
+    body, error = _authenticated_body(request)
     if error is not None:
         return error
     try:
@@ -108,10 +113,7 @@ def registration(request):
 
 @csrf_exempt
 def seating(request):
-    error = _authenticate(request)
-    if error is not None:
-        return error
-    body, error = _json_body(request)
+    body, error = _authenticated_body(request)
     if error is not None:
         return error
     if not isinstance(body, dict):

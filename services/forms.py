@@ -15,6 +15,7 @@ from connect.lib import numbers
 from connect.lib.validators import validate_clean_text
 from services.definitions import NONE, ORGANISATION, UNION, run_validation
 from services.models import ContactNumber, ExternalContact
+from services.operations import CONTACT_FIELDS
 
 INHERIT = ""
 INHERIT_LABEL = _("(Inherit)")
@@ -226,20 +227,7 @@ class ExternalContactForm(forms.ModelForm):
 
     class Meta:
         model = ExternalContact
-        fields = (
-            "company",
-            "department",
-            "first_name",
-            "last_name",
-            "short_name",
-            "street",
-            "postcode",
-            "city",
-            "country",
-            "email",
-            "speed_dial",
-            "contact_type",
-        )
+        fields = CONTACT_FIELDS  # the fields contact_create/contact_update take
         widgets = {"contact_type": forms.RadioSelect}
 
     def __init__(self, *args, organisation=None, user=None, **kwargs):
