@@ -98,6 +98,18 @@ def clean_username_field(raw, exclude=None):
     return username
 
 
+def new_password_field(label, *, max_length=128, help_text=""):
+    """An optional password input that is never rendered back and not autofilled with the admin's own."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        max_length=max_length,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=help_text,
+    )
+
+
 def split_aliases(text):
     return [a for a in str(text or "").replace(",", " ").replace(";", " ").split() if a]
 
@@ -110,20 +122,8 @@ class UserForm(forms.Form):
 
     # USR-6 user details
     username = forms.CharField(label=_("Username"), max_length=254, help_text=_("In e-mail form, e.g. klj@ipvision.dk."))
-    password = forms.CharField(
-        label=_("Password"),
-        required=False,
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-    password_confirm = forms.CharField(
-        label=_("Repeat password"),
-        required=False,
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
+    password = new_password_field(_("Password"))
+    password_confirm = new_password_field(_("Repeat password"))
     language = forms.ChoiceField(label=_("Language"))
     licence = forms.ModelChoiceField(label=_("Licence"), queryset=Licence.objects.none(), required=False, empty_label=_("(none)"))
     caller_id_number = forms.ModelChoiceField(
@@ -173,12 +173,9 @@ class UserForm(forms.Form):
     )
     mobile_profile = forms.ChoiceField(label=_("Mobile profile"), choices=[("standard", _("Standard"))], initial="standard")
     sip_enabled = forms.BooleanField(label=_("Enable third-party SIP phone"), required=False)
-    sip_password = forms.CharField(
-        label=_("Password"),
-        required=False,
-        strip=False,
+    sip_password = new_password_field(
+        _("Password"),
         max_length=64,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("At least 12 characters with upper-case letters, lower-case letters and digits. Leave empty to keep the current password."),
     )
     sip_display_as = forms.ChoiceField(
@@ -363,14 +360,7 @@ class UserCopyForm(forms.Form):
     first_name = CleanCharField(label=_("First name"), max_length=64, required=True)
     last_name = CleanCharField(label=_("Last name"), max_length=64, required=True)
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254, help_text=_("Empty: the username."))
-    password = forms.CharField(
-        label=_("Password"),
-        required=False,
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to let the user choose a password from the welcome message."),
-    )
+    password = new_password_field(_("Password"), help_text=_("Leave empty to let the user choose a password from the welcome message."))
 
     def __init__(self, *args, organisation, user, **kwargs):
         self.organisation = organisation
