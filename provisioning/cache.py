@@ -147,10 +147,22 @@ def _ensure(key):
     return _get(key) or _token()
 
 
-def lookup(org_id, phone_id, kind, ticket_generation):
-    """(stamp, cached payload or None) in one round trip. Call before reading the database."""
+def lookup(org_id, phone_id, kind, ticket_generation, also=None):
+    """(stamp, cached payload or None, results of `also`) in one round trip. Call before reading
+    the database. `also(pipe)` may queue more Redis commands in the same round trip (Redis only;
+    the fetch record, fetchlog.queue); their results come back as a list."""
     keys = [_org_key(org_id), _phone_key(phone_id), _body_key(phone_id, kind)]
-    found = _get_many(keys)
+    client = _redis_client()
+    extra = []
+    if client is None:
+        found = cache.get_many(keys)
+    else:
+        with client.pipeline(transaction=False) as pipe:
+            pipe.mget(keys)
+            if also is not None:
+                also(pipe)
+            values, *extra = pipe.execute()
+        found = {key: value for key, value in zip(keys, values, strict=True) if value is not None}
     org_token = found.get(keys[0]) or _ensure(keys[0])
     phone_token = found.get(keys[1]) or _ensure(keys[1])
     stamp = f"{RENDER_VERSION}.{ticket_generation}.{org_token}.{phone_token}"
@@ -158,8 +170,8 @@ def lookup(org_id, phone_id, kind, ticket_generation):
     if entry:
         entry_stamp, _sep, payload = entry.partition(_SEPARATOR)
         if entry_stamp == stamp:
-            return stamp, payload
-    return stamp, None
+            return stamp, payload, extra
+    return stamp, None, extra
 
 
 def store(phone_id, kind, stamp, payload):

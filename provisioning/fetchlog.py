@@ -38,9 +38,9 @@ logger = logging.getLogger(__name__)
 LIST_KEY = "prov:fetchlog"
 LOCK_KEY = "prov:fetchlog:lock"
 TICK_KEY = "prov:fetchlog:tick"
-BATCH = 500
+BATCH = 200
 FLUSH_AT = 200  # a backlog this long is written without waiting for the next tick
-FLUSH_BUDGET_SECONDS = 0.25  # per flush; the rest waits for the next response or the command
+FLUSH_BUDGET_SECONDS = 0.05  # per flush, so a worker is not kept from its next phones for long
 
 
 def _client():
@@ -54,12 +54,33 @@ def buffered():
     return _client() is not None
 
 
+def item(*, phone_id, ip, user_agent, firmware, file_name):
+    """One fetch record as it waits in the Redis list."""
+    return json.dumps(
+        {"phone": phone_id, "at": timezone.now().isoformat(), "ip": ip or "", "ua": user_agent or "",
+         "fw": firmware or "", "file": file_name or ""},
+        separators=(",", ":"),
+    )
+
+
+def queue(pipe, record_item):
+    """Queue a record in a Redis pipeline (so it shares the file lookup's round trip)."""
+    pipe.rpush(LIST_KEY, record_item)
+    pipe.set(TICK_KEY, 1, nx=True, px=1000)
+
+
+def should_flush(results):
+    """From queue()'s results: should the caller try flush() after its response? Yes when nobody
+    tried in the last second (so a lone fetch is written at once) or the list has a backlog."""
+    length, tick = results
+    return length >= FLUSH_AT or bool(tick)
+
+
 def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
-    """Record one fetch: buffered when Redis is there, else at once through devices.
+    """Record one fetch: queued in Redis when it is there, else written at once through devices.
 
     `phone` is the Phone, or a callable that builds it (only the direct write needs it). Returns
-    True when the caller should try `flush()` after its response: nobody tried in the last second
-    (so a lone fetch is written at once), or the list has a backlog of FLUSH_AT.
+    should_flush() for a queued record, False for a written one.
     """
     client = _client()
     if client is None:
@@ -68,13 +89,9 @@ def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
             file_name=file_name,
         )
         return False
-    item = {"phone": phone_id, "at": timezone.now().isoformat(), "ip": ip or "", "ua": user_agent or "",
-            "fw": firmware or "", "file": file_name or ""}
     with client.pipeline(transaction=False) as pipe:
-        pipe.rpush(LIST_KEY, json.dumps(item, separators=(",", ":")))
-        pipe.set(TICK_KEY, 1, nx=True, px=1000)
-        length, tick = pipe.execute()
-    return length >= FLUSH_AT or bool(tick)
+        queue(pipe, item(phone_id=phone_id, ip=ip, user_agent=user_agent, firmware=firmware, file_name=file_name))
+        return should_flush(pipe.execute())
 
 
 def flush(budget=FLUSH_BUDGET_SECONDS, batch=BATCH):

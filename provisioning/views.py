@@ -201,14 +201,23 @@ def _phone_file(request, renderer, site, ticket, phone_id, phone, route, agent, 
     from the database only when something that affects it changed (cache.py). Without one, every
     fetch renders from the database.
     """
-    if record and request.method != "HEAD":
+    record = record and request.method != "HEAD"
+    ip = security.client_ip(request)
+    files = prov_cache.files_enabled()
+    if record and not (files and fetchlog.buffered()):
         request.provisioning_buffered = fetchlog.record(
-            phone_id=phone_id, phone=phone, ip=security.client_ip(request), user_agent=agent.raw,
-            firmware=agent.firmware, file_name=filename,
+            phone_id=phone_id, phone=phone, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename
         )
-    if not prov_cache.files_enabled():
+        record = False
+    if not files:
         return _render(renderer, site, route.mac)
-    stamp, cached = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation)
+    also = None
+    if record:  # queue the fetch record in the same Redis round trip as the file lookup
+        pending = fetchlog.item(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename)
+        also = lambda pipe: fetchlog.queue(pipe, pending)  # noqa: E731
+    stamp, cached, extra = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation, also)
+    if record:
+        request.provisioning_buffered = fetchlog.should_flush(extra)
     if cached is not None:
         return crypto.decrypt(cached)
     body = _render(renderer, site, route.mac)

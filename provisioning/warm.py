@@ -42,7 +42,7 @@ def _warm(ticket, rows, chunk):
             renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
             if renderer is not None:
                 # Tokens first, database second: a change racing with this leaves a stale stamp.
-                stamp, _cached = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
+                stamp, _cached, _extra = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
                 stamps[pk] = (renderer, stamp)
         for phone in _phones(list(stamps)):
             renderer, stamp = stamps[phone.pk]

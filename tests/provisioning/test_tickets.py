@@ -193,3 +193,17 @@ def test_renew_refuses_other_roles_and_never_touches_another_organisation(client
 def test_renew_redirect_stays_on_site(client_a):
     response = client_a.post(reverse("provisioning:ticket_renew"), {"next": "https://evil.example/"})
     assert not response["Location"].startswith("https://evil.example")
+
+
+def test_support_renews_a_ticket_from_the_django_admin(client, support, org_a):
+    old = ticket_for(org_a)
+    client.force_login(support)
+    page = client.get(reverse("admin:provisioning_ticket_changelist"))
+    assert page.status_code == 200 and old.ticket not in page.content.decode()
+    detail = client.get(reverse("admin:provisioning_ticket_change", args=[old.pk]))
+    assert detail.status_code == 200 and old.ticket not in detail.content.decode()
+    response = client.post(reverse("admin:provisioning_ticket_changelist"),
+                           {"action": "renew", "_selected_action": [old.pk]})
+    assert response.status_code == 302
+    assert ticket_by_value(old.ticket) is None
+    assert history_for(old).filter(action=AuditEntry.Action.UPDATE, actor=support).exists()
