@@ -26,7 +26,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from devices import operations as device_operations
@@ -71,9 +72,10 @@ def queue(pipe, record_item):
 
 def should_flush(results):
     """From queue()'s results: should the caller try flush() after its response? Yes when nobody
-    tried in the last second (so a lone fetch is written at once) or the list has a backlog."""
+    tried in the last second (so a lone fetch is written at once), and at every FLUSH_AT-th
+    record of a backlog (so a storm is written as it goes, by one request in FLUSH_AT)."""
     length, tick = results
-    return length >= FLUSH_AT or bool(tick)
+    return bool(tick) or length % FLUSH_AT == 0
 
 
 def record(*, phone_id, phone, ip, user_agent, firmware, file_name):
@@ -212,8 +214,16 @@ def record_fetches(items):
     PhoneFetch.objects.bulk_create(fetch_rows)
     size = device_operations.FETCH_LOG_SIZE
     added = {phone_id: n for phone_id, *_rest, n in updates}
-    for phone_id, count in new_counts.items():
-        if count // size > (count - added[phone_id]) // size:  # crossed a multiple: prune, as devices does
-            keep = list(PhoneFetch.objects.filter(phone_id=phone_id).order_by("-at", "-id").values_list("pk", flat=True)[:size])
-            PhoneFetch.objects.filter(phone_id=phone_id).exclude(pk__in=keep).delete()
+    # Like devices: when a phone's count crosses a multiple of FETCH_LOG_SIZE, keep its latest
+    # FETCH_LOG_SIZE rows. One query finds the surplus of all those phones, one deletes it.
+    crossed = [pk for pk, count in new_counts.items() if count // size > (count - added[pk]) // size]
+    if crossed:
+        surplus = list(
+            PhoneFetch.objects.filter(phone_id__in=crossed)
+            .annotate(rank=Window(RowNumber(), partition_by=[F("phone_id")], order_by=[F("at").desc(), F("id").desc()]))
+            .filter(rank__gt=size)
+            .values_list("pk", flat=True)
+        )
+        if surplus:
+            PhoneFetch.objects.filter(pk__in=surplus).delete()
     return len(fetch_rows)
