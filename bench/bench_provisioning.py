@@ -20,7 +20,7 @@ requests/s, does not depend on what else runs on the machine). Targets: >= 1,500
 50 ms, zero errors, 10,000 phones in < 10 s. Figures are printed, never asserted.
 
     apt-get install -y wrk nginx      # once
-    .venv/bin/python bench/bench_provisioning.py [--workers 3 --threads 3 --connections 16]
+    .venv/bin/python bench/bench_provisioning.py [--workers 4 --threads 2 --connections 16]
 
 Uses PostgreSQL database ``bench_prov`` (created and migrated if missing; override with
 BENCH_DATABASE_URL) and Redis DB 7 as the shared cache (BENCH_REDIS_URL). Production-like
@@ -296,11 +296,11 @@ def show(label, r):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"],
                         help="gthread (default) keeps connections alive, as behind a TLS proxy; sync closes "
                              "each one, and with a single client address that soon runs into TIME_WAIT")
-    parser.add_argument("--threads", type=int, default=3, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (phones at a time)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds of sustained load")

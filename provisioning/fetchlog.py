@@ -5,9 +5,11 @@ With Redis (the production cache) a fetch that must be recorded is appended to a
 second, or the list has a backlog), the process that gets the flush lock moves a few
 batches from the list into the database (one UPDATE ... FROM VALUES and one bulk INSERT per
 batch, plus the fetch-log pruning of devices). A boot storm of 10,000 phones then costs a few
-dozen statements instead of 30,000, and "sidst set" lags by about a second. The Celery beat task
-(provisioning.tasks, every 10 s) and `manage.py provisioning_flush_fetches` empty the list at
-any time, so nothing waits long for the next fetch.
+dozen statements instead of 30,000, and "sidst set" lags by about a second. In the web
+processes the writing is done by a background thread (one per process, started by the first
+queued record; it also looks at the list every second), so no phone waits for it. The Celery
+beat task (provisioning.tasks, every 10 s) and `manage.py provisioning_flush_fetches` empty the
+list at any time as well.
 
 Without Redis every fetch is written at once by devices.operations.phone_record_fetch.
 
@@ -18,6 +20,7 @@ fields, the same cleaning and the same "keep the latest FETCH_LOG_SIZE rows" rul
 import json
 import logging
 import secrets
+import threading
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -122,6 +125,66 @@ def flush(budget=FLUSH_BUDGET_SECONDS, batch=BATCH):
             client.delete(LOCK_KEY)
     logger.debug("flushed %d fetch records in %.1f ms", written, (time.monotonic() - started) * 1000)
     return written
+
+
+# -- the writer thread -------------------------------------------------------------------------
+
+_wake = threading.Event()
+_stop = threading.Event()
+_writer = None
+_writer_lock = threading.Lock()
+WRITER_INTERVAL = 1.0  # seconds between looks at the list when nobody asks
+
+
+def in_background():
+    """Write from a thread of each web process (default outside tests), not in the request that
+    happens to trigger it: a worker then never keeps a phone waiting while it writes a batch.
+    Tests write inline, inside their transaction."""
+    return bool(getattr(settings, "PROVISIONING_FETCH_WRITER_THREAD", not getattr(settings, "TESTING", False)))
+
+
+def request_flush():
+    """Called after a response was sent when should_flush() said so."""
+    if not in_background():
+        flush()
+        return
+    global _writer
+    if _writer is None or not _writer.is_alive():
+        with _writer_lock:
+            if _writer is None or not _writer.is_alive():
+                # Started lazily, in the worker process (gunicorn --preload forks after import).
+                _writer = threading.Thread(target=_write_forever, name="provisioning-fetch-writer", daemon=True)
+                _writer.start()
+    _wake.set()
+
+
+def _write_forever():
+    from django.db import connection as thread_connection
+
+    try:
+        while not _stop.is_set():
+            _wake.wait(WRITER_INTERVAL)
+            _wake.clear()
+            try:
+                thread_connection.close_if_unusable_or_obsolete()
+                if pending():
+                    flush(budget=None)
+            except Exception:  # Redis or the database away for a moment: the records wait
+                logger.exception("Could not write buffered provisioning fetches")
+                time.sleep(WRITER_INTERVAL)
+    finally:
+        thread_connection.close()
+
+
+def stop_writer(timeout=5):
+    """Stop this process's writer thread (tests; a process that exits needs nothing)."""
+    global _writer
+    if _writer is not None:
+        _stop.set()
+        _wake.set()
+        _writer.join(timeout)
+        _writer = None
+        _stop.clear()
 
 
 def pending():

@@ -57,15 +57,15 @@ class Denied(Exception):
 
 
 class _FlushingResponse(HttpResponse):
-    """Writes buffered fetch records (fetchlog) once the response has been sent: the WSGI server
-    calls close() after the last byte, so the phone does not wait for the database."""
+    """Has buffered fetch records (fetchlog) written once the response has been sent: the WSGI
+    server calls close() after the last byte, so the phone does not wait for the database."""
 
     def close(self):
         try:
             super().close()
         finally:
             try:
-                fetchlog.flush()
+                fetchlog.request_flush()
             except Exception:  # Redis gone: the records wait in the list, the phone got its file
                 logger.exception("Could not flush buffered provisioning fetches")
 

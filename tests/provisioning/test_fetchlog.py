@@ -83,3 +83,24 @@ def test_warm_command_fills_the_cache_so_a_storm_costs_one_query(phone_client, b
         response = phone_client.get(f"{base_a}/mitel/00085D1610DE.cfg", HTTP_USER_AGENT=mitel_ua("6867i", "00085D1610DE"))
     assert response.status_code == 200 and b"sip line1 password" in response.content
     assert fetchlog.pending() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_processes_write_from_a_background_thread(phone_client, org_a, redis_cache, settings):
+    import time
+
+    from provisioning.operations import ticket_for
+
+    settings.PROVISIONING_FETCH_WRITER_THREAD = True
+    phone = PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    try:
+        response = phone_client.get(f"/prov/{ticket_for(org_a).ticket}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+        assert response.status_code == 200
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not PhoneFetch.objects.filter(phone=phone).exists():
+            time.sleep(0.05)
+        phone.refresh_from_db()
+        assert phone.last_seen_at is not None and phone.last_ip == "198.51.100.23"
+        assert fetchlog.pending() == 0
+    finally:
+        fetchlog.stop_writer()
