@@ -346,12 +346,19 @@ def main():
         from provisioning.warm import warm
 
         def not_seen():
-            fetchlog.flush(budget=None)
+            while fetchlog.pending():
+                if not fetchlog.flush(budget=None):
+                    time.sleep(0.2)
+            time.sleep(1.5)
             Phone.objects.filter(organisation__name=ORGANISATION).update(last_seen_at=None)
             connection.close()
 
         def seen():
-            fetchlog.flush(budget=None)
+            deadline = time.monotonic() + 15
+            while fetchlog.pending() and time.monotonic() < deadline:  # a worker may hold the lock
+                if not fetchlog.flush(budget=None):
+                    time.sleep(0.2)
+            time.sleep(1.5)  # and let a writer thread finish the batch it took
             count = Phone.objects.filter(organisation__name=ORGANISATION, last_seen_at__isnull=False).count()
             connection.close()
             return count
@@ -360,7 +367,8 @@ def main():
             return run_wrk(gunicorn_port, urls_file, args.wrk_threads, args.connections, once=True,
                            duration=STORM_LIMIT, master_pid=gunicorn.pid)
 
-        print(f"\nProvisioning benchmark: {PHONES} phones, gunicorn {args.workers} x {args.worker_class}"
+        print("\ncommand: " + " ".join([Path(sys.executable).name, "bench/bench_provisioning.py", *sys.argv[1:]]))
+        print(f"Provisioning benchmark: {PHONES} phones, gunicorn {args.workers} x {args.worker_class}"
               + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
               + (" --preload" if not args.no_preload else "")
               + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs")
