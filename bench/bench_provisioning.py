@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -252,20 +253,59 @@ def _proc_cpu(pid, children=False):
     return ticks / _TICK
 
 
-def server_cpu(master_pid):
-    """CPU seconds used so far by gunicorn (master, workers, restarted workers) and by this
-    database's PostgreSQL backends. Other tenants of the machine don't count: figures stay
-    comparable when the machine is busy."""
+def _gunicorn_cpu(master_pid):
+    """gunicorn's CPU seconds: master, live workers, and (through the master's cutime) workers
+    that max_requests restarted."""
     total = _proc_cpu(master_pid, children=True)
     for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
         total += _proc_cpu(int(child))
+    return total
+
+
+def _backend_pids():
     import psycopg
 
     name = DATABASE_URL.rsplit("/", 1)[1]
     with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        pids = [row[0] for row in conn.execute(
+        return [row[0] for row in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [name])]
-    return total + sum(_proc_cpu(pid) for pid in pids)
+
+
+class ServerCPU:
+    """CPU seconds spent by gunicorn and by this database's PostgreSQL backends during a run.
+
+    Backends come and go with restarted workers, so they are sampled every 0.2 s and each one's
+    last reading counts. Other tenants of the machine don't count: unlike requests/s, the figure
+    stays comparable when the machine is busy."""
+
+    def __init__(self, master_pid):
+        self.master_pid = master_pid
+        self.start = {pid: _proc_cpu(pid) for pid in _backend_pids()}
+        self.last = dict(self.start)
+        self.gunicorn_start = _gunicorn_cpu(master_pid)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        pids, refreshed = list(self.last), 0.0
+        while not self.done.wait(0.2):
+            if time.monotonic() - refreshed > 1:
+                pids, refreshed = _backend_pids(), time.monotonic()
+            for pid in pids:
+                value = _proc_cpu(pid)
+                if value:
+                    self.last[pid] = max(value, self.last.get(pid, 0.0))
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        for pid in list(self.last):
+            value = _proc_cpu(pid)
+            if value:
+                self.last[pid] = max(value, self.last[pid])
+        backends = sum(value - self.start.get(pid, 0.0) for pid, value in self.last.items())
+        return _gunicorn_cpu(self.master_pid) - self.gunicorn_start, backends
 
 
 def run_wrk(port, urls_file, threads, connections, once, duration, master_pid=None):
@@ -273,17 +313,18 @@ def run_wrk(port, urls_file, threads, connections, once, duration, master_pid=No
     command = [shutil.which("wrk") or "/usr/bin/wrk", "-t", str(threads), "-c", str(connections),
                "-d", f"{duration}s", "--timeout", "5s", "-s", str(ROOT / "bench" / "provisioning_wrk.lua"),
                f"http://127.0.0.1:{port}"]
-    before = server_cpu(master_pid) if master_pid else None
+    meter = ServerCPU(master_pid) if master_pid else None
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    after = server_cpu(master_pid) if master_pid else None
+    cpu_seconds = meter.stop() if meter else None
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     if once and result["storm_us"] > 0:
         result["duration_us"] = result["storm_us"]  # wrk itself always waits for -d
     result["rps"] = result["answered"] / (result["duration_us"] / 1e6)
     result["errors"] = result["connect"] + result["read"] + result["write"] + result["timeout"] + result["non200"]
-    if before is not None and result["answered"]:
-        result["cpu_ms"] = (after - before) * 1000 / result["answered"]
+    if cpu_seconds is not None and result["answered"]:
+        result["gunicorn_ms"], result["postgres_ms"] = (value * 1000 / result["answered"] for value in cpu_seconds)
+        result["cpu_ms"] = result["gunicorn_ms"] + result["postgres_ms"]
     return result
 
 
@@ -291,7 +332,7 @@ def show(label, r):
     print(f"{label:<34} {r['rps']:>8.0f} req/s   p50 {r['p50_us'] / 1000:6.1f} ms   p90 {r['p90_us'] / 1000:6.1f} ms"
           f"   p99 {r['p99_us'] / 1000:6.1f} ms   max {r['max_us'] / 1000:6.1f} ms   "
           f"{r['answered']:>6} answered in {r['duration_us'] / 1e6:5.2f} s   errors {r['errors']}"
-          + (f"   CPU {r['cpu_ms']:.2f} ms/req" if "cpu_ms" in r else ""))
+          + (f"   CPU/req gunicorn {r['gunicorn_ms']:.2f} + PostgreSQL {r['postgres_ms']:.2f} ms" if "cpu_ms" in r else ""))
 
 
 def main():
