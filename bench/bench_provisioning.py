@@ -181,7 +181,7 @@ def wait_for(port, timeout=30):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-def start_gunicorn(port, workers, worker_class, threads, access_log, preload=True):
+def start_gunicorn(port, workers, worker_class, threads, access_log, preload=True, restarts=False):
     # The project's gunicorn.conf.py (access log, ticket-masking logger, max_requests), with the
     # bind address, worker count and log file of this run.
     command = [
@@ -189,6 +189,11 @@ def start_gunicorn(port, workers, worker_class, threads, access_log, preload=Tru
         "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker_class, "--backlog", "2048",
         "--access-logfile", str(access_log), "--error-logfile", str(access_log.with_suffix(".err")),
     ]
+    if not restarts:
+        # gunicorn.conf.py restarts a worker every ~2,000 requests. Behind a proxy that is
+        # harmless (nginx retries a GET whose idle upstream connection was just closed), but wrk
+        # talks to gunicorn directly and cannot: a request racing the close is lost.
+        command += ["--max-requests", "0"]
     if preload:
         # Workers forked from a master that already loaded Django: gunicorn.conf.py restarts
         # every worker after ~2,000 requests, and a worker that imports Django itself costs
@@ -347,6 +352,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds of sustained load")
     parser.add_argument("--no-preload", action="store_true", help="don't pass --preload to gunicorn")
     parser.add_argument("--skip-uncached", action="store_true", help="skip the storm with nothing cached")
+    parser.add_argument("--worker-restarts", action="store_true",
+                        help="keep gunicorn.conf.py's max_requests (wrk may then lose a request racing a restart)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -365,7 +372,7 @@ def main():
     try:
         access_log = workdir / "access.log"
         gunicorn = start_gunicorn(gunicorn_port, args.workers, args.worker_class, args.threads, access_log,
-                                  preload=not args.no_preload)
+                                  preload=not args.no_preload, restarts=args.worker_restarts)
         # Sizes of real answers (and a sanity check that they are configurations).
         sizes = []
         for path, agent in (rows[0], rows[1]):
@@ -412,6 +419,7 @@ def main():
         print(f"Provisioning benchmark: {PHONES} phones, gunicorn {args.workers} x {args.worker_class}"
               + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
               + (" --preload" if not args.no_preload else "")
+              + ("" if args.worker_restarts else " --max-requests 0")
               + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs")
         print(f"response sizes: Snom {sizes[0]} B, Mitel {sizes[1]} B")
         print("every storm pass: each phone fetches its MAC file once; 'recorded' = last seen was reset,\n"

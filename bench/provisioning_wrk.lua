@@ -85,16 +85,17 @@ function done(summary, latency, requests)
   local e = summary.errors
   local bad_total = 0
   local answered_total = 0
-  local first, last = nil, 0
+  local first, last, unfinished = nil, 0, false
   for _, t in ipairs(threads) do
     bad_total = bad_total + (t:get("bad") or 0)
     answered_total = answered_total + (t:get("answered") or 0)
     local start, stop = t:get("t0"), t:get("t1")
     if start and (first == nil or start < first) then first = start end
     if stop and stop > last then last = stop end
+    if not stop or stop == 0 then unfinished = true end
   end
-  local storm_us = 0
-  if once and first and last > 0 then storm_us = (last - first) / 1000 end
+  local storm_us = 0  -- 0 when a thread never got all its answers: the run then counts as -d long
+  if once and first and last > 0 and not unfinished then storm_us = (last - first) / 1000 end
   io.write(string.format(
     'RESULT {"requests": %d, "answered": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, ' ..
     '"connect": %d, "read": %d, "write": %d, "timeout": %d, "status": %d, "non200": %d, "storm_us": %d}\n',
