@@ -55,7 +55,7 @@ end
 local FILLER = "/prov/filler/snom/filler.xml"
 
 function request()
-  if not primed then
+  if once and not primed then
     -- wrk calls request() once per thread before the run and does not send that request:
     -- give it a filler, so that no phone of the slice is skipped
     primed = true
