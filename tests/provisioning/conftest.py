@@ -59,7 +59,10 @@ def redis_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(settings):
+    # Process-local cache unless a test asks for `redis_cache`: CI sets REDIS_URL for the whole
+    # suite, and these tests must not depend on (or leak into) a shared Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
