@@ -1,7 +1,8 @@
 """gunicorn settings for the web service (docker-compose.yml: `gunicorn -c gunicorn.conf.py`).
 
 Read from the environment: PORT (8000), WEB_CONCURRENCY (2 x cores + 1 worker processes),
-GUNICORN_TIMEOUT (60 s), FORWARDED_ALLOW_IPS (addresses of the TLS proxy, default all: the
+GUNICORN_TIMEOUT (60 s), GUNICORN_THREADS (1), GUNICORN_MAX_REQUESTS (20000),
+FORWARDED_ALLOW_IPS (addresses of the TLS proxy, default all: the
 container is only reachable through it).
 """
 
@@ -15,9 +16,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# Restart workers now and then so a slow leak can never take a process down.
-max_requests = 2000
-max_requests_jitter = 200
+# Load the app once in the master: a restarted worker is ready at once (a phone boot storm
+# must not pay a CPU-second per restart). Restart workers now and then so a slow leak can never
+# take a process down, but rarely enough that a storm does not trigger it.
+preload_app = True
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 accesslog = "-"
 errorlog = "-"
