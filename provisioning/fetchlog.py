@@ -60,6 +60,8 @@ def buffered():
 
 def item(*, phone_id, ip, user_agent, firmware, file_name):
     """One fetch record as it waits in the Redis list."""
+    global _last_queued
+    _last_queued = time.monotonic()
     return json.dumps(
         {"phone": phone_id, "at": timezone.now().isoformat(), "ip": ip or "", "ua": user_agent or "",
          "fw": firmware or "", "file": file_name or ""},
@@ -129,6 +131,14 @@ def flush(budget=FLUSH_BUDGET_SECONDS, batch=BATCH):
 
 # -- the writer thread -------------------------------------------------------------------------
 
+# While this process is busy serving phones (a boot storm), its writer waits: the records are
+# safe in Redis, and serving the next phone matters more than writing "last seen" a few seconds
+# sooner. It writes anyway once it has waited MAX_DEFER_SECONDS or the backlog is MAX_DEFER_BACKLOG.
+_last_queued = 0.0
+BUSY_SECONDS = 0.3
+MAX_DEFER_SECONDS = 30.0
+MAX_DEFER_BACKLOG = 100_000
+
 _wake = threading.Event()
 _stop = threading.Event()
 _writer = None
@@ -166,6 +176,7 @@ def _write_forever():
             _wake.wait(WRITER_INTERVAL)
             _wake.clear()
             try:
+                _wait_while_busy()
                 thread_connection.close_if_unusable_or_obsolete()
                 if pending():
                     flush(budget=None)
@@ -174,6 +185,18 @@ def _write_forever():
                 time.sleep(WRITER_INTERVAL)
     finally:
         thread_connection.close()
+
+
+def _wait_while_busy():
+    """Let a storm pass before writing (see BUSY_SECONDS), within the bounds above."""
+    deferred_since = time.monotonic()
+    while not _stop.is_set():
+        now = time.monotonic()
+        if now - _last_queued >= BUSY_SECONDS or now - deferred_since >= MAX_DEFER_SECONDS:
+            return
+        if pending() >= MAX_DEFER_BACKLOG:
+            return
+        _stop.wait(BUSY_SECONDS)
 
 
 def stop_writer(timeout=5):
