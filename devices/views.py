@@ -23,10 +23,8 @@ from django.views import View
 from django.views.generic import FormView
 
 from connect.lib.forms import add_operation_errors
-from connect.lib.jobs import job_start
-from connect.lib.views import PortalMixin
+from connect.lib.views import ImportUploadView, PortalMixin
 from customers import permissions
-from customers.forms.imports import ImportUploadForm
 from customers.models import Job, User
 from devices import catalog, operations, queries
 from devices.forms import KeysForm, PhoneFilterForm, PhoneForm
@@ -294,46 +292,25 @@ user_search = UserSearchView.as_view()
 user_pick = UserPickView.as_view()
 
 
-class PhoneImportView(DevicesMixin, View):
+class PhoneImportView(ImportUploadView):
     """DEV-3 phone upload: the file is checked, then the shared job flow shows the preview
     (customers:job_detail) and writes everything in one transaction after confirmation."""
 
+    permission = permissions.MANAGE_DEVICES
     template_name = "devices/phone_import.html"
+    job_kind = Job.Kind.PHONES_IMPORT
+    task = "devices.phones_import"
 
-    def context(self, form):
+    def extra_context(self):
         return {
-            "form": form,
             "title": _("Upload phones"),
             "columns": PHONE_COLUMNS,
             "cancel_url": reverse("devices:phone_list"),
-            "jobs": Job.objects.for_organisation(self.organisation)
-            .light()
-            .filter(kind=Job.Kind.PHONES_IMPORT)
-            .select_related("created_by")[:5],
+            "jobs": self.recent_jobs([Job.Kind.PHONES_IMPORT]),
         }
 
-    def get(self, request):
-        form = ImportUploadForm(formats=("csv", "xlsx"), organisation=self.organisation, user=request.user)
-        return render(request, self.template_name, self.context(form))
-
-    def post(self, request):
-        form = ImportUploadForm(
-            request.POST, request.FILES, formats=("csv", "xlsx"), organisation=self.organisation, user=request.user
-        )
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(form))
-        upload = form.cleaned_data["file"]
-        job = job_start(
-            organisation=self.organisation,
-            kind=Job.Kind.PHONES_IMPORT,
-            task="devices.phones_import",
-            by=request.user,
-            upload=upload,
-            file_name=upload.name,
-            file_format=form.file_format,
-            params={"unit": "row", "back": reverse("devices:phone_list")},
-        )
-        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+    def job_params(self):
+        return {"unit": "row", "back": reverse("devices:phone_list")}
 
 
 phone_import = PhoneImportView.as_view()

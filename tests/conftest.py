@@ -2,7 +2,13 @@
 
 import pytest
 
-from tests.factories import PASSWORD, OrganisationFactory, OrgAdminFactory, SupportFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    OrgAdminFactory,
+    OrganisationFactory,
+    SupportFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)

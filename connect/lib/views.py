@@ -129,3 +129,56 @@ def require_organisation(request):
     if organisation is None:
         raise Http404
     return organisation
+
+
+class ImportUploadView(PortalMixin, generic.View):
+    """Upload step of every import (invariant 5): check the file, start the Job, show its page
+    (progress, then the preview to confirm). Concrete views set `job_kind`, `task`, `formats`,
+    `template_name`, and implement `job_params()` and `extra_context()`."""
+
+    job_kind = None
+    task = None
+    formats = ("csv", "xlsx")
+
+    def job_params(self):
+        return {}
+
+    def extra_context(self):
+        return {}
+
+    def recent_jobs(self, kinds):
+        from customers.models import Job
+
+        return Job.objects.for_organisation(self.organisation).light().filter(kind__in=kinds).select_related("created_by")[:5]
+
+    def make_form(self, *args):
+        from customers.forms.imports import ImportUploadForm
+
+        return ImportUploadForm(*args, formats=self.formats, organisation=self.organisation, user=self.request.user)
+
+    def render_form(self, form):
+        return TemplateResponse(self.request, self.template_name, {"form": form, **self.extra_context()})
+
+    def get(self, request, *args, **kwargs):
+        return self.render_form(self.make_form())
+
+    def post(self, request, *args, **kwargs):
+        from django.urls import reverse
+
+        from connect.lib.jobs import job_start
+
+        form = self.make_form(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_form(form)
+        upload = form.cleaned_data["file"]
+        job = job_start(
+            organisation=self.organisation,
+            kind=self.job_kind,
+            task=self.task,
+            by=request.user,
+            upload=upload,
+            file_name=upload.name,
+            file_format=form.file_format,
+            params=self.job_params(),
+        )
+        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))

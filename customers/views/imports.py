@@ -6,16 +6,14 @@ current search/filter of the users list.
 """
 
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
 from connect.lib.jobs import job_start
-from connect.lib.views import PortalMixin
+from connect.lib.views import ImportUploadView, PortalMixin
 from customers import permissions
-from customers.forms.imports import ImportUploadForm
 from customers.models import Job
 from customers.operations.imports import USER_COLUMNS
 
@@ -26,47 +24,27 @@ def _search_params(data):
     return {k: str(data.get(k, ""))[:300] for k in SEARCH_PARAMS if data.get(k)}
 
 
-class UsersImportView(PortalMixin, View):
+class UsersImportView(ImportUploadView):
     """"Upload eller download flere brugere ad gangen"."""
 
     permission = permissions.MANAGE_USERS
     template_name = "customers/import_users.html"
+    job_kind = Job.Kind.USERS_IMPORT
+    task = "customers.users_import"
 
-    def context(self, form):
+    def extra_context(self):
         search = _search_params(self.request.GET or self.request.POST)
         return {
-            "form": form,
             "title": _("Upload or download several users at a time"),
             "columns": [c.header for c in USER_COLUMNS],
             "aliases": [(c.header, ", ".join(c.aliases)) for c in USER_COLUMNS if c.aliases],
             "search": search,
             "cancel_url": reverse("customers:user_list") + (f"?{urlencode(search)}" if search else ""),
-            "jobs": Job.objects.for_organisation(self.organisation)
-            .light()
-            .filter(kind__in=[Job.Kind.USERS_IMPORT, Job.Kind.USERS_EXPORT])
-            .select_related("created_by")[:5],
+            "jobs": self.recent_jobs([Job.Kind.USERS_IMPORT, Job.Kind.USERS_EXPORT]),
         }
 
-    def get(self, request):
-        form = ImportUploadForm(formats=("csv", "xlsx"), organisation=self.organisation, user=request.user)
-        return render(request, self.template_name, self.context(form))
-
-    def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES, formats=("csv", "xlsx"), organisation=self.organisation, user=request.user)
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(form))
-        upload = form.cleaned_data["file"]
-        job = job_start(
-            organisation=self.organisation,
-            kind=Job.Kind.USERS_IMPORT,
-            task="customers.users_import",
-            by=request.user,
-            upload=upload,
-            file_name=upload.name,
-            file_format=form.file_format,
-            params={"unit": "row", "label_header": "Brugernavn", "back": reverse("customers:user_list")},
-        )
-        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+    def job_params(self):
+        return {"unit": "row", "label_header": "Brugernavn", "back": reverse("customers:user_list")}
 
 
 class UsersExportView(PortalMixin, View):
@@ -88,40 +66,24 @@ class UsersExportView(PortalMixin, View):
         return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
 
 
-class DirectorySyncView(PortalMixin, View):
+class DirectorySyncView(ImportUploadView):
     """"Adressekartoteksynkronisering": upload an LDIF export of Active Directory."""
 
     permission = permissions.MANAGE_USERS
     template_name = "customers/import_directory.html"
+    job_kind = Job.Kind.DIRECTORY_SYNC
+    task = "customers.directory_sync"
+    formats = ("ldif",)
 
-    def context(self, form):
+    def extra_context(self):
         return {
-            "form": form,
             "title": _("Directory synchronization"),
             "cancel_url": reverse("customers:user_list"),
-            "jobs": Job.objects.for_organisation(self.organisation).light().filter(kind=Job.Kind.DIRECTORY_SYNC).select_related("created_by")[:5],
+            "jobs": self.recent_jobs([Job.Kind.DIRECTORY_SYNC]),
         }
 
-    def get(self, request):
-        form = ImportUploadForm(formats=("ldif",), organisation=self.organisation, user=request.user)
-        return render(request, self.template_name, self.context(form))
-
-    def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES, formats=("ldif",), organisation=self.organisation, user=request.user)
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(form))
-        upload = form.cleaned_data["file"]
-        job = job_start(
-            organisation=self.organisation,
-            kind=Job.Kind.DIRECTORY_SYNC,
-            task="customers.directory_sync",
-            by=request.user,
-            upload=upload,
-            file_name=upload.name,
-            file_format="ldif",
-            params={"unit": "line", "label_header": "userPrincipalName", "back": reverse("customers:directory_sync")},
-        )
-        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+    def job_params(self):
+        return {"unit": "line", "label_header": "userPrincipalName", "back": reverse("customers:directory_sync")}
 
 
 users_import = UsersImportView.as_view()
