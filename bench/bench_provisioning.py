@@ -6,11 +6,13 @@ their real User-Agent formats. The load generator is wrk (Debian package) with
 bench/provisioning_wrk.lua; everything runs on 127.0.0.1.
 
 Runs, in one go:
-1. storm with nothing cached (worst case, e.g. right after a Redis flush): every phone fetches
-   its MAC file once, every file is rendered from the database (skip with --skip-uncached);
-2. `provisioning_warm` (the files rendered in bulk into Redis, as after any change);
-3. THE BOOT STORM: every phone fetches its MAC file once, files cached, and every phone "not
-   seen lately", so every fetch is recorded (firmware, IP, time: queued in Redis, bulk-written);
+1. storm with nothing stored (worst case, e.g. right after a deployment that changed the
+   renderers): every phone fetches its MAC file once, every file is rendered from the database
+   (skip with --skip-uncached);
+2. `provisioning_warm` (the files rendered in bulk, as the Celery worker does after a change);
+3. THE BOOT STORM: every phone fetches its MAC file once, files stored, and every phone "not
+   seen lately", so every fetch is recorded (firmware, IP, time: buffered by each worker,
+   bulk-written by its writer thread once the storm has passed);
 4. the storm again right after (within PROVISIONING_FETCH_RECORD_SECONDS: nothing recorded);
 5. sustained load for --duration seconds over the same 10,000 URLs;
 6. nginx serving a static file of the same size as an average answer, same wrk settings.
@@ -23,7 +25,8 @@ requests/s, does not depend on what else runs on the machine). Targets: >= 1,500
     .venv/bin/python bench/bench_provisioning.py [--workers 4 --threads 2 --connections 16]
 
 Uses PostgreSQL database ``bench_prov`` (created and migrated if missing; override with
-BENCH_DATABASE_URL) and Redis DB 7 as the shared cache (BENCH_REDIS_URL). Production-like
+BENCH_DATABASE_URL) and Redis DB 7 as the shared cache (BENCH_REDIS_URL; on the phones' path it
+only counts auto-added phones). Production-like
 settings: DEBUG off, the project's gunicorn.conf.py (access log with the ticket-masking logger,
 max_requests) plus --preload, the provisioning middleware, SECURE_SSL_REDIRECT on (/prov/ is
 exempt).
@@ -156,8 +159,12 @@ def seed():
 
 
 def clear_cache():
+    """Forget every stored file of the benchmark organisation (and Redis's rate-limit counters)."""
     import redis
 
+    from provisioning.models import RenderedFile
+
+    RenderedFile.objects.filter(phone__organisation__name=ORGANISATION).delete()
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match="*prov:*", count=5000))
     for start in range(0, len(keys), 5000):
@@ -346,7 +353,7 @@ def main():
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"],
                         help="gthread (default) keeps connections alive, as behind a TLS proxy; sync closes "
                              "each one, and with a single client address that soon runs into TIME_WAIT")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker (gunicorn.conf.py: 1)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (phones at a time)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds of sustained load")
@@ -390,23 +397,29 @@ def main():
         from django.db import connection
 
         from devices.models import Phone
-        from provisioning import fetchlog
         from provisioning.warm import warm
 
+        def fetches_settled():
+            """Wait until the workers' writer threads have written what they buffered."""
+            from devices.models import PhoneFetch
+
+            last, stable_since, deadline = -1, time.monotonic(), time.monotonic() + 60
+            while time.monotonic() < deadline:
+                count = PhoneFetch.objects.filter(phone__organisation__name=ORGANISATION).count()
+                if count != last:
+                    last, stable_since = count, time.monotonic()
+                elif time.monotonic() - stable_since > 2.5:
+                    break
+                time.sleep(0.25)
+            connection.close()
+
         def not_seen():
-            while fetchlog.pending():
-                if not fetchlog.flush(budget=None):
-                    time.sleep(0.2)
-            time.sleep(1.5)
+            fetches_settled()
             Phone.objects.filter(organisation__name=ORGANISATION).update(last_seen_at=None)
             connection.close()
 
         def seen():
-            deadline = time.monotonic() + 15
-            while fetchlog.pending() and time.monotonic() < deadline:  # a worker may hold the lock
-                if not fetchlog.flush(budget=None):
-                    time.sleep(0.2)
-            time.sleep(1.5)  # and let a writer thread finish the batch it took
+            fetches_settled()
             count = Phone.objects.filter(organisation__name=ORGANISATION, last_seen_at__isnull=False).count()
             connection.close()
             return count
@@ -423,7 +436,7 @@ def main():
               + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs")
         print(f"response sizes: Snom {sizes[0]} B, Mitel {sizes[1]} B")
         print("every storm pass: each phone fetches its MAC file once; 'recorded' = last seen was reset,\n"
-              "so every fetch writes firmware, IP and time (buffered in Redis, written in bulk)\n")
+              "so every fetch writes firmware, IP and time (buffered per worker, written in bulk)\n")
 
         cold, seen_cold = None, 0
         if not args.skip_uncached:

@@ -224,6 +224,9 @@ SIP_PROXY = env.str("SIP_PROXY", default=SIP_REGISTRAR)
 NTP_SERVER = env.str("NTP_SERVER", default="pool.ntp.org")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 PROVISIONING_BASE_URL = env.str("PROVISIONING_BASE_URL", default=PORTAL_BASE_URL)
+# The phones' lookup statement is kept prepared per connection (provisioning.queries); turn off
+# behind a pooler that cannot keep prepared statements (pgbouncer in transaction mode < 1.21).
+PROVISIONING_PREPARED_STATEMENTS = env.bool("PROVISIONING_PREPARED_STATEMENTS", default=True)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")

@@ -129,6 +129,9 @@ class Phone(models.Model):
     user_agent = models.CharField(_("User-Agent"), max_length=255, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     fetch_count = models.PositiveIntegerField(_("configuration fetches"), default=0)
+    # Raised (signals.notify_config_changed) in the same transaction as every change to what the
+    # phone receives; provisioning serves a cached file only if it was rendered at this version.
+    config_version = models.PositiveBigIntegerField(_("configuration version"), default=0, editable=False)
     # Fed by the SIP platform.
     registration_status = models.CharField(
         _("status"), max_length=16, choices=Registration.choices, default=Registration.UNKNOWN

@@ -412,33 +412,127 @@ def _clean_telemetry(text, limit):
     return text[:limit]
 
 
-def phone_record_fetch(*, phone, ip, user_agent, firmware, file_name="", at=None):
-    """Record a configuration fetch (PRV-5): firmware, IP, User-Agent and time ("sidst set").
+@dataclass(frozen=True)
+class FetchRecord:
+    """One configuration fetch as provisioning saw it (PRV-5)."""
 
-    Called by provisioning on every fetch, so it is cheap: one UPDATE, one INSERT and, every
-    FETCH_LOG_SIZE fetches, one DELETE that keeps the latest FETCH_LOG_SIZE rows.
-    """
-    at = at or timezone.now()
-    ip = _clean_ip(ip)
-    user_agent = _clean_telemetry(user_agent, 255)
-    firmware = _clean_telemetry(firmware, 64)
-    file_name = _clean_telemetry(file_name, 64)
-    with transaction.atomic():
-        updates = {"last_seen_at": at, "last_ip": ip, "user_agent": user_agent, "fetch_count": F("fetch_count") + 1}
-        if firmware:
-            updates["firmware"] = firmware
-        Phone.objects.filter(pk=phone.pk).update(**updates)
-        PhoneFetch.objects.create(phone=phone, at=at, ip=ip, firmware=firmware, user_agent=user_agent, file_name=file_name)
-        count = (phone.fetch_count or 0) + 1
-        if count % FETCH_LOG_SIZE == 0:
-            keep = list(
-                PhoneFetch.objects.filter(phone=phone).order_by("-at", "-id").values_list("pk", flat=True)[:FETCH_LOG_SIZE]
-            )
-            PhoneFetch.objects.filter(phone=phone).exclude(pk__in=keep).delete()
-    phone.last_seen_at, phone.last_ip, phone.user_agent, phone.fetch_count = at, ip, user_agent, count
-    if firmware:
-        phone.firmware = firmware
+    phone_id: int
+    at: object  # an aware datetime
+    ip: str = ""
+    user_agent: str = ""
+    firmware: str = ""
+    file_name: str = ""
+
+
+def phone_record_fetch(*, phone, ip, user_agent, firmware, file_name="", at=None):
+    """Record one configuration fetch ("sidst set"): phone_record_fetches for a single fetch.
+    Returns the phone with the recorded fields set."""
+    record = FetchRecord(phone.pk, at or timezone.now(), ip or "", user_agent or "", firmware or "", file_name or "")
+    phone_record_fetches(fetches=[record])
+    fresh = Phone.objects.filter(pk=phone.pk).values("last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count").first()
+    for name, value in (fresh or {}).items():
+        setattr(phone, name, value)
     return phone
+
+
+def _fetch_update_sql(rows):
+    """UPDATE ... FROM a VALUES list, returning the new fetch counts: one statement per batch.
+    PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
+    from django.db import connection
+
+    meta = Phone._meta
+    col = {name: meta.get_field(name).column for name in ("id", "last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count")}
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        row = "(%s::bigint, %s::timestamptz, %s::inet, %s, %s, %s::integer)"
+    else:
+        row = "(%s, %s, %s, %s, %s, %s)"
+    return (
+        f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join([row] * rows)}) "
+        f"UPDATE {table} SET {col['last_seen_at']} = v.at, {col['last_ip']} = v.ip, {col['user_agent']} = v.ua, "
+        f"{col['firmware']} = CASE WHEN v.fw = '' THEN {table}.{col['firmware']} ELSE v.fw END, "
+        f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
+        f"FROM v WHERE {table}.{col['id']} = v.id "
+        f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
+    )
+
+
+def _single_statement_update():
+    import sqlite3
+
+    from django.db import connection
+
+    return connection.vendor == "postgresql" or (connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35))
+
+
+# Writers of fetch records (one per web process) take this transaction-level lock in PostgreSQL,
+# so two batches touching the same phones never wait on each other's rows in opposite orders.
+_FETCH_WRITER_LOCK = 0x70686F6E  # "phon"
+
+
+@transaction.atomic
+def phone_record_fetches(*, fetches):
+    """Record configuration fetches (PRV-5) in bulk: per phone the latest firmware, IP,
+    User-Agent and time ("sidst set") and the fetch count; one PhoneFetch row per fetch, of which
+    the latest FETCH_LOG_SIZE per phone are kept. Fetches of phones deleted meanwhile are
+    dropped. A batch costs one UPDATE, one INSERT and at most two statements that prune the log,
+    whatever its size. Telemetry: not audited. Returns the number of fetches written."""
+    from django.db import connection
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    by_phone = {}
+    for record in fetches:
+        by_phone.setdefault(int(record.phone_id), []).append(record)
+    updates = []  # (id, at, ip, user agent, firmware, n) per phone: its latest fetch and how many
+    fetch_rows = []
+    for phone_id in sorted(by_phone):
+        records = sorted(by_phone[phone_id], key=lambda r: r.at)
+        firmware = ""
+        for record in records:
+            ip = _clean_ip(record.ip)
+            user_agent = _clean_telemetry(record.user_agent, 255)
+            fw = _clean_telemetry(record.firmware, 64)
+            firmware = fw or firmware
+            fetch_rows.append(PhoneFetch(phone_id=phone_id, at=record.at, ip=ip, firmware=fw, user_agent=user_agent,
+                                         file_name=_clean_telemetry(record.file_name, 64)))
+        updates.append((phone_id, records[-1].at, ip, user_agent, firmware, len(records)))
+    if not updates:
+        return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FETCH_WRITER_LOCK])
+    if _single_statement_update():
+        params = []
+        for phone_id, at, ip, user_agent, firmware, n in updates:
+            params += [phone_id, connection.ops.adapt_datetimefield_value(at), ip, user_agent, firmware, n]
+        with connection.cursor() as cursor:
+            cursor.execute(_fetch_update_sql(len(updates)), params)
+            new_counts = dict(cursor.fetchall())
+    else:
+        new_counts = {}
+        for phone_id, at, ip, user_agent, firmware, n in updates:
+            fields = {"last_seen_at": at, "last_ip": ip, "user_agent": user_agent, "fetch_count": F("fetch_count") + n}
+            if firmware:
+                fields["firmware"] = firmware
+            if Phone.objects.filter(pk=phone_id).update(**fields):
+                new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
+    fetch_rows = [row for row in fetch_rows if row.phone_id in new_counts]
+    PhoneFetch.objects.bulk_create(fetch_rows)
+    added = {phone_id: n for phone_id, *_rest, n in updates}
+    # When a phone's count crosses a multiple of FETCH_LOG_SIZE, keep its latest FETCH_LOG_SIZE
+    # rows: one query finds the surplus of all those phones, one deletes it.
+    crossed = [pk for pk, count in new_counts.items() if count // FETCH_LOG_SIZE > (count - added[pk]) // FETCH_LOG_SIZE]
+    if crossed:
+        surplus = list(
+            PhoneFetch.objects.filter(phone_id__in=crossed)
+            .annotate(rank=Window(RowNumber(), partition_by=[F("phone_id")], order_by=[F("at").desc(), F("id").desc()]))
+            .filter(rank__gt=FETCH_LOG_SIZE)
+            .values_list("pk", flat=True)
+        )
+        if surplus:
+            PhoneFetch.objects.filter(pk__in=surplus).delete()
+    return len(fetch_rows)
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """`phone_config_changed`: the hook provisioning uses to drop cached configuration files.
 
-Sent after commit, with `sender=Phone` and `phone_ids` (a list of Phone primary keys, possibly of
+notify_config_changed() first raises the phones' `config_version` in the caller's transaction (so
+the change and the new version commit together: a file rendered from the state before the change
+carries an older version and is never served again), then sends the signal after commit, with `sender=Phone` and `phone_ids` (a list of Phone primary keys, possibly of
 phones that no longer exist), whenever something a phone receives may have changed: the phone
 itself, its keys, its line-1 or key users (name, SIP account), or a user's deletion. Receivers
 must be cheap and must not fail (they run after the transaction, where an error cannot undo it).
@@ -10,18 +12,21 @@ does not own: a renamed or deleted user changes the files of the phones that sho
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import Signal
 
 phone_config_changed = Signal()
 
 
 def notify_config_changed(phone_ids):
-    """Send phone_config_changed once the current transaction commits (at once outside one)."""
+    """Raise the phones' config_version now and send phone_config_changed once the current
+    transaction commits (at once outside one). Call it after the change, or in its transaction."""
     from devices.models import Phone
 
     ids = sorted({int(pk) for pk in phone_ids if pk is not None})
     if not ids:
         return
+    Phone.objects.filter(pk__in=ids).update(config_version=F("config_version") + 1)
     transaction.on_commit(lambda: phone_config_changed.send(sender=Phone, phone_ids=ids))
 
 

@@ -1,183 +1,117 @@
-"""Shared-cache helpers of the provisioning endpoint (Redis in production).
+"""Rendered phone files, kept in the database so a phone's fetch costs one query.
 
-Rendered phone files are cached per phone under a *stamp* made of random generation tokens:
-one per organisation (language, time zone, ticket renewal) and one per phone (devices'
-``phone_config_changed``: the phone, its keys, its users' names and SIP accounts). A change
-replaces the token after commit, so every web process stops using the old entry at once. Readers
-take the tokens *before* reading the database and store what they rendered under those tokens:
-a render that raced with a change is stored under the old token and never served again. A token
-that the cache lost is replaced by a fresh random one, which matches no stored entry.
+A phone's own file (``<MAC>.xml``, ``<MAC>.cfg``) is rendered from several tables (the phone, its
+keys, the users they show, SIP accounts, the organisation). The rendered file is stored in
+provisioning.RenderedFile under a *stamp*: the renderer's version and settings, the ticket's
+generation and config_version, and the phone's config_version. The endpoint's one lookup
+statement (queries.lookup) reads the stored file beside the ticket and the phone, and serves it
+only while its stamp is still the current one.
 
-Cached files never hold a SIP password in clear: the file is stored Fernet-encrypted and
-decrypted only while the response is assembled (invariant 6).
+Why this is never stale: everything that changes what a phone receives raises a version in the
+same transaction as the change (devices.signals.notify_config_changed raises the phone's,
+receivers.organisation_saved the ticket's; a renewal raises the ticket's generation). A render
+reads the versions first and the data after, so a render that raced with a change is stored
+under the version before it, which no longer matches from the moment the change commits. Every
+web process sees the same database, so there is nothing to invalidate per process.
 
-Storage: with Django's Redis cache backend the helpers talk to the same Redis through one client
-kept for the whole process (Django's backend builds a new client object for every call, which
-costs more than the round trip on this hot path); values are plain strings under ``prov:`` keys.
-Any other backend is used through Django's cache API.
+Stored files never hold a SIP password in clear: the body is compressed, then Fernet-encrypted
+with FIELD_ENCRYPTION_KEY (invariant 6). A file that no longer decrypts (the key was replaced)
+is simply rendered again.
 """
 
-import secrets
+import hashlib
+import logging
+import zlib
 
-import redis
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.dummy import DummyCache
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 
-BODY_TIMEOUT = 7 * 24 * 60 * 60  # an unused entry disappears after a week
-RENDER_VERSION = "1"  # bump when a renderer's output changes
-_SEPARATOR = "\x00"  # between stamp and payload (neither contains NUL)
+from connect.lib import crypto
+
+logger = logging.getLogger(__name__)
+
+RENDER_VERSION = "2"  # bump when a renderer's output changes
 
 
 def files_enabled():
-    """Cache rendered files? Only in a cache every web process shares (Redis), unless the
-    PROVISIONING_CACHE_FILES setting says otherwise: a process-local cache would keep serving a
-    file another process has invalidated."""
-    configured = getattr(settings, "PROVISIONING_CACHE_FILES", None)
-    if configured is not None:
-        return bool(configured)
-    return not isinstance(caches["default"], (LocMemCache, DummyCache))
+    """Store rendered files? On unless PROVISIONING_CACHE_FILES is off."""
+    return bool(getattr(settings, "PROVISIONING_CACHE_FILES", True))
 
 
-# -- storage -------------------------------------------------------------------------------------
-
-_clients = {}
+_render_keys = {}
 
 
-def _redis_client():
-    """The process's Redis client for the default cache's server, or None for other backends."""
-    if not isinstance(caches["default"], RedisCache):
+def _render_key():
+    """RENDER_VERSION and the settings every file shows (host names, NTP): a deployment that
+    changes them gets new stamps without anyone touching the database."""
+    parts = (
+        RENDER_VERSION,
+        settings.PROVISIONING_BASE_URL,
+        settings.SIP_REGISTRAR,
+        settings.SIP_PROXY,
+        settings.NTP_SERVER,
+    )
+    key = _render_keys.get(parts)
+    if key is None:
+        key = _render_keys[parts] = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:12]
+    return key
+
+
+def stamp(ticket_generation, ticket_version, phone_version):
+    """The stamp a phone's file rendered from the current state carries."""
+    return f"{_render_key()}.{ticket_generation}.{ticket_version}.{phone_version}"
+
+
+def cached_body(stored_stamp, stored_body, current_stamp):
+    """The stored file if it is current and readable, else None."""
+    if not stored_body or stored_stamp != current_stamp:
         return None
-    location = settings.CACHES["default"]["LOCATION"]
-    if not isinstance(location, str):
-        location = location[0]
-    client = _clients.get(location)
-    if client is None:
-        client = _clients[location] = redis.Redis.from_url(location, decode_responses=True)
-    return client
+    try:
+        return zlib.decompress(crypto.decrypt_bytes(stored_body)).decode("utf-8")
+    except (ValueError, zlib.error):  # another encryption key, or a damaged row: render again
+        return None
 
 
-def _get_many(keys):
-    client = _redis_client()
-    if client is None:
-        return cache.get_many(keys)
-    return {key: value for key, value in zip(keys, client.mget(keys), strict=True) if value is not None}
+def store(phone_id, family, file_stamp, body):
+    """Keep a rendered file (replacing the phone's previous one of that family)."""
+    store_many([(phone_id, family, file_stamp, body)])
 
 
-def _add(key, value, timeout):
-    client = _redis_client()
-    if client is None:
-        return cache.add(key, value, timeout=timeout)
-    return bool(client.set(key, value, nx=True, ex=timeout))
+def store_many(rows):
+    """Keep many rendered files at once: rows of (phone_id, family, stamp, body)."""
+    from provisioning.models import RenderedFile
 
-
-def _get(key):
-    client = _redis_client()
-    return cache.get(key) if client is None else client.get(key)
-
-
-def _set_many(mapping, timeout):
-    client = _redis_client()
-    if client is None:
-        cache.set_many(mapping, timeout=timeout)
+    objects = [
+        RenderedFile(phone_id=phone_id, family=family, stamp=file_stamp,
+                     body=crypto.encrypt_bytes(zlib.compress(body.encode("utf-8"), 6)))
+        for phone_id, family, file_stamp, body in rows
+    ]
+    if not objects:
         return
-    with client.pipeline(transaction=False) as pipe:
-        for key, value in mapping.items():
-            pipe.set(key, value, ex=timeout)
-        pipe.execute()
-
-
-def _incr_window(key, timeout):
-    client = _redis_client()
-    if client is None:
-        cache.add(key, 0, timeout=timeout)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=timeout)
-            return 1
-    with client.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.ttl(key)
-        count, ttl = pipe.execute()
-    if ttl < 0:  # new counter (or one that lost its expiry): start the window now
-        client.expire(key, timeout)
-    return count
-
-
-# -- generation tokens and cached files -----------------------------------------------------
-
-
-def _org_key(org_id):
-    return f"prov:g:o:{org_id}"
-
-
-def _phone_key(phone_id):
-    return f"prov:g:p:{phone_id}"
-
-
-def _body_key(phone_id, kind):
-    return f"prov:b:{phone_id}:{kind}"
-
-
-def _token():
-    return secrets.token_hex(8)
-
-
-def bump_organisation(org_id):
-    """Every cached file of the organisation is stale (ticket renewed, language/time zone changed)."""
-    _set_many({_org_key(org_id): _token()}, timeout=None)
-
-
-def bump_phones(phone_ids):
-    """These phones' cached files are stale."""
-    ids = list(phone_ids)
-    if ids:
-        _set_many({_phone_key(pk): _token() for pk in ids}, timeout=None)
-
-
-def _ensure(key):
-    """A token for a key the cache does not have: a fresh random one, unless a parallel request
-    stored one first."""
-    token = _token()
-    if _add(key, token, timeout=None):
-        return token
-    return _get(key) or _token()
-
-
-def lookup(org_id, phone_id, kind, ticket_generation, also=None):
-    """(stamp, cached payload or None, results of `also`) in one round trip. Call before reading
-    the database. `also(pipe)` may queue more Redis commands in the same round trip (Redis only;
-    the fetch record, fetchlog.queue); their results come back as a list."""
-    keys = [_org_key(org_id), _phone_key(phone_id), _body_key(phone_id, kind)]
-    client = _redis_client()
-    extra = []
-    if client is None:
-        found = cache.get_many(keys)
-    else:
-        with client.pipeline(transaction=False) as pipe:
-            pipe.mget(keys)
-            if also is not None:
-                also(pipe)
-            values, *extra = pipe.execute()
-        found = {key: value for key, value in zip(keys, values, strict=True) if value is not None}
-    org_token = found.get(keys[0]) or _ensure(keys[0])
-    phone_token = found.get(keys[1]) or _ensure(keys[1])
-    stamp = f"{RENDER_VERSION}.{ticket_generation}.{org_token}.{phone_token}"
-    entry = found.get(keys[2])
-    if entry:
-        entry_stamp, _sep, payload = entry.partition(_SEPARATOR)
-        if entry_stamp == stamp:
-            return stamp, payload, extra
-    return stamp, None, extra
-
-
-def store(phone_id, kind, stamp, payload):
-    _set_many({_body_key(phone_id, kind): f"{stamp}{_SEPARATOR}{payload}"}, timeout=BODY_TIMEOUT)
+    try:
+        with transaction.atomic():
+            RenderedFile.objects.bulk_create(
+                objects, update_conflicts=True, unique_fields=["phone", "family"], update_fields=["stamp", "body", "rendered_at"]
+            )
+    except IntegrityError:  # a phone was deleted meanwhile: keep the others one by one
+        for row in objects:
+            try:
+                with transaction.atomic():
+                    RenderedFile.objects.bulk_create(
+                        [row], update_conflicts=True, unique_fields=["phone", "family"],
+                        update_fields=["stamp", "body", "rendered_at"],
+                    )
+            except IntegrityError:
+                pass
 
 
 def count_in_window(key, seconds):
-    """Increment a fixed-window counter and return its new value."""
-    return _incr_window(f"prov:count:{key}", seconds)
+    """Increment a fixed-window counter in the shared cache and return its new value."""
+    key = f"prov:count:{key}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=seconds)
+        return 1

@@ -32,6 +32,9 @@ class Ticket(models.Model):
     digest = models.CharField(max_length=64, unique=True, editable=False)
     ticket_encrypted = models.TextField(editable=False)
     generation = models.PositiveIntegerField(_("generation"), default=1, editable=False)
+    # Raised whenever something every phone file of the organisation shows changes (name,
+    # language, time zone): cached files rendered before carry an older version (RenderedFile).
+    config_version = models.PositiveBigIntegerField(_("configuration version"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     renewed_at = models.DateTimeField(_("renewed"), null=True, blank=True)
 
@@ -51,3 +54,27 @@ class Ticket(models.Model):
         from connect.lib.crypto import decrypt
 
         return decrypt(self.ticket_encrypted)
+
+
+class RenderedFile(models.Model):
+    """A phone's own configuration file as last rendered, so a fetch costs one query (cache.py).
+
+    ``stamp`` names what it was rendered from (renderer version and settings, the ticket's
+    generation and config_version, the phone's config_version); the endpoint serves it only while
+    the stamp is still current. ``body`` is compressed and encrypted (it holds the SIP password,
+    invariant 6). Deleted with the phone.
+    """
+
+    phone = models.ForeignKey("devices.Phone", on_delete=models.CASCADE, related_name="+", verbose_name=_("phone"))
+    family = models.CharField(_("family"), max_length=16)
+    stamp = models.CharField(max_length=128)
+    body = models.TextField()
+    rendered_at = models.DateTimeField(_("rendered"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rendered configuration file")
+        verbose_name_plural = _("rendered configuration files")
+        constraints = [models.UniqueConstraint(fields=["phone", "family"], name="provisioning_renderedfile_phone_family")]
+
+    def __str__(self):
+        return f"{self.family} {self.phone_id}"

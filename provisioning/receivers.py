@@ -1,15 +1,16 @@
 """Signal receivers: keep cached phone files fresh, give a new organisation its ticket.
 
-A change makes the affected cached files stale at once (cache.py: new generation tokens after
-commit). With a real Celery broker the files are also rendered again in the background, so the
-next boot storm finds them cached; without one (development, tests) they are rendered by the
-next fetch.
+A change makes the affected stored files stale in its own transaction (cache.py: devices raises
+the phones' config_version, organisation_saved below the ticket's). With a real Celery broker the
+files are also rendered again in the background after commit, so the next boot storm finds them
+current; without one (development, tests) they are rendered by the next fetch.
 """
 
 import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from provisioning import cache as prov_cache
 
@@ -28,9 +29,8 @@ def _in_background(task, *args):
 
 
 def phones_changed(sender, phone_ids=(), **kwargs):
-    """devices.signals.phone_config_changed (sent after commit): those phones' files are stale."""
+    """devices.signals.phone_config_changed (sent after commit): render those phones' files again."""
     ids = list(phone_ids)
-    prov_cache.bump_phones(ids)
     if ids:
         from provisioning.tasks import warm_phones
 
@@ -38,8 +38,8 @@ def phones_changed(sender, phone_ids=(), **kwargs):
 
 
 def organisation_changed(org_id):
-    """Every file of the organisation is stale (language, time zone, name, ticket)."""
-    prov_cache.bump_organisation(org_id)
+    """After commit: every file of the organisation is stale (language, time zone, name, ticket);
+    render them again in the background."""
     from provisioning.tasks import warm_organisation
 
     _in_background(warm_organisation, org_id)
@@ -57,7 +57,10 @@ def organisation_saved(sender, instance, created=False, **kwargs):
     before = getattr(instance, "_provisioning_before", None)
     after = tuple(getattr(instance, name) for name in _ORGANISATION_FIELDS)
     if created or before != after:
+        from provisioning.models import Ticket
+
         org_id = instance.pk
+        Ticket.objects.filter(organisation_id=org_id).update(config_version=F("config_version") + 1)
         transaction.on_commit(lambda: organisation_changed(org_id))
 
 

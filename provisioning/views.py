@@ -28,7 +28,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from connect.lib import crypto
 from connect.lib.views import no_access_response, require_organisation
 from customers import permissions
 from devices import catalog
@@ -56,22 +55,8 @@ class Denied(Exception):
         self.reason = reason
 
 
-class _FlushingResponse(HttpResponse):
-    """Has buffered fetch records (fetchlog) written once the response has been sent: the WSGI
-    server calls close() after the last byte, so the phone does not wait for the database."""
-
-    def close(self):
-        try:
-            super().close()
-        finally:
-            try:
-                fetchlog.request_flush()
-            except Exception:  # Redis gone: the records wait in the list, the phone got its file
-                logger.exception("Could not flush buffered provisioning fetches")
-
-
-def _plain(body, status, content_type="text/plain; charset=utf-8", response_class=HttpResponse):
-    response = response_class(body, status=status, content_type=content_type)
+def _plain(body, status, content_type="text/plain; charset=utf-8"):
+    response = HttpResponse(body, status=status, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Length"] = str(len(body))
     # Django logs every 4xx/5xx as "Not Found: <path>"; the path holds the ticket.
@@ -194,35 +179,16 @@ def _render(renderer, site, mac):
     return renderer.render_phone(site, data, queries.ring_tones_for(phone))
 
 
-def _phone_file(request, renderer, site, ticket, phone_id, phone, route, agent, filename, record):
-    """Record the fetch (if due) and answer the phone's own file.
-
-    With a shared cache (Redis) one round trip tells whether the file is cached; it is rendered
-    from the database only when something that affects it changed (cache.py). Without one, every
-    fetch renders from the database.
-    """
-    record = record and request.method != "HEAD"
-    ip = security.client_ip(request)
-    files = prov_cache.files_enabled()
-    if record and not (files and fetchlog.buffered()):
-        request.provisioning_buffered = fetchlog.record(
-            phone_id=phone_id, phone=phone, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename
-        )
-        record = False
-    if not files:
+def _phone_file(request, renderer, site, ticket, phone_row, route):
+    """The phone's own file: the stored rendering if it is still current (cache.py), else
+    rendered from the database (and stored)."""
+    if phone_row is None or not prov_cache.files_enabled():  # just added, or no stored files
         return _render(renderer, site, route.mac)
-    also = None
-    if record:  # queue the fetch record in the same Redis round trip as the file lookup
-        pending = fetchlog.item(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=filename)
-        also = lambda pipe: fetchlog.queue(pipe, pending)  # noqa: E731
-    stamp, cached, extra = prov_cache.lookup(ticket.organisation_id, phone_id, renderer.family, ticket.generation, also)
-    if record:
-        request.provisioning_buffered = fetchlog.should_flush(extra)
-    if cached is not None:
-        return crypto.decrypt(cached)
-    body = _render(renderer, site, route.mac)
-    # Cached encrypted: the file holds SIP passwords (invariant 6).
-    prov_cache.store(phone_id, renderer.family, stamp, crypto.encrypt(body))
+    current = prov_cache.stamp(ticket.generation, ticket.config_version, phone_row.config_version)
+    body = prov_cache.cached_body(phone_row.file_stamp, phone_row.file_body, current)
+    if body is None:
+        body = _render(renderer, site, route.mac)
+        prov_cache.store(phone_row.pk, renderer.family, current, body)
     return body
 
 
@@ -236,7 +202,7 @@ def serve(request, rest):
     renderer = BY_FAMILY[req.family]
     route = renderer.route(req.filename)
     seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
-    ticket, phone_row = queries.lookup(req.ticket, route.mac if route else "", seen_after)
+    ticket, phone_row = queries.lookup(req.ticket, route.mac if route else "", seen_after, req.family)
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:
@@ -259,15 +225,17 @@ def serve(request, rest):
         if request.method == "HEAD":
             return "", renderer.content_type
         phone = _auto_add(request, ticket, model, route, agent)
+        phone_id = phone.pk
     elif phone_row.organisation_id != ticket.organisation_id:
         raise Denied("foreign-mac")
     elif phone_row.model != model.code:
         raise Denied("model-mismatch")
     else:
-        phone = phone_row.as_phone  # built only if the fetch is recorded
-    record = _record_due(phone_row, security.client_ip(request), agent)
-    phone_id = phone_row.pk if phone_row is not None else phone.pk
-    body = _phone_file(request, renderer, site, ticket, phone_id, phone, route, agent, req.filename, record)
+        phone_id = phone_row.pk
+    ip = security.client_ip(request)
+    if request.method != "HEAD" and _record_due(phone_row, ip, agent):
+        fetchlog.record(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=req.filename)
+    body = _phone_file(request, renderer, site, ticket, phone_row, route)
     return body, renderer.content_type
 
 
@@ -284,8 +252,7 @@ def fetch(request, rest=""):
         logger.exception("Provisioning failed for %s", security.masked_path(request.path_info))
         return _plain(b"Server Error\n", 500)
     encoded = body.encode("utf-8")
-    flush_after = getattr(request, "provisioning_buffered", False)
-    response = _plain(encoded, 200, content_type, _FlushingResponse if flush_after else HttpResponse)
+    response = _plain(encoded, 200, content_type)
     if request.method == "HEAD":
         response.content = b""
         response["Content-Length"] = str(len(encoded))

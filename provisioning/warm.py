@@ -1,14 +1,13 @@
-"""Render phones' files into the shared cache ahead of their fetches (like wazo-provd does).
+"""Render phones' files ahead of their fetches (like wazo-provd does).
 
-After a Redis restart, a RENDER_VERSION bump or an organisation-wide change, the first fetch of
+After a deployment with a RENDER_VERSION bump or an organisation-wide change, the first fetch of
 every phone would render it from the database (a few queries each). `warm()` does that work in
-bulk, a chunk of phones at a time, so a boot storm finds every file cached. Safe to run at any
-time: it follows the same stamp protocol as the endpoint (tokens read before the database).
+bulk, a chunk of phones at a time, so a boot storm finds every file current. Safe to run at any
+time: it follows the same stamp protocol as the endpoint (versions read before the data).
 """
 
 from django.db.models import Prefetch
 
-from connect.lib import crypto
 from devices.models import FunctionKey, Phone
 from devices.queries import phone_config_data
 from provisioning import cache as prov_cache
@@ -37,18 +36,18 @@ def _warm(ticket, rows, chunk):
     done = 0
     for start in range(0, len(rows), chunk):
         stamps = {}
-        for pk, model_code in rows[start:start + chunk]:
+        for pk, model_code, version in rows[start:start + chunk]:
             phone_model = Phone(model=model_code).phone_model
             renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
             if renderer is not None:
-                # Tokens first, database second: a change racing with this leaves a stale stamp.
-                stamp, _cached, _extra = prov_cache.lookup(org.pk, pk, renderer.family, ticket.generation)
-                stamps[pk] = (renderer, stamp)
+                stamps[pk] = (renderer, prov_cache.stamp(ticket.generation, ticket.config_version, version))
+        rendered = []
         for phone in _phones(list(stamps)):
             renderer, stamp = stamps[phone.pk]
             body = renderer.render_phone(site, phone_config_data(phone), queries.ring_tones_for(phone))
-            prov_cache.store(phone.pk, renderer.family, stamp, crypto.encrypt(body))
-            done += 1
+            rendered.append((phone.pk, renderer.family, stamp, body))
+        prov_cache.store_many(rendered)
+        done += len(rendered)
     return done
 
 
@@ -61,7 +60,10 @@ def warm(organisation=None, chunk=CHUNK):
         tickets = tickets.filter(organisation=organisation)
     done = 0
     for ticket in tickets:
-        rows = list(Phone.objects.filter(organisation=ticket.organisation).order_by("pk").values_list("pk", "model"))
+        # Versions first, data second (in _warm): a change racing with this leaves a stale stamp.
+        rows = list(
+            Phone.objects.filter(organisation=ticket.organisation).order_by("pk").values_list("pk", "model", "config_version")
+        )
         done += _warm(ticket, rows, chunk)
     return done
 
@@ -71,8 +73,9 @@ def warm_phones(phone_ids, chunk=CHUNK):
     if not prov_cache.files_enabled():
         return 0
     by_org = {}
-    for pk, org_id, model_code in Phone.objects.filter(pk__in=list(phone_ids)).values_list("pk", "organisation_id", "model"):
-        by_org.setdefault(org_id, []).append((pk, model_code))
+    phones = Phone.objects.filter(pk__in=list(phone_ids)).values_list("pk", "organisation_id", "model", "config_version")
+    for pk, org_id, model_code, version in phones:
+        by_org.setdefault(org_id, []).append((pk, model_code, version))
     done = 0
     for ticket in Ticket.objects.select_related("organisation").filter(organisation_id__in=list(by_org)):
         done += _warm(ticket, by_org[ticket.organisation_id], chunk)

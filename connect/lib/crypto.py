@@ -10,9 +10,15 @@ import string
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
+_FERNETS = {}
+
 
 def _fernet():
-    return Fernet(settings.FIELD_ENCRYPTION_KEY.encode())
+    key = settings.FIELD_ENCRYPTION_KEY
+    fernet = _FERNETS.get(key)
+    if fernet is None:
+        fernet = _FERNETS[key] = Fernet(key.encode())
+    return fernet
 
 
 def encrypt(secret: str) -> str:
@@ -25,6 +31,18 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:  # wrong key: fail loudly, never serve garbage
+        raise ValueError("Secret cannot be decrypted with the configured FIELD_ENCRYPTION_KEY") from exc
+
+
+def encrypt_bytes(data: bytes) -> str:
+    return _fernet().encrypt(data).decode()
+
+
+def decrypt_bytes(token: str) -> bytes:
+    """The bytes `encrypt_bytes` was given; ValueError if the token was not made with this key."""
+    try:
+        return _fernet().decrypt(token.encode())
+    except InvalidToken as exc:
         raise ValueError("Secret cannot be decrypted with the configured FIELD_ENCRYPTION_KEY") from exc
 
 

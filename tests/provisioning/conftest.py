@@ -39,7 +39,7 @@ REDIS_TEST_URL = os.environ.get("PROVISIONING_TEST_REDIS_URL", "redis://127.0.0.
 
 @pytest.fixture
 def redis_cache(settings):
-    """The default cache on a real Redis (a database of its own), as in production."""
+    """The default cache (auto-add rate limits) on a real Redis (a database of its own), as in production."""
     import redis
 
     client = redis.Redis.from_url(REDIS_TEST_URL)
@@ -48,7 +48,6 @@ def redis_cache(settings):
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_TEST_URL}")
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
-    settings.PROVISIONING_CACHE_FILES = None  # decided by the backend: on for Redis
     keys = list(client.scan_iter(match="*prov:*"))
     if keys:
         client.delete(*keys)

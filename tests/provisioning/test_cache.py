@@ -1,13 +1,21 @@
-"""Cached files: invalidated by what changes them, re-rendered in the background with a broker."""
+"""Stored files (provisioning.cache): served while current, never after a change, re-rendered in
+the background with a broker."""
+
+import base64
 
 import pytest
 
 from devices import operations as device_operations
+from devices.models import Phone
+from provisioning import cache as prov_cache
 from provisioning import tasks
-from provisioning.operations import ticket_renew
+from provisioning.models import RenderedFile, Ticket
+from provisioning.operations import ticket_for, ticket_renew
 from tests.provisioning.conftest import parse_snom, snom_ua
 
 pytestmark = pytest.mark.django_db
+
+URL = "/snom/000413A1B2C3.xml"
 
 
 @pytest.fixture
@@ -20,7 +28,13 @@ def queued(monkeypatch, settings):
     return calls
 
 
-def test_changes_queue_a_background_render(snom_phone, org_a, admin_a, line_user, redis_cache, queued, django_capture_on_commit_callbacks):
+def fetch(phone_client, base_a):
+    response = phone_client.get(f"{base_a}{URL}", HTTP_USER_AGENT=snom_ua("725"))
+    assert response.status_code == 200
+    return parse_snom(response.content)[0]
+
+
+def test_changes_queue_a_background_render(snom_phone, org_a, admin_a, line_user, queued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         device_operations.sipaccount_reset_password(user=line_user, by=admin_a)
     assert ("provisioning.warm_phones", ([snom_phone.pk],)) in queued
@@ -33,21 +47,72 @@ def test_changes_queue_a_background_render(snom_phone, org_a, admin_a, line_user
     assert queued.count(("provisioning.warm_organisation", (org_a.pk,))) == 2
 
 
-def test_background_render_fills_the_cache_with_the_new_state(phone_client, base_a, snom_phone, line_user, admin_a, redis_cache, django_assert_num_queries, django_capture_on_commit_callbacks):
-    phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+def test_changes_raise_the_versions_in_their_own_transaction(snom_phone, org_a, admin_a, line_user):
+    """No on_commit callback runs inside a test transaction: the stamps change with the data."""
+    version = Phone.objects.get(pk=snom_phone.pk).config_version
+    device_operations.sipaccount_reset_password(user=line_user, by=admin_a)
+    assert Phone.objects.get(pk=snom_phone.pk).config_version > version
+    ticket_version = ticket_for(org_a).config_version
+    org_a.default_language = "en"
+    org_a.save()
+    assert Ticket.objects.get(organisation=org_a).config_version > ticket_version
+
+
+def test_background_render_stores_the_new_state(phone_client, base_a, snom_phone, line_user, admin_a, django_assert_num_queries, django_capture_on_commit_callbacks):
+    fetch(phone_client, base_a)
     with django_capture_on_commit_callbacks(execute=True):
         device_operations.sipaccount_reset_password(user=line_user, by=admin_a)
     assert tasks.warm_phones([snom_phone.pk]) == 1
     line_user.refresh_from_db()
-    with django_assert_num_queries(1):  # cached again: no render on the fetch
-        response = phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
-    settings, _keys = parse_snom(response.content)
+    with django_assert_num_queries(1):  # stored again: no render on the fetch
+        settings = fetch(phone_client, base_a)
     assert settings[("user_pass", "1")][0] == line_user.sip_account.password
 
 
-def test_saving_an_organisation_without_changes_keeps_the_files(phone_client, base_a, snom_phone, org_a, redis_cache, django_assert_num_queries, django_capture_on_commit_callbacks):
-    phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+def test_saving_an_organisation_without_changes_keeps_the_files(phone_client, base_a, snom_phone, org_a, django_assert_num_queries, django_capture_on_commit_callbacks):
+    fetch(phone_client, base_a)
     with django_capture_on_commit_callbacks(execute=True):
         org_a.save()
     with django_assert_num_queries(1):
-        assert phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+        fetch(phone_client, base_a)
+
+
+def test_a_render_that_raced_with_a_change_is_never_served(phone_client, base_a, snom_phone, org_a, line_user):
+    """A render that read the versions before a change and stored its file after it: the file
+    carries the old stamp, and the next fetch renders the current state."""
+    ticket = ticket_for(org_a)
+    before = prov_cache.stamp(ticket.generation, ticket.config_version, Phone.objects.get(pk=snom_phone.pk).config_version)
+    line_user.first_name = "Renamed"
+    line_user.save()
+    stale = fetch(phone_client, base_a)  # (stores the current file; replaced below by the stale one)
+    assert stale[("user_realname", "1")][0].startswith("Renamed")
+    prov_cache.store(snom_phone.pk, "snom", before, "<settings>stale</settings>")
+    assert fetch(phone_client, base_a)[("user_realname", "1")][0] == "Renamed Jensen"
+    assert RenderedFile.objects.get(phone=snom_phone).stamp != before
+
+
+def test_a_file_that_no_longer_decrypts_is_rendered_again(phone_client, base_a, snom_phone, settings):
+    first = fetch(phone_client, base_a)
+    stored = RenderedFile.objects.get(phone=snom_phone)
+    key = settings.FIELD_ENCRYPTION_KEY
+    settings.FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()  # another key
+    assert prov_cache.cached_body(stored.stamp, stored.body, stored.stamp) is None
+    settings.FIELD_ENCRYPTION_KEY = key
+    RenderedFile.objects.filter(pk=stored.pk).update(body="damaged")
+    assert fetch(phone_client, base_a) == first
+    assert RenderedFile.objects.get(phone=snom_phone).body != "damaged"
+
+
+def test_a_new_renderer_version_renders_again(phone_client, base_a, snom_phone, monkeypatch):
+    first = fetch(phone_client, base_a)
+    stamp = RenderedFile.objects.get(phone=snom_phone).stamp
+    monkeypatch.setattr(prov_cache, "RENDER_VERSION", "next")
+    assert fetch(phone_client, base_a) == first
+    assert RenderedFile.objects.get(phone=snom_phone).stamp != stamp
+
+
+def test_deleting_a_phone_deletes_its_file(phone_client, base_a, snom_phone):
+    fetch(phone_client, base_a)
+    assert RenderedFile.objects.filter(phone=snom_phone).exists()
+    snom_phone.delete()
+    assert not RenderedFile.objects.exists()

@@ -1,51 +1,58 @@
-"""Fetch records ("sidst set") buffered in Redis and written in bulk (provisioning.fetchlog)."""
+"""Fetch records ("sidst set"): written at once in tests and scripts; buffered by each web
+process and written in bulk by its writer thread (provisioning.fetchlog)."""
 
 import pytest
 
+from devices import operations as device_operations
 from devices.models import Phone, PhoneFetch
 from provisioning import fetchlog
 from tests.devices.factories import PhoneFactory
-from tests.provisioning.conftest import snom_ua
+from tests.provisioning.conftest import mitel_ua, snom_ua
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_fetch_is_written_right_after_the_response(phone_client, base_a, snom_phone, redis_cache):
-    assert fetchlog.buffered()
+@pytest.fixture
+def buffered(settings, monkeypatch):
+    """A web process whose writer thread has not run yet: fetches wait in its buffer."""
+    settings.PROVISIONING_FETCH_WRITER_THREAD = True
+    monkeypatch.setattr(fetchlog, "_start_writer", lambda: None)
+    fetchlog._pending.clear()
+    yield fetchlog
+    fetchlog._pending.clear()
+
+
+def test_a_fetch_is_recorded(phone_client, base_a, snom_phone):
     response = phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725", firmware="10.1.54.13"))
-    assert response.status_code == 200  # the test client, like a WSGI server, closed the response
+    assert response.status_code == 200
     snom_phone.refresh_from_db()
     assert snom_phone.firmware == "10.1.54.13" and snom_phone.last_ip == "198.51.100.23"
     assert snom_phone.last_seen_at is not None and snom_phone.fetch_count == 1
     assert PhoneFetch.objects.get(phone=snom_phone).file_name == "000413A1B2C3.xml"
-    assert fetchlog.pending() == 0
 
 
-def test_a_storm_is_written_in_bulk(phone_client, base_a, org_a, redis_cache, settings, django_assert_max_num_queries):
+def test_a_storm_is_buffered_and_written_in_bulk(phone_client, base_a, org_a, settings, buffered, django_assert_max_num_queries):
     settings.PROVISIONING_FETCH_RECORD_SECONDS = 0  # record every fetch
     phones = [PhoneFactory(organisation=org_a, model="snom-725") for _ in range(30)]
-    redis_cache.set(fetchlog.LOCK_KEY, "someone else is flushing")
     for _round in range(4):
         for phone in phones:
-            assert phone_client.get(f"{base_a}/snom/{phone.mac}.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+            with django_assert_max_num_queries(1 if _round else 8):  # once stored: the lookup alone
+                assert phone_client.get(f"{base_a}/snom/{phone.mac}.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 200
     assert fetchlog.pending() == 120
-    assert not PhoneFetch.objects.exists()  # nothing written while another process holds the lock
-    redis_cache.delete(fetchlog.LOCK_KEY)
+    assert not PhoneFetch.objects.exists()
     phones[0].delete()  # deleted meanwhile: its records are dropped
-    with django_assert_max_num_queries(8):  # one batch: lock rows, update, insert (+ savepoints)
-        assert fetchlog.flush() == 116
+    with django_assert_max_num_queries(7):  # one batch: lock, update, insert, prune (+ savepoints)
+        assert fetchlog.write_pending() == 116
     assert fetchlog.pending() == 0
     assert PhoneFetch.objects.count() == 116
     assert set(Phone.objects.values_list("fetch_count", flat=True)) == {4}
 
 
-def test_bulk_writes_keep_the_latest_ten_fetches(phone_client, base_a, snom_phone, redis_cache, settings):
+def test_bulk_writes_keep_the_latest_ten_fetches(phone_client, base_a, snom_phone, settings, buffered):
     settings.PROVISIONING_FETCH_RECORD_SECONDS = 0
-    redis_cache.set(fetchlog.LOCK_KEY, "busy")
     for n in range(12):
         phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725", firmware=f"10.1.{n}.1"))
-    redis_cache.delete(fetchlog.LOCK_KEY)
-    fetchlog.flush()
+    fetchlog.write_pending()
     fetches = list(PhoneFetch.objects.filter(phone=snom_phone).order_by("at"))
     assert len(fetches) == 10
     assert [f.firmware for f in fetches] == [f"10.1.{n}.1" for n in range(2, 12)]
@@ -53,40 +60,54 @@ def test_bulk_writes_keep_the_latest_ten_fetches(phone_client, base_a, snom_phon
     assert snom_phone.firmware == "10.1.11.1" and snom_phone.fetch_count == 12
 
 
-def test_without_redis_the_fetch_is_written_at_once(phone_client, base_a, snom_phone):
-    assert not fetchlog.buffered()
+def test_records_wait_while_the_database_is_away(phone_client, base_a, snom_phone, buffered, monkeypatch):
     phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
+    real = device_operations.phone_record_fetches
+
+    def down(**kwargs):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(device_operations, "phone_record_fetches", down)
+    with pytest.raises(RuntimeError):
+        fetchlog.write_pending()
+    assert fetchlog.pending() == 1
+    monkeypatch.setattr(device_operations, "phone_record_fetches", real)
+    assert fetchlog.write_pending() == 1
     assert PhoneFetch.objects.filter(phone=snom_phone).count() == 1
 
 
-def test_flush_command_and_task_empty_the_buffer(phone_client, base_a, snom_phone, redis_cache):
-    from django.core.management import call_command
+def test_what_is_left_is_written_when_the_process_stops(phone_client, base_a, snom_phone, buffered, monkeypatch):
+    from django.db import connection
 
-    from provisioning.tasks import flush_fetches
-
-    redis_cache.set(fetchlog.LOCK_KEY, "busy")
+    monkeypatch.setattr(connection, "close", lambda: None)  # the test's transaction stays open
     phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"))
-    redis_cache.delete(fetchlog.LOCK_KEY)
-    call_command("provisioning_flush_fetches")
-    assert PhoneFetch.objects.count() == 1 and fetchlog.pending() == 0
-    assert flush_fetches() == 0
+    assert not PhoneFetch.objects.exists()
+    fetchlog.stop_writer()
+    assert PhoneFetch.objects.filter(phone=snom_phone).count() == 1 and fetchlog.pending() == 0
 
 
-def test_warm_command_fills_the_cache_so_a_storm_costs_one_query(phone_client, base_a, snom_phone, mitel_phone, org_a, redis_cache, django_assert_num_queries):
+def test_a_full_buffer_drops_the_oldest_records(buffered, monkeypatch):
+    from collections import deque
+
+    monkeypatch.setattr(fetchlog, "_pending", deque(maxlen=3))
+    monkeypatch.setattr(fetchlog, "MAX_PENDING", 3)
+    for n in range(5):
+        fetchlog.record(phone_id=n, ip="192.0.2.1", user_agent="ua", firmware="1", file_name="x")
+    assert [record.phone_id for record in fetchlog._pending] == [2, 3, 4]
+
+
+def test_warm_command_stores_every_file_so_a_storm_costs_one_query_per_phone(phone_client, base_a, snom_phone, mitel_phone, org_a, buffered, django_assert_num_queries):
     from django.core.management import call_command
-
-    from tests.provisioning.conftest import mitel_ua
 
     call_command("provisioning_warm", organisation=org_a.name)
-    redis_cache.set(fetchlog.LOCK_KEY, "busy")  # leave the bulk write for later, count the request alone
-    with django_assert_num_queries(1):  # the lookup; the file is cached, the fetch record is buffered
+    with django_assert_num_queries(1):  # the lookup; the file is stored, the fetch record buffered
         response = phone_client.get(f"{base_a}/mitel/00085D1610DE.cfg", HTTP_USER_AGENT=mitel_ua("6867i", "00085D1610DE"))
     assert response.status_code == 200 and b"sip line1 password" in response.content
     assert fetchlog.pending() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_web_processes_write_from_a_background_thread(phone_client, org_a, redis_cache, settings):
+def test_web_processes_write_from_a_background_thread(phone_client, org_a, settings):
     import time
 
     from provisioning.operations import ticket_for

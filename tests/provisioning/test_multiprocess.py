@@ -92,6 +92,23 @@ def test_renewal_reaches_every_worker_at_once(org_a, admin_a, gunicorn):
     assert headers["Cache-Control"] == "no-store"
 
 
+def test_a_change_reaches_every_worker_at_once(org_a, admin_a, gunicorn):
+    """Files are stored in the database, not per process: after a change no worker serves the
+    file it rendered before."""
+    from devices import operations as device_operations
+    from tests.factories import UserFactory
+
+    user = UserFactory(organisation=org_a, first_name="Before", last_name="Change")
+    phone = PhoneFactory(organisation=org_a, mac="000413A1B2C4", model="snom-725")
+    device_operations.phone_assign_user(phone=phone, user=user, by=admin_a)
+    path = f"/prov/{ticket_for(org_a).ticket}/snom/000413A1B2C4.xml"
+    assert all(b"Before Change" in get(gunicorn, path)[1] for _ in range(20))
+    user.first_name = "After"
+    user.save()
+    bodies = [get(gunicorn, path)[1] for _ in range(40)]
+    assert all(b"After Change" in body and b"Before" not in body for body in bodies)
+
+
 def test_encoded_slash_through_a_real_server(org_a, gunicorn):
     PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
     value = ticket_for(org_a).ticket

@@ -22,20 +22,15 @@ def keyed_phone(snom_phone, org_a, admin_a):
     return snom_phone
 
 
-@pytest.mark.parametrize("backend", ["locmem", "redis"])
-def test_phone_file_queries(phone_client, base_a, keyed_phone, settings, django_assert_max_num_queries, backend, request):
-    if backend == "redis":
-        request.getfixturevalue("redis_cache")
-    else:
-        settings.PROVISIONING_CACHE_FILES = True
+def test_phone_file_queries(phone_client, base_a, keyed_phone, settings, django_assert_max_num_queries):
     settings.PROVISIONING_FETCH_RECORD_SECONDS = 60
     url = f"{base_a}/snom/000413A1B2C3.xml"
-    # First fetch: ticket and phone (one query), the fetch record (update + insert, at once or
-    # buffered and written in bulk after the response), then the render reads the phone
-    # with its users and keys (the number of keys or users does not change the count).
-    with django_assert_max_num_queries(9):
+    # First fetch: ticket, phone and stored file (one query), the fetch record (written at once
+    # in tests, buffered by web processes), then the render reads the phone with its users and
+    # keys (the number of keys or users does not change the count) and stores the file.
+    with django_assert_max_num_queries(14):
         assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
-    # Again, nothing changed: one query (ticket, organisation and phone); the file comes from the cache.
+    # Again, nothing changed: one query (ticket, organisation, phone and the stored file).
     with django_assert_max_num_queries(1):
         assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
 
