@@ -1,7 +1,8 @@
 """gunicorn settings for the web service (docker-compose.yml: `gunicorn -c gunicorn.conf.py`).
 
 Read from the environment: PORT (8000), WEB_CONCURRENCY (2 x cores + 1 worker processes),
-GUNICORN_TIMEOUT (60 s), GUNICORN_THREADS (1), GUNICORN_MAX_REQUESTS (20000),
+GUNICORN_WORKER_CLASS (gthread), GUNICORN_THREADS (1), GUNICORN_TIMEOUT (60 s),
+GUNICORN_MAX_REQUESTS (20000),
 FORWARDED_ALLOW_IPS (addresses of the TLS proxy, default all: the
 container is only reachable through it).
 """
@@ -12,6 +13,9 @@ import os
 wsgi_app = "connect.wsgi:application"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# gthread keeps idle connections (a TLS proxy's, a phone's) open without holding the worker;
+# one thread per process: a second thread in the same process mostly waits for the GIL.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
