@@ -2,8 +2,9 @@
 
 After a deployment with a RENDER_VERSION bump or an organisation-wide change, the first fetch of
 every phone would render it from the database (a few queries each). `warm()` does that work in
-bulk, a chunk of phones at a time, so a boot storm finds every file current. Safe to run at any
-time: it follows the same stamp protocol as the endpoint (versions read before the data).
+bulk, a chunk of phones at a time, so a boot storm finds every file current. Files that are
+still current are left alone, so it is cheap to run at any time (after every deployment, say);
+it follows the same stamp protocol as the endpoint (versions read before the data).
 """
 
 from django.db.models import Prefetch
@@ -12,7 +13,7 @@ from devices.models import FunctionKey, Phone
 from devices.queries import phone_config_data
 from provisioning import cache as prov_cache
 from provisioning import queries
-from provisioning.models import Ticket
+from provisioning.models import RenderedFile, Ticket
 from provisioning.renderers import BY_CATALOG_RENDERER, Site
 
 CHUNK = 500
@@ -41,6 +42,10 @@ def _warm(ticket, rows, chunk):
             renderer = BY_CATALOG_RENDERER.get(phone_model.renderer) if phone_model else None
             if renderer is not None:
                 stamps[pk] = (renderer, prov_cache.stamp(ticket.generation, ticket.config_version, version))
+        current = RenderedFile.objects.filter(phone_id__in=list(stamps)).values_list("phone_id", "family", "stamp")
+        for pk, family, stored in current:
+            if pk in stamps and stamps[pk][0].family == family and stamps[pk][1] == stored:
+                del stamps[pk]  # still current: nothing to do
         rendered = []
         for phone in _phones(list(stamps)):
             renderer, stamp = stamps[phone.pk]
@@ -52,7 +57,8 @@ def _warm(ticket, rows, chunk):
 
 
 def warm(organisation=None, chunk=CHUNK):
-    """Render and cache every phone's file (of one organisation, or all). Returns the count."""
+    """Render and store every phone's file that is not current (of one organisation, or all).
+    Returns how many were rendered."""
     if not prov_cache.files_enabled():
         return 0
     tickets = Ticket.objects.select_related("organisation")
@@ -69,7 +75,7 @@ def warm(organisation=None, chunk=CHUNK):
 
 
 def warm_phones(phone_ids, chunk=CHUNK):
-    """Render and cache these phones' files (after a change to them). Returns the count."""
+    """Render and store these phones' files that are not current. Returns how many."""
     if not prov_cache.files_enabled():
         return 0
     by_org = {}

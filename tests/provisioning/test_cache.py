@@ -116,3 +116,31 @@ def test_deleting_a_phone_deletes_its_file(phone_client, base_a, snom_phone):
     assert RenderedFile.objects.filter(phone=snom_phone).exists()
     snom_phone.delete()
     assert not RenderedFile.objects.exists()
+
+
+def test_warm_renders_only_files_that_are_not_current(snom_phone, mitel_phone, org_a, line_user, admin_a):
+    from provisioning.warm import warm
+
+    ticket_for(org_a)
+    assert warm(org_a) == 2
+    assert warm(org_a) == 0  # nothing changed: nothing rendered
+    device_operations.phone_update(phone=mitel_phone, by=admin_a, description="Reception")
+    assert warm(org_a) == 1
+    org_a.time_zone = "Europe/Oslo"
+    org_a.save()
+    assert warm(org_a) == 2
+
+
+def test_saving_an_instance_loaded_before_a_change_keeps_the_raised_versions(snom_phone, org_a, line_user, phone_client, base_a):
+    stale_phone = Phone.objects.get(pk=snom_phone.pk)
+    stale_ticket = ticket_for(org_a)
+    line_user.first_name = "Renamed"
+    line_user.save()  # raises the phone's version
+    org_a.default_language = "en"
+    org_a.save()  # raises the ticket's version
+    raised = (Phone.objects.get(pk=snom_phone.pk).config_version, Ticket.objects.get(organisation=org_a).config_version)
+    stale_phone.description = "Desk"
+    stale_phone.save()
+    stale_ticket.save()
+    assert (Phone.objects.get(pk=snom_phone.pk).config_version, Ticket.objects.get(organisation=org_a).config_version) == raised
+    assert Phone.objects.get(pk=snom_phone.pk).description == "Desk"
