@@ -4,8 +4,13 @@ user_copied(sender=User, source, target, by): sent by customers.operations.user_
 transaction after "Opret ny bruger baseret på denne bruger" (USR-15) created `target` from
 `source`. The services app connects a receiver that copies the user-level service settings and
 user routing rules; a receiver that raises ValidationError aborts the whole copy.
+
+users_changed(sender=User, user_ids): sent inside the transaction by bulk writes that change
+users without saving each one (no post_save), such as the CSV/LDIF import's bulk update of names.
+devices connects a receiver that marks the phones showing those users as changed.
 """
 
 from django.dispatch import Signal
 
 user_copied = Signal()
+users_changed = Signal()

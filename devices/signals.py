@@ -7,8 +7,9 @@ phones that no longer exist), whenever something a phone receives may have chang
 itself, its keys, its line-1 or key users (name, SIP account), or a user's deletion. Receivers
 must be cheap and must not fail (they run after the transaction, where an error cannot undo it).
 
-The receivers below (connected in DevicesConfig.ready) watch the user model, which `devices`
-does not own: a renamed or deleted user changes the files of the phones that show them.
+The receivers below (connected in DevicesConfig.ready) watch what `devices` does not own but
+phones show: a renamed or deleted user (also renamed in bulk: customers.signals.users_changed),
+a user's lines (a busy-lamp key watches the primary line's number), and SIP accounts.
 """
 
 from django.db import transaction
@@ -30,13 +31,29 @@ def notify_config_changed(phone_ids):
     transaction.on_commit(lambda: phone_config_changed.send(sender=Phone, phone_ids=ids))
 
 
-def phone_ids_for_user(user_id):
-    """Phones whose configuration shows this user: line 1, or a line/BLF key."""
+def phone_ids_for_users(user_ids):
+    """Phones whose configuration shows one of these users: line 1, or a line/BLF key."""
     from devices.models import FunctionKey, Phone
 
-    ids = set(Phone.objects.filter(user_id=user_id).values_list("pk", flat=True))
-    ids.update(FunctionKey.objects.filter(target_user_id=user_id).values_list("phone_id", flat=True))
+    user_ids = list(user_ids)
+    ids = set(Phone.objects.filter(user_id__in=user_ids).values_list("pk", flat=True))
+    ids.update(FunctionKey.objects.filter(target_user_id__in=user_ids).values_list("phone_id", flat=True))
     return ids
+
+
+def phone_ids_for_user(user_id):
+    """Phones whose configuration shows this user: line 1, or a line/BLF key."""
+    return phone_ids_for_users([user_id])
+
+
+def users_changed(sender, user_ids=(), **kwargs):
+    """customers.signals.users_changed: users were changed in bulk (no post_save)."""
+    notify_config_changed(phone_ids_for_users(user_ids))
+
+
+def user_detail_changed(sender, instance, **kwargs):
+    """A user's line (the number a busy lamp watches) or SIP account was saved or deleted."""
+    notify_config_changed(phone_ids_for_user(instance.user_id))
 
 
 _NAME_FIELDS = ("first_name", "last_name", "username")

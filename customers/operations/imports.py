@@ -79,6 +79,7 @@ from customers.models import (
 )
 from customers.operations.directory import user_set_directory_values
 from customers.operations.users import user_set_groups, user_set_lines, user_set_mobile
+from customers.signals import users_changed
 
 CHUNK = 2000
 CREATE_CHUNK = 1000
@@ -461,6 +462,7 @@ class UsersImporter(Importer):
             users.append(user)
             entries.append((user, before))
         User.objects.bulk_update(users, sorted(all_fields), batch_size=500)
+        users_changed.send(sender=User, user_ids=[user.pk for user in users])
         self._audit_updates(entries)
 
     def _audit_updates(self, entries):
