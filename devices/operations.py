@@ -398,13 +398,13 @@ def phone_seat(*, phone, user, at=None):
 
 
 def _clean_ip(ip):
-    from django.core.validators import validate_ipv46_address
+    """A client address as the database stores it (without an IPv6 zone such as %eth0), or None."""
+    import ipaddress
 
     try:
-        validate_ipv46_address(ip)
-    except ValidationError:
+        return str(ipaddress.ip_address(str(ip or "").split("%", 1)[0]))
+    except ValueError:
         return None
-    return ip
 
 
 def _clean_telemetry(text, limit):
@@ -437,7 +437,9 @@ def phone_record_fetch(*, phone, ip, user_agent, firmware, file_name="", at=None
 
 def _fetch_update_sql(rows):
     """UPDATE ... FROM a VALUES list, returning the new fetch counts: one statement per batch.
-    PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
+    Telemetry is taken only from fetches at least as recent as what the phone shows (web
+    processes write their buffers independently, so an older batch may come last); the count
+    always grows. PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
     from django.db import connection
 
     meta = Phone._meta
@@ -447,10 +449,14 @@ def _fetch_update_sql(rows):
         row = "(%s::bigint, %s::timestamptz, %s::inet, %s, %s, %s::integer)"
     else:
         row = "(%s, %s, %s, %s, %s, %s)"
+    seen = f"{table}.{col['last_seen_at']}"
+    newer = f"({seen} IS NULL OR v.at >= {seen})"
     return (
         f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join([row] * rows)}) "
-        f"UPDATE {table} SET {col['last_seen_at']} = v.at, {col['last_ip']} = v.ip, {col['user_agent']} = v.ua, "
-        f"{col['firmware']} = CASE WHEN v.fw = '' THEN {table}.{col['firmware']} ELSE v.fw END, "
+        f"UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
+        f"{col['last_ip']} = CASE WHEN {newer} THEN v.ip ELSE {table}.{col['last_ip']} END, "
+        f"{col['user_agent']} = CASE WHEN {newer} THEN v.ua ELSE {table}.{col['user_agent']} END, "
+        f"{col['firmware']} = CASE WHEN {newer} AND v.fw <> '' THEN v.fw ELSE {table}.{col['firmware']} END, "
         f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
         f"FROM v WHERE {table}.{col['id']} = v.id "
         f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
@@ -510,13 +516,17 @@ def phone_record_fetches(*, fetches):
             cursor.execute(_fetch_update_sql(len(updates)), params)
             new_counts = dict(cursor.fetchall())
     else:
+        from django.db.models import Q
+
         new_counts = {}
         for phone_id, at, ip, user_agent, firmware, n in updates:
-            fields = {"last_seen_at": at, "last_ip": ip, "user_agent": user_agent, "fetch_count": F("fetch_count") + n}
+            if not Phone.objects.filter(pk=phone_id).update(fetch_count=F("fetch_count") + n):
+                continue
+            fields = {"last_seen_at": at, "last_ip": ip, "user_agent": user_agent}
             if firmware:
                 fields["firmware"] = firmware
-            if Phone.objects.filter(pk=phone_id).update(**fields):
-                new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
+            Phone.objects.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=at), pk=phone_id).update(**fields)
+            new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
     fetch_rows = [row for row in fetch_rows if row.phone_id in new_counts]
     PhoneFetch.objects.bulk_create(fetch_rows)
     added = {phone_id: n for phone_id, *_rest, n in updates}

@@ -9,7 +9,8 @@ MAX_DEFER_BACKLOG), so "sidst set" lags by about a second, or by the length of a
 
 What is kept in memory is telemetry, bounded (MAX_PENDING, the oldest are dropped beyond it),
 written when the process exits normally (a gunicorn worker that is restarted or stopped), and
-kept for the next attempt while the database is away. A process killed outright loses at most
+kept for the next attempt while the database is away (retried with a growing pause). The writer
+thread has a database connection of its own: count two per web process in max_connections. A process killed outright loses at most
 the last second or so of "last seen" updates, never anything an administrator entered.
 
 Outside web processes (tests, scripts, the management shell) each fetch is written at once,
@@ -23,6 +24,7 @@ import time
 from collections import deque
 
 from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
 from devices import operations as device_operations
@@ -38,6 +40,7 @@ BUSY_SECONDS = 0.3
 MAX_DEFER_SECONDS = 30.0
 MAX_DEFER_BACKLOG = 50_000
 WRITER_INTERVAL = 1.0  # seconds between looks at the buffer
+MAX_RETRY_SECONDS = 60.0  # the longest wait between attempts while the database is away
 
 _pending = deque(maxlen=MAX_PENDING)  # appends and pops from either end are thread-safe
 _last_queued = 0.0
@@ -59,8 +62,8 @@ def record(*, phone_id, ip, user_agent, firmware, file_name):
     if not in_background():
         device_operations.phone_record_fetches(fetches=[fetch])
         return
-    if len(_pending) == MAX_PENDING:
-        logger.warning("Provisioning fetch buffer full: the oldest fetch record is dropped")
+    if len(_pending) >= MAX_PENDING:
+        _warn_full()
     _pending.append(fetch)
     _last_queued = time.monotonic()
     if _writer is None or not _writer.is_alive():
@@ -73,19 +76,56 @@ def pending():
 
 
 def write_pending():
-    """Write this process's buffered fetches now; returns how many. On a database error the
-    batch goes back to the front of the buffer and the error is raised."""
+    """Write this process's buffered fetches now; returns how many were written.
+
+    While the database cannot be reached the batch goes back to the front of the buffer and the
+    error is raised (the writer tries again later). A record the database refuses (it cannot
+    happen with cleaned values, but one bad record must never block the others) is dropped with
+    a warning."""
     written = 0
     while _pending:
         batch = []
         while _pending and len(batch) < BATCH:
             batch.append(_pending.popleft())
         try:
-            written += device_operations.phone_record_fetches(fetches=batch)
-        except Exception:
-            _pending.extendleft(reversed(batch))
+            written += _write(batch)
+        except (OperationalError, InterfaceError):
+            _put_back(batch)
             raise
     return written
+
+
+def _write(batch):
+    try:
+        return device_operations.phone_record_fetches(fetches=batch)
+    except (OperationalError, InterfaceError):
+        raise
+    except DatabaseError:
+        if len(batch) == 1:
+            logger.warning("Dropped a fetch record of phone %s that the database refused", batch[0].phone_id, exc_info=True)
+            return 0
+        return sum(_write([record]) for record in batch)
+
+
+def _put_back(batch):
+    """Return a batch to the front of the buffer; when the buffer is full, its oldest records go."""
+    room = MAX_PENDING - len(_pending)
+    if room < len(batch):
+        _warn_full()
+        batch = batch[len(batch) - max(room, 0):] if room > 0 else []
+    _pending.extendleft(reversed(batch))
+
+
+_full_warned_at = 0.0
+
+
+def _warn_full():
+    """Warn that the buffer is full (the oldest records are dropped), at most once a minute."""
+    global _full_warned_at
+    now = time.monotonic()
+    if now - _full_warned_at > 60:
+        _full_warned_at = now
+        logger.warning("The provisioning fetch buffer is full (%d records): the oldest are dropped", MAX_PENDING)
 
 
 # -- the writer thread -------------------------------------------------------------------------
@@ -103,15 +143,18 @@ def _start_writer():
 def _write_forever():
     from django.db import connection
 
+    failures = 0
     try:
-        while not _stop.wait(WRITER_INTERVAL):
+        while not _stop.wait(min(WRITER_INTERVAL * 2**failures, MAX_RETRY_SECONDS)):
             if not _pending:
                 continue
             _wait_while_busy()
             try:
                 connection.close_if_unusable_or_obsolete()
                 write_pending()
+                failures = 0
             except Exception:  # the database is away for a moment: the records wait
+                failures = min(failures + 1, 10)
                 logger.exception("Could not write buffered provisioning fetches")
                 connection.close()
     finally:
@@ -137,6 +180,8 @@ def stop_writer(timeout=5):
     if writer is not None:
         _stop.set()
         writer.join(timeout)
+        if writer.is_alive():  # still writing: leave it the buffer
+            return
         _writer = None
         _stop.clear()
     if _pending:

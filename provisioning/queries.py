@@ -1,11 +1,18 @@
 """Reads of the provisioning app."""
 
 import hmac
+import logging
 import sys
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, NotSupportedError, OperationalError, connection
+from django.db import (
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+)
 from django.utils import timezone
 
 from customers.models import Organisation
@@ -14,6 +21,8 @@ from provisioning.models import RenderedFile, Ticket, ticket_digest
 from provisioning.renderers import RingTones
 
 FAMILIES = ("snom", "mitel", "mivoice")
+
+logger = logging.getLogger(__name__)
 
 
 def ticket_by_value(ticket):
@@ -106,8 +115,9 @@ def _prepared_cursor():
     Every phone request runs the lookup: prepared, PostgreSQL parses and plans it once per
     connection instead of once per request (two thirds of the backend's CPU per fetch). Django
     leaves psycopg's prepare_threshold at None (never prepare); a threshold that is never reached
-    makes psycopg prepare exactly the statements executed with prepare=True, so nothing else on
-    the connection changes. Off with PROVISIONING_PREPARED_STATEMENTS=0 behind a pooler that
+    makes psycopg prepare exactly the statements executed with prepare=True, so no other
+    statement is prepared. (psycopg forgets its prepared statements on a rollback; the lookup is
+    then prepared again on its next run.) Off with PROVISIONING_PREPARED_STATEMENTS=0 behind a pooler that
     cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
     """
     global _PreparedCursor
@@ -119,6 +129,7 @@ def _prepared_cursor():
                 return super().execute(query, params, prepare=True)
 
         _PreparedCursor = PreparedCursor
+    connection.validate_thread_sharing()
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
@@ -128,14 +139,27 @@ def _prepared_cursor():
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
+_prepared_refused = False  # the server (a pooler in front of it) refused prepared statements
+
+
 def _fetch(params):
-    if connection.vendor == "postgresql" and getattr(settings, "PROVISIONING_PREPARED_STATEMENTS", True):
+    if connection.vendor == "postgresql" and getattr(settings, "PROVISIONING_PREPARED_STATEMENTS", True) and not _prepared_refused:
         cursor = _prepared_cursor()
     else:
         cursor = connection.cursor()
     with cursor:
         cursor.execute(_lookup_sql(), params)
         return cursor.fetchone()
+
+
+def _refuse_prepared(exc):
+    global _prepared_refused
+    if not _prepared_refused and connection.vendor == "postgresql":
+        _prepared_refused = True
+        logger.warning(
+            "Prepared statements failed (%s); the phones' lookup runs unprepared in this process. "
+            "Set PROVISIONING_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them.", exc
+        )
 
 
 def lookup(ticket, mac="", seen_after=None, family=""):
@@ -154,8 +178,12 @@ def lookup(ticket, mac="", seen_after=None, family=""):
         connection.health_check_done = True
         try:
             row = _fetch(params)
-        except (OperationalError, InterfaceError, NotSupportedError):
-            # Also a prepared statement the server can no longer use (a column type changed).
+        except (OperationalError, InterfaceError, NotSupportedError, ProgrammingError) as exc:
+            # Also a prepared statement the server can no longer use (a column type changed),
+            # or one a connection pooler lost (PgBouncer in transaction mode before 1.21: from
+            # then on this process does without).
+            if isinstance(exc, ProgrammingError):
+                _refuse_prepared(exc)
             connection.close()
             row = _fetch(params)
     if row is None or not hmac.compare_digest(str(row[2]).encode(), digest.encode()):

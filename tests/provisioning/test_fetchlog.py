@@ -2,6 +2,7 @@
 process and written in bulk by its writer thread (provisioning.fetchlog)."""
 
 import pytest
+from django.db import OperationalError, connection
 
 from devices import operations as device_operations
 from devices.models import Phone, PhoneFetch
@@ -65,10 +66,10 @@ def test_records_wait_while_the_database_is_away(phone_client, base_a, snom_phon
     real = device_operations.phone_record_fetches
 
     def down(**kwargs):
-        raise RuntimeError("database away")
+        raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(device_operations, "phone_record_fetches", down)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(OperationalError):
         fetchlog.write_pending()
     assert fetchlog.pending() == 1
     monkeypatch.setattr(device_operations, "phone_record_fetches", real)
@@ -125,3 +126,35 @@ def test_web_processes_write_from_a_background_thread(phone_client, org_a, setti
         assert fetchlog.pending() == 0
     finally:
         fetchlog.stop_writer()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's inet type refuses what SQLite stores")
+def test_a_record_the_database_refuses_never_blocks_the_others(phone_client, base_a, org_a, buffered, monkeypatch, caplog):
+    phones = [PhoneFactory(organisation=org_a, model="snom-725") for _ in range(3)]
+    for phone in phones:
+        fetchlog.record(phone_id=phone.pk, ip="192.0.2.7", user_agent="ua", firmware="1", file_name="x.xml")
+    monkeypatch.setattr(device_operations, "_clean_ip", lambda ip: "not an address" if ip == "bad" else ip)
+    fetchlog.record(phone_id=phones[1].pk, ip="bad", user_agent="ua", firmware="1", file_name="x.xml")
+    assert fetchlog.write_pending() == 3
+    assert fetchlog.pending() == 0 and PhoneFetch.objects.count() == 3
+    assert "database refused" in caplog.text
+
+
+def test_zoned_ipv6_addresses_are_stored_without_the_zone(phone_client, base_a, snom_phone):
+    fetchlog.record(phone_id=snom_phone.pk, ip="fe80::1%eth0", user_agent="ua", firmware="1", file_name="x.xml")
+    snom_phone.refresh_from_db()
+    assert snom_phone.last_ip == "fe80::1"
+
+
+def test_an_older_batch_written_last_does_not_turn_last_seen_back(snom_phone):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    record = device_operations.FetchRecord
+    device_operations.phone_record_fetches(fetches=[record(snom_phone.pk, now, "192.0.2.2", "new", "10.2", "a.xml")])
+    device_operations.phone_record_fetches(fetches=[record(snom_phone.pk, now - timedelta(seconds=20), "192.0.2.1", "old", "10.1", "a.xml")])
+    snom_phone.refresh_from_db()
+    assert (snom_phone.last_seen_at, snom_phone.last_ip, snom_phone.user_agent, snom_phone.firmware) == (now, "192.0.2.2", "new", "10.2")
+    assert snom_phone.fetch_count == 2 and PhoneFetch.objects.filter(phone=snom_phone).count() == 2

@@ -52,12 +52,13 @@ def gunicorn(django_db_setup, django_db_blocker):
         "DEBUG": "1",
         "CONNECT_TESTING": "0",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "DB_CONN_MAX_AGE": "0",
+        "DB_CONN_MAX_AGE": "60",  # as in production: connections (and the prepared lookup) reused
         "REDIS_URL": "",
         "SECURITY_LOG_FILE": "/dev/null",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "connect.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "connect.wsgi:application", "-w", "2", "-k", "gthread", "--preload",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -107,6 +108,20 @@ def test_a_change_reaches_every_worker_at_once(org_a, admin_a, gunicorn):
     user.save()
     bodies = [get(gunicorn, path)[1] for _ in range(40)]
     assert all(b"After Change" in body and b"Before" not in body for body in bodies)
+
+
+def test_each_worker_records_last_seen_from_its_writer_thread(org_a, gunicorn):
+    """Workers forked from a preloaded master buffer fetch records and write them in bulk."""
+    from devices.models import Phone
+
+    phones = [PhoneFactory(organisation=org_a, mac=f"0004130000{n:02X}", model="snom-725") for n in range(6)]
+    ticket = ticket_for(org_a).ticket
+    for phone in phones:
+        assert get(gunicorn, f"/prov/{ticket}/snom/{phone.mac}.xml")[0] == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Phone.objects.filter(last_seen_at__isnull=True, pk__in=[p.pk for p in phones]).exists():
+        time.sleep(0.1)
+    assert set(Phone.objects.filter(pk__in=[p.pk for p in phones]).values_list("last_ip", "fetch_count")) == {("127.0.0.1", 1)}
 
 
 def test_encoded_slash_through_a_real_server(org_a, gunicorn):

@@ -1,6 +1,7 @@
 """Few queries per fetch (ARCHITECTURE.md conventions 10): fast without being stale."""
 
 import pytest
+from django.db import connection
 
 from devices import operations as device_operations
 from devices.models import FunctionKey
@@ -51,3 +52,27 @@ def test_global_files_and_refusals_cost_one_query(phone_client, base_a, django_a
         assert phone_client.get(f"{base_a[:-3]}xyz/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
     with django_assert_num_queries(0):
         assert phone_client.get(f"{base_a}/snom/../x", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_pooler_that_loses_prepared_statements_costs_no_fetch(org_a, phone_client, monkeypatch, caplog):
+    """PgBouncer in transaction mode (before 1.21) answers 'prepared statement does not exist':
+    the fetch is answered unprepared, and the process stops preparing."""
+    from django.db import ProgrammingError
+
+    from provisioning import queries
+    from provisioning.operations import ticket_for
+    from tests.devices.factories import PhoneFactory
+
+    PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
+    path = f"/prov/{ticket_for(org_a).ticket}/snom/000413A1B2C3.xml"
+
+    def lost():
+        raise ProgrammingError('prepared statement "_pg3_0" does not exist')
+
+    monkeypatch.setattr(queries, "_prepared_cursor", lost)
+    monkeypatch.setattr(queries, "_prepared_refused", False)
+    assert phone_client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    assert queries._prepared_refused and "PROVISIONING_PREPARED_STATEMENTS=0" in caplog.text
+    assert phone_client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
