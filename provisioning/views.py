@@ -125,7 +125,7 @@ def identify_model(renderer, route, agent):
 
 
 def _record_interval():
-    return int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 300))
+    return int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 0))
 
 
 def _telemetry(text, limit):
@@ -137,8 +137,9 @@ def _telemetry(text, limit):
 
 
 def _record_due(phone_row, ip, agent):
-    """Record this fetch? Always when IP, firmware or User-Agent changed, else at most once per
-    PROVISIONING_FETCH_RECORD_SECONDS (default 300): a boot asks for several files."""
+    """Record this fetch? Every fetch is (PRV-5: buffered and written in bulk, see fetchlog).
+    PROVISIONING_FETCH_RECORD_SECONDS (default 0) can thin the log: then a fetch is recorded
+    when IP, firmware or User-Agent changed, else at most once per that many seconds."""
     if phone_row is None or not phone_row.seen_recently:
         return True
     return (
@@ -201,15 +202,18 @@ def serve(request, rest):
     req = parse_path(rest)
     renderer = BY_FAMILY[req.family]
     route = renderer.route(req.filename)
+    agent = useragents.parse(request.META.get("HTTP_USER_AGENT"))
+    # The phone: by the MAC in the path for its own file; for the files every phone of a model
+    # fetches, by the MAC its User-Agent carries (to record the fetch, nothing else).
+    mac = (route.mac or (agent.mac if route.kind in (GLOBAL, MODEL) else "")) if route else ""
     seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
-    ticket, phone_row = queries.lookup(req.ticket, route.mac if route else "", seen_after, req.family)
+    ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family)
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:
         raise Denied("unknown-file")
     if route.kind == NOT_PROVIDED:
         raise Denied("not-provided")
-    agent = useragents.parse(request.META.get("HTTP_USER_AGENT"))
     model = identify_model(renderer, route, agent)
     site = Site(
         organisation_name=ticket.organisation_name,
@@ -218,7 +222,12 @@ def serve(request, rest):
         ticket=req.ticket,
     )
     if route.kind in (GLOBAL, MODEL):
-        return renderer.render_common(site, route, model), renderer.content_type
+        body = renderer.render_common(site, route, model)
+        known = phone_row is not None and phone_row.organisation_id == ticket.organisation_id and phone_row.model == model.code
+        ip = security.client_ip(request)
+        if known and request.method != "HEAD" and _record_due(phone_row, ip, agent):
+            fetchlog.record(phone_id=phone_row.pk, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=req.filename)
+        return body, renderer.content_type
 
     assert route.kind == PHONE
     if phone_row is None:

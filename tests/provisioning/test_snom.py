@@ -92,7 +92,17 @@ def test_model_file_carries_organisation_settings_but_no_account(phone_client, b
     assert settings[("setting_server", None)][0].endswith(f"{base_a}/snom/")
     assert not any(name.startswith("user_") for name, _idx in settings)
     assert keys == {}
-    assert not PhoneFetch.objects.exists()  # the common file identifies no phone
+    # The common file identifies the phone by its User-Agent's MAC: the fetch is recorded.
+    assert PhoneFetch.objects.get(phone=snom_phone).file_name == "snom725.htm"
+
+
+def test_common_files_record_only_known_phones_of_the_organisation(phone_client, base_a, snom_phone, org_b):
+    from tests.devices.factories import PhoneFactory
+
+    PhoneFactory(organisation=org_b, mac="000413B0B0B0", model="snom-725")
+    for agent in (snom_ua("725"), snom_ua("725", "000413B0B0B0"), snom_ua("725", "000413000077")):
+        assert phone_client.get(f"{base_a}/snom/snom725.htm", HTTP_USER_AGENT=agent).status_code == 200
+    assert not PhoneFetch.objects.exists()  # no MAC, another organisation's phone, an unknown phone
 
 
 def test_function_keys_shared_line_blf_and_speed_dial(phone_client, base_a, snom_phone, org_a, admin_a):
