@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.protected_fields import ProtectedFieldsMixin
 from connect.lib.validators import validate_clean_text
-from connect.lib.versioning import RaisedVersionsMixin
 from customers.models import Organisation, OrganisationScopedQuerySet
 from devices import catalog
 
@@ -73,7 +73,7 @@ class PhoneQuerySet(OrganisationScopedQuerySet):
         return self.filter(q)
 
 
-class Phone(RaisedVersionsMixin, models.Model):
+class Phone(ProtectedFieldsMixin, models.Model):
     """A SIP phone of an organisation (DEV-3). The MAC is unique across the whole system."""
 
     class State(models.TextChoices):
@@ -133,7 +133,7 @@ class Phone(RaisedVersionsMixin, models.Model):
     # Raised (signals.notify_config_changed) in the same transaction as every change to what the
     # phone receives; provisioning serves a cached file only if it was rendered at this version.
     config_version = models.PositiveBigIntegerField(_("configuration version"), default=0, editable=False)
-    raised_version_fields = ("config_version",)  # never written back by save()
+    protected_fields = ("config_version",)  # written only by explicit updates (connect.lib.protected_fields)
     # Fed by the SIP platform.
     registration_status = models.CharField(
         _("status"), max_length=16, choices=Registration.choices, default=Registration.UNKNOWN

@@ -476,13 +476,24 @@ def _single_statement_update():
 _FETCH_WRITER_LOCK = 0x70686F6E  # "phon"
 
 
+@dataclass(frozen=True)
+class FetchesWritten:
+    written: int  # fetch rows written
+    busy: list  # FetchRecords left out: their phones were being changed (skip_busy)
+
+
 @transaction.atomic
-def phone_record_fetches(*, fetches):
+def phone_record_fetches(*, fetches, skip_busy=False):
     """Record configuration fetches (PRV-5) in bulk: per phone the latest firmware, IP,
     User-Agent and time ("sidst set") and the fetch count; one PhoneFetch row per fetch, of which
     the latest FETCH_LOG_SIZE per phone are kept. Fetches of phones deleted meanwhile are
     dropped. A batch costs one UPDATE, one INSERT and at most two statements that prune the log,
-    whatever its size. Telemetry: not audited. Returns the number of fetches written."""
+    whatever its size. Telemetry: not audited.
+
+    skip_busy (PostgreSQL): never wait for a phone another transaction is changing (a long
+    import holds its phones until it commits); those fetches come back in `busy`, to be written
+    later. Without it the batch waits for them.
+    """
     from django.db import connection
     from django.db.models import Window
     from django.db.models.functions import RowNumber
@@ -490,6 +501,23 @@ def phone_record_fetches(*, fetches):
     by_phone = {}
     for record in fetches:
         by_phone.setdefault(int(record.phone_id), []).append(record)
+    busy = []
+    if connection.vendor == "postgresql" and by_phone:
+        with connection.cursor() as cursor:
+            # Writers take turns (never the same rows in two orders); a writer that waits this
+            # long gives up and tries again later.
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FETCH_WRITER_LOCK])
+        if skip_busy:
+            ids = sorted(by_phone)
+            free = set(
+                Phone.objects.filter(pk__in=ids).order_by("pk").select_for_update(skip_locked=True, no_key=True)
+                .values_list("pk", flat=True)
+            )
+            if len(free) < len(ids):
+                existing = set(Phone.objects.filter(pk__in=ids).values_list("pk", flat=True))
+                for phone_id in existing - free:
+                    busy.extend(by_phone.pop(phone_id))
     updates = []  # (id, at, ip, user agent, firmware, n) per phone: its latest fetch and how many
     fetch_rows = []
     for phone_id in sorted(by_phone):
@@ -504,10 +532,7 @@ def phone_record_fetches(*, fetches):
                                          file_name=_clean_telemetry(record.file_name, 64)))
         updates.append((phone_id, records[-1].at, ip, user_agent, firmware, len(records)))
     if not updates:
-        return 0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FETCH_WRITER_LOCK])
+        return FetchesWritten(0, busy)
     if _single_statement_update():
         params = []
         for phone_id, at, ip, user_agent, firmware, n in updates:
@@ -542,7 +567,7 @@ def phone_record_fetches(*, fetches):
         )
         if surplus:
             PhoneFetch.objects.filter(pk__in=surplus).delete()
-    return len(fetch_rows)
+    return FetchesWritten(len(fetch_rows), busy)
 
 
 @transaction.atomic

@@ -21,14 +21,42 @@ phone_config_changed = Signal()
 
 def notify_config_changed(phone_ids):
     """Raise the phones' config_version now and send phone_config_changed once the current
-    transaction commits (at once outside one). Call it after the change, or in its transaction."""
+    transaction commits (at once outside one). Call it after the change, or in its transaction.
+    However often it is called in one transaction, the signal is sent once, with every phone."""
     from devices.models import Phone
 
     ids = sorted({int(pk) for pk in phone_ids if pk is not None})
     if not ids:
         return
     Phone.objects.filter(pk__in=ids).update(config_version=F("config_version") + 1)
-    transaction.on_commit(lambda: phone_config_changed.send(sender=Phone, phone_ids=ids))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        phone_config_changed.send(sender=Phone, phone_ids=ids)
+        return
+    notice = getattr(connection, "_phone_config_notice", None)
+    if notice is None or not notice.pending(connection):
+        notice = connection._phone_config_notice = _Notice()
+    notice.ids.update(ids)
+    transaction.on_commit(notice.send)  # the first of a notice's callbacks to run sends it all
+
+
+class _Notice:
+    """The phones to announce when the current transaction commits, sent once."""
+
+    def __init__(self):
+        self.ids = set()
+        self.sent = False
+
+    def pending(self, connection):
+        """Still to be sent: not sent yet, and not dropped with a rolled-back (savepoint) block."""
+        return not self.sent and any(getattr(entry[1], "__self__", None) is self for entry in connection.run_on_commit)
+
+    def send(self):
+        from devices.models import Phone
+
+        if not self.sent:
+            self.sent = True
+            phone_config_changed.send(sender=Phone, phone_ids=sorted(self.ids))
 
 
 def phone_ids_for_users(user_ids):

@@ -24,7 +24,7 @@ import time
 from collections import deque
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 
 from devices import operations as device_operations
@@ -78,33 +78,44 @@ def pending():
 def write_pending():
     """Write this process's buffered fetches now; returns how many were written.
 
-    While the database cannot be reached the batch goes back to the front of the buffer and the
-    error is raised (the writer tries again later). A record the database refuses (it cannot
-    happen with cleaned values, but one bad record must never block the others) is dropped with
-    a warning."""
-    written = 0
-    while _pending:
-        batch = []
-        while _pending and len(batch) < BATCH:
-            batch.append(_pending.popleft())
-        try:
-            written += _write(batch)
-        except (OperationalError, InterfaceError):
-            _put_back(batch)
-            raise
+    Fetches of phones another transaction is changing (a long import) are not waited for: they
+    go back to the buffer for the next round. While the database cannot take writes the rest
+    goes back to the front of the buffer and the error is raised (the writer tries again later).
+    A record the database refuses as invalid (it cannot happen with cleaned values, but one bad
+    record must never block the others) is dropped with a warning."""
+    written, later = 0, []
+    try:
+        while _pending:
+            batch = []
+            while _pending and len(batch) < BATCH:
+                batch.append(_pending.popleft())
+            written += _write(batch, later)
+    finally:
+        _pending.extend(later)
     return written
 
 
-def _write(batch):
+def _write(batch, later):
+    """Write a batch; on a refused record, write it record by record and drop what is refused."""
     try:
-        return device_operations.phone_record_fetches(fetches=batch)
-    except (OperationalError, InterfaceError):
-        raise
-    except DatabaseError:
+        result = device_operations.phone_record_fetches(fetches=batch, skip_busy=True)
+    except (DataError, IntegrityError):
         if len(batch) == 1:
             logger.warning("Dropped a fetch record of phone %s that the database refused", batch[0].phone_id, exc_info=True)
             return 0
-        return sum(_write([record]) for record in batch)
+        written = 0
+        for index, record in enumerate(batch):
+            try:
+                written += _write([record], later)
+            except DatabaseError:  # the database went away half-way (this record is back already)
+                _put_back(batch[index + 1:])
+                raise
+        return written
+    except DatabaseError:
+        _put_back(batch)
+        raise
+    later.extend(result.busy)
+    return result.written
 
 
 def _put_back(batch):

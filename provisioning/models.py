@@ -15,7 +15,7 @@ import hashlib
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from connect.lib.versioning import RaisedVersionsMixin
+from connect.lib.protected_fields import ProtectedFieldsMixin
 from customers.models import Organisation, OrganisationScopedQuerySet
 
 
@@ -23,7 +23,7 @@ def ticket_digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class Ticket(RaisedVersionsMixin, models.Model):
+class Ticket(ProtectedFieldsMixin, models.Model):
     organisation = models.OneToOneField(
         Organisation,
         on_delete=models.CASCADE,
@@ -36,7 +36,8 @@ class Ticket(RaisedVersionsMixin, models.Model):
     # Raised whenever something every phone file of the organisation shows changes (name,
     # language, time zone): cached files rendered before carry an older version (RenderedFile).
     config_version = models.PositiveBigIntegerField(_("configuration version"), default=0, editable=False)
-    raised_version_fields = ("config_version",)  # never written back by save()
+    # Written only by explicit updates: a stale instance's save() never revives a renewed ticket.
+    protected_fields = ("config_version", "generation", "digest", "ticket_encrypted")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     renewed_at = models.DateTimeField(_("renewed"), null=True, blank=True)
 

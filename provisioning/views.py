@@ -207,7 +207,8 @@ def serve(request, rest):
     # fetches, by the MAC its User-Agent carries (to record the fetch, nothing else).
     mac = (route.mac or (agent.mac if route.kind in (GLOBAL, MODEL) else "")) if route else ""
     seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
-    ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family)
+    own_file = route is not None and route.kind == PHONE
+    ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family if own_file else "")
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:

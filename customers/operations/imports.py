@@ -462,7 +462,9 @@ class UsersImporter(Importer):
             users.append(user)
             entries.append((user, before))
         User.objects.bulk_update(users, sorted(all_fields), batch_size=500)
-        users_changed.send(sender=User, user_ids=[user.pk for user in users])
+        renamed = [r.cleaned["user"].pk for r, fields in rows if fields & {"first_name", "last_name"}]
+        if renamed:
+            users_changed.send(sender=User, user_ids=renamed)
         self._audit_updates(entries)
 
     def _audit_updates(self, entries):

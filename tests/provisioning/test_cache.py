@@ -153,3 +153,20 @@ def test_saving_an_instance_loaded_before_a_change_keeps_the_raised_versions(sno
     stale_ticket.save()
     assert (Phone.objects.get(pk=snom_phone.pk).config_version, Ticket.objects.get(organisation=org_a).config_version) == raised
     assert Phone.objects.get(pk=snom_phone.pk).description == "Desk"
+
+
+def test_saving_a_ticket_loaded_before_a_renewal_never_revives_the_old_ticket(org_a, admin_a, phone_client, snom_phone):
+    stale = ticket_for(org_a)
+    old = stale.ticket
+    ticket_renew(organisation=org_a, by=admin_a)
+    stale.renewed_at = None
+    stale.save()
+    assert phone_client.get(f"/prov/{old}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+
+
+def test_saving_a_partly_loaded_phone_writes_only_what_was_loaded(snom_phone, django_assert_num_queries):
+    phone = Phone.objects.only("pk", "description").get(pk=snom_phone.pk)
+    phone.description = "Front desk"
+    with django_assert_num_queries(1):
+        phone.save()
+    assert Phone.objects.get(pk=snom_phone.pk).description == "Front desk"

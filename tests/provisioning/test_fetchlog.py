@@ -42,7 +42,7 @@ def test_a_storm_is_buffered_and_written_in_bulk(phone_client, base_a, org_a, se
     assert fetchlog.pending() == 120
     assert not PhoneFetch.objects.exists()
     phones[0].delete()  # deleted meanwhile: its records are dropped
-    with django_assert_max_num_queries(7):  # one batch: lock, update, insert, prune (+ savepoints)
+    with django_assert_max_num_queries(9):  # one batch: lock timeout, lock, rows, update, insert, prune (+ savepoints)
         assert fetchlog.write_pending() == 116
     assert fetchlog.pending() == 0
     assert PhoneFetch.objects.count() == 116
@@ -158,3 +158,26 @@ def test_an_older_batch_written_last_does_not_turn_last_seen_back(snom_phone):
     snom_phone.refresh_from_db()
     assert (snom_phone.last_seen_at, snom_phone.last_ip, snom_phone.user_agent, snom_phone.firmware) == (now, "192.0.2.2", "new", "10.2")
     assert snom_phone.fetch_count == 2 and PhoneFetch.objects.filter(phone=snom_phone).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections")
+def test_the_writer_never_waits_for_a_phone_a_long_transaction_is_changing(org_a, buffered):
+    """An import holds the phones it marks as changed until it commits; the writer leaves their
+    fetches for a later round instead of waiting (and deadlocking with the import)."""
+    from django.db import connections
+
+    busy, free = (PhoneFactory(organisation=org_a, model="snom-725") for _ in range(2))
+    for phone in (busy, free):
+        fetchlog.record(phone_id=phone.pk, ip="192.0.2.9", user_agent="ua", firmware="1", file_name="x.xml")
+    importer = connections.create_connection("default")
+    try:
+        importer.set_autocommit(False)
+        with importer.cursor() as cursor:  # what notify_config_changed does inside the import
+            cursor.execute("UPDATE devices_phone SET config_version = config_version + 1 WHERE id = %s", [busy.pk])
+        assert fetchlog.write_pending() == 1
+        assert fetchlog.pending() == 1 and PhoneFetch.objects.filter(phone=free).count() == 1
+        importer.commit()
+    finally:
+        importer.close()
+    assert fetchlog.write_pending() == 1 and PhoneFetch.objects.filter(phone=busy).count() == 1
