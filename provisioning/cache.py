@@ -87,21 +87,21 @@ def store_many(rows):
                      body=crypto.encrypt_bytes(zlib.compress(body.encode("utf-8"), 6)))
         for phone_id, family, file_stamp, body in rows
     ]
+
+    def upsert(batch):
+        with transaction.atomic():
+            RenderedFile.objects.bulk_create(
+                batch, update_conflicts=True, unique_fields=["phone", "family"], update_fields=["stamp", "body", "rendered_at"]
+            )
+
     if not objects:
         return
     try:
-        with transaction.atomic():
-            RenderedFile.objects.bulk_create(
-                objects, update_conflicts=True, unique_fields=["phone", "family"], update_fields=["stamp", "body", "rendered_at"]
-            )
+        upsert(objects)
     except IntegrityError:  # a phone was deleted meanwhile: keep the others one by one
         for row in objects:
             try:
-                with transaction.atomic():
-                    RenderedFile.objects.bulk_create(
-                        [row], update_conflicts=True, unique_fields=["phone", "family"],
-                        update_fields=["stamp", "body", "rendered_at"],
-                    )
+                upsert([row])
             except IntegrityError:
                 pass
 

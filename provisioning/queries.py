@@ -117,9 +117,8 @@ def _prepared_cursor():
     leaves psycopg's prepare_threshold at None (never prepare); a threshold that is never reached
     makes psycopg prepare exactly the statements executed with prepare=True, so no other
     statement is prepared. (psycopg forgets its prepared statements on a rollback; the lookup is
-    then prepared again on its next run.) Off with PROVISIONING_PREPARED_STATEMENTS=0 behind a pooler that
-    cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
-    """
+    then prepared again on its next run.) Off with PROVISIONING_PREPARED_STATEMENTS=0 behind a
+    pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21)."""
     global _PreparedCursor
     if _PreparedCursor is None:
         from django.db.backends.postgresql.base import ServerBindingCursor

@@ -180,7 +180,16 @@ def _render(renderer, site, mac):
     return renderer.render_phone(site, data, queries.ring_tones_for(phone))
 
 
-def _phone_file(request, renderer, site, ticket, phone_row, route):
+def _record_fetch(request, phone_id, phone_row, agent, file_name):
+    """Record a GET of one of the phone's files ("sidst set"), if due (see _record_due)."""
+    if request.method == "HEAD":
+        return
+    ip = security.client_ip(request)
+    if _record_due(phone_row, ip, agent):
+        fetchlog.record(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=file_name)
+
+
+def _phone_file(renderer, site, ticket, phone_row, route):
     """The phone's own file: the stored rendering if it is still current (cache.py), else
     rendered from the database (and stored)."""
     if phone_row is None or not prov_cache.files_enabled():  # just added, or no stored files
@@ -205,9 +214,10 @@ def serve(request, rest):
     agent = useragents.parse(request.META.get("HTTP_USER_AGENT"))
     # The phone: by the MAC in the path for its own file; for the files every phone of a model
     # fetches, by the MAC its User-Agent carries (to record the fetch, nothing else).
-    mac = (route.mac or (agent.mac if route.kind in (GLOBAL, MODEL) else "")) if route else ""
-    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
     own_file = route is not None and route.kind == PHONE
+    common_file = route is not None and route.kind in (GLOBAL, MODEL)
+    mac = route.mac if own_file else (agent.mac if common_file else "")
+    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
     ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family if own_file else "")
     if ticket is None:
         raise Denied("bad-ticket")
@@ -222,12 +232,10 @@ def serve(request, rest):
         time_zone=ticket.time_zone,
         ticket=req.ticket,
     )
-    if route.kind in (GLOBAL, MODEL):
+    if common_file:
         body = renderer.render_common(site, route, model)
-        known = phone_row is not None and phone_row.organisation_id == ticket.organisation_id and phone_row.model == model.code
-        ip = security.client_ip(request)
-        if known and request.method != "HEAD" and _record_due(phone_row, ip, agent):
-            fetchlog.record(phone_id=phone_row.pk, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=req.filename)
+        if phone_row is not None and phone_row.organisation_id == ticket.organisation_id and phone_row.model == model.code:
+            _record_fetch(request, phone_row.pk, phone_row, agent, req.filename)
         return body, renderer.content_type
 
     assert route.kind == PHONE
@@ -242,10 +250,8 @@ def serve(request, rest):
         raise Denied("model-mismatch")
     else:
         phone_id = phone_row.pk
-    ip = security.client_ip(request)
-    if request.method != "HEAD" and _record_due(phone_row, ip, agent):
-        fetchlog.record(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=req.filename)
-    body = _phone_file(request, renderer, site, ticket, phone_row, route)
+    _record_fetch(request, phone_id, phone_row, agent, req.filename)
+    body = _phone_file(renderer, site, ticket, phone_row, route)
     return body, renderer.content_type
 
 
