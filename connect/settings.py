@@ -128,6 +128,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in British order with ISO short forms and a 24-hour clock (connect/formats/en).
+FORMAT_MODULE_PATH = ["connect.formats"]
 LANGUAGE_COOKIE_NAME = "connect_language"
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from connect.lib.protected_fields import ProtectedFieldsMixin
 from connect.lib.validators import validate_clean_text
@@ -80,7 +81,7 @@ class Phone(ProtectedFieldsMixin, models.Model):
         ASSIGNED = "assigned", _("User assigned")
         NOT_PROVISIONED = "not_provisioned", _("Not provisioned")
         SEATED = "seated", _("Seated")
-        FREE_SEATING = "free_seating", _("Free seats")
+        FREE_SEATING = "free_seating", pgettext_lazy("phone state", "Free seating")
 
     class Registration(models.TextChoices):
         REGISTERED = "registered", _("Registered")
