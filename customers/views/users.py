@@ -251,6 +251,7 @@ class UserFormViewMixin(UsersPortalMixin):
             "has_desk_phone_relation": hasattr(User, "desk_phones"),
             "extensions": extension_templates(),
             "cancel_url": reverse("customers:user_list"),
+            "may_manage_services": permissions.may(self.request.user, permissions.MANAGE_SERVICES, organisation=self.organisation),
         }
         return render(self.request, self.template_name, context, status=status)
 
