@@ -202,7 +202,7 @@ class User(AbstractUser):
     # USR-12 personal phones. The mobile number itself is the user's registry row with purpose
     # "mobile" (at most one); the third-party SIP account is customers.models.users.
     softphone_enabled = models.BooleanField(_("enable softphone"), default=False)
-    mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=True)
+    mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=False)
     mobile_licence = models.ForeignKey(
         Licence,
         on_delete=models.PROTECT,
