@@ -41,7 +41,7 @@ def _show_codes(request, codes):
 
 
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request):
@@ -104,7 +104,7 @@ def _grouped(text, size=4):
 
 
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):

@@ -286,6 +286,18 @@ def test_the_admin_sign_in_asks_for_the_code_too(client, support, clock):
     assert f'href="{TWO_FACTOR}"' in page  # the user links of the admin
 
 
+def test_the_admin_sign_in_page_is_still_the_admins(client, support, user_a):
+    page = client.get(reverse("admin:login") + "?next=/admin/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="login-form"' in html and "Connect support" in html
+    client.force_login(support)
+    assert client.get(reverse("admin:login")).url == reverse("admin:index")
+    # A signed-in person without admin access sees the admin's own notice, not a redirect loop.
+    client.force_login(user_a)
+    page = client.get(reverse("admin:login") + "?next=/admin/")
+    assert page.status_code == 200 and "not authorized to access this page" in page.content.decode()
+
+
 def test_without_an_app_sign_in_is_one_step(client, admin_a):
     response = password_step(client, admin_a)
     assert response.status_code == 302 and response.url == reverse("home") and signed_in(client)
