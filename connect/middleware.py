@@ -58,6 +58,7 @@ class TwoFactorRequiredMiddleware:
         "login",
         "login_code",
         "logout",
+        "admin:logout",
         "set_language",
     }
 

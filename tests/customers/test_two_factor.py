@@ -430,6 +430,9 @@ def test_staff_must_set_it_up_when_configured(client, support, settings, clock):
     settings.OTP_REQUIRED_FOR_STAFF = True
     assert client.get("/admin/").url == TWO_FACTOR
     assert "Support staff must use two-factor sign-in" in client.get(TWO_FACTOR).content.decode()
+    # Signing out still works, from the admin too.
+    assert client.post(reverse("admin:logout")).url == reverse("login")
+    assert not signed_in(client)
 
 
 # --- Danish -----------------------------------------------------------------------------------------
