@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connect.lib.admin import AuditedModelAdmin, mark_audited, organisation_filter
 from connect.lib.audit import audit_record
@@ -22,6 +24,7 @@ from connect.lib.signin import AdminLoginForm
 from customers import operations
 from customers.models import (
     AuditEntry,
+    AuthenticatorApp,
     DirectoryField,
     DirectoryFieldValue,
     GroupMembership,
@@ -66,7 +69,7 @@ def dry_run(form, call):
 class OrganisationAdminForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "default_language", "languages", "time_zone", "linked_organisations"]
+        fields = ["name", "default_language", "languages", "time_zone", "linked_organisations", "require_2fa"]
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -106,7 +109,7 @@ class OrganisationAdmin(AuditedModelAdmin):
     form = OrganisationAdminForm
     change_form_template = "admin/customers/organisation/change_form.html"
     list_display = ["name", "default_language", "time_zone", "user_count", "created_at"]
-    list_filter = ["default_language", "time_zone"]
+    list_filter = ["default_language", "time_zone", "require_2fa"]
     search_fields = ["name"]
     filter_horizontal = ["linked_organisations"]
     readonly_fields = ["created_at"]
@@ -449,6 +452,58 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+# django-otp registers its devices under untranslated names, showing secrets (the TOTP key, the
+# recovery codes). Support sees the confirmed authenticator apps instead, and removes one (with
+# the person's recovery codes) when someone lost their phone; the person then sets it up again.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(AuditedModelAdmin):
+    list_display = ["person", "organisation", "created", "last_used", "failed_codes"]
+    list_filter = [organisation_filter("user__organisation")]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user__organisation"]
+    fields = ["person", "organisation", "created", "last_used", "failed_codes"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(confirmed=True)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, obj):
+        return obj.user.username
+
+    @admin.display(description=_("organisation"), ordering="user__organisation__name")
+    def organisation(self, obj):
+        return obj.user.organisation or "–"
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
+
+    @admin.display(description=_("wrong codes in a row"))
+    def failed_codes(self, obj):
+        return obj.throttling_failure_count
+
+    def delete_model(self, request, obj):
+        operations.two_factor_reset(user=obj.user, by=request.user)
 
 
 # --- everything else in the app -------------------------------------------------------------

@@ -74,6 +74,13 @@ def has_portal_access(user, organisation):
     return is_org_admin(user, organisation)
 
 
+def may_set_up_two_factor(user):
+    """OrgAdmins and support staff may protect their own sign-in with an authenticator app."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_staff or (user.organisation_id and user.is_org_admin))
+
+
 # --- Directory field moderation (USR-18, SET-5) ------------------------------------------------
 
 

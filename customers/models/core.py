@@ -50,6 +50,11 @@ class Organisation(models.Model):
     linked_organisations = models.ManyToManyField(
         "self", blank=True, verbose_name=_("linked organisations"), symmetrical=True
     )
+    require_2fa = models.BooleanField(
+        _("require two-factor sign-in for administrators"),
+        default=False,
+        help_text=_("OrgAdmins must set up an authenticator app before they can use the portal."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
