@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_audit_outlives_organisation'),
+        ('customers', '0007_user_mobile_voip_off_by_default'),
         ('otp_totp', '0003_add_timestamps'),
     ]
 
