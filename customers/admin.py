@@ -98,6 +98,10 @@ class OrganisationAdminForm(forms.ModelForm):
         default = cleaned.get("default_language")
         if isinstance(languages, list) and default and default not in languages:
             self.add_error("default_language", _("The default language must be one of the organisation's languages."))
+        try:
+            operations.validate_linked_organisations(organisation=self.instance, linked=cleaned.get("linked_organisations"))
+        except ValidationError as exc:
+            add_operation_errors(self, exc)
         return cleaned
 
 

@@ -23,6 +23,7 @@ from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,
     organisation_created,
+    validate_linked_organisations,
 )
 from customers.operations.users import (  # noqa: E402,F401
     user_copy,

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
-from customers.models import Job, User
+from customers.models import Job, Organisation, User
 from provisioning.models import Ticket
 from provisioning.operations import ticket_for
 from tests.customers.test_users_views import form_data
@@ -240,3 +240,31 @@ def test_renewing_the_ticket_in_the_admin(staff_client, persona, org_a):
     )
     renewed = Ticket.objects.get(organisation=org_a).generation != old.generation
     assert renewed == (persona in MAY_WRITE)
+
+
+# --- the organisation form ---------------------------------------------------------------------
+
+
+def _organisation_post(organisation, linked):
+    return {
+        "name": organisation.name,
+        "default_language": organisation.default_language,
+        "languages": '["da", "en"]',
+        "time_zone": organisation.time_zone,
+        "linked_organisations": [o.pk for o in linked],
+    }
+
+
+def test_an_organisation_cannot_be_linked_to_itself(staff_client, org_a, org_b):
+    client = staff_client("superuser")
+    url = reverse("admin:customers_organisation_change", args=[org_a.pk])
+    response = client.post(url, _organisation_post(org_a, [org_a, org_b]))
+    assert response.status_code == 200
+    assert (
+        "An organisation cannot be linked to itself. Remove “org-a” from the list."
+        in response.content.decode()
+    )
+    assert not Organisation.objects.get(pk=org_a.pk).linked_organisations.exists()
+
+    assert client.post(url, _organisation_post(org_a, [org_b])).status_code == 302
+    assert list(org_a.linked_organisations.all()) == [org_b]
