@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
+from customers import permissions
 
 
 class UserLanguageMiddleware:
@@ -23,7 +24,8 @@ class UserLanguageMiddleware:
 
 
 class OrganisationMiddleware:
-    """Sets request.organisation: the user's own, or for support staff the one chosen to act in."""
+    """Sets request.organisation: the user's own, or for support staff holding the support
+    permission the one chosen to act in (being staff alone grants nothing here)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,7 +35,7 @@ class OrganisationMiddleware:
         request.acting_as_support = False
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.is_staff:
+            if permissions.may_act_in_organisations(user):
                 org_id = request.session.get(SUPPORT_SESSION_KEY)
                 if org_id:
                     from customers.models import Organisation

@@ -21,7 +21,7 @@ from connect.lib.admin import AuditedModelAdmin, mark_audited, organisation_filt
 from connect.lib.audit import audit_record
 from connect.lib.forms import add_operation_errors
 from connect.lib.signin import AdminLoginForm
-from customers import operations
+from customers import operations, permissions
 from customers.models import (
     AuditEntry,
     AuthenticatorApp,
@@ -101,6 +101,10 @@ class OrganisationAdminForm(forms.ModelForm):
         default = cleaned.get("default_language")
         if isinstance(languages, list) and default and default not in languages:
             self.add_error("default_language", _("The default language must be one of the organisation's languages."))
+        try:
+            operations.validate_linked_organisations(organisation=self.instance, linked=cleaned.get("linked_organisations"))
+        except ValidationError as exc:
+            add_operation_errors(self, exc)
         return cleaned
 
 
@@ -120,6 +124,11 @@ class OrganisationAdmin(AuditedModelAdmin):
     @admin.display(description=_("users"), ordering="_user_count")
     def user_count(self, obj):
         return obj._user_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The "act inside this organisation" button, for those the portal lets in.
+        extra_context = {**(extra_context or {}), "may_act_in": permissions.may_act_in_organisations(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -287,14 +296,31 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language", "department", "title")}),
         (_("Organisation and roles"), {"fields": ("organisation", "licence", "profile", "admin_profile")}),
-        (_("Support staff"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Support staff"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "organisation", "first_name", "last_name", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
-    filter_horizontal = []
+    filter_horizontal = ["groups", "user_permissions"]
+    # What a staff member may do follows these: only superusers grant them, or nobody without
+    # the support permission could be kept from granting it to themselves.
+    PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.PRIVILEGE_FIELDS
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # a superuser's password or e-mail would hand over every permission
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # add: username and password first

@@ -92,7 +92,9 @@ class ScopePageMixin(ServicesMixin):
             "groups": groups,
             "query": query,
             "search_results": search_users(self.organisation, query) if query else None,
-            "may_reorder": permissions.may(self.request.user, permissions.MANAGE_USERS, organisation=self.organisation),
+            "may_reorder": permissions.may(
+                self.request.user, permissions.MANAGE_USERS, organisation=self.organisation, write=True
+            ),
             "title": f"{self.service.title}",
         }
 

@@ -61,6 +61,8 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Support staff need it to act inside an organisation's portal (customers.permissions).
+        permissions = [("act_in_organisation", _("Can act inside an organisation's portal as support"))]
 
     def __str__(self):
         return self.name

@@ -24,6 +24,7 @@ from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,
     organisation_created,
+    validate_linked_organisations,
 )
 from customers.operations.twofactor import (  # noqa: E402,F401
     organisation_set_require_2fa,

@@ -20,13 +20,28 @@ from django.views import View
 
 from connect.lib.imports import Action, Column, format_row_error, write_csv
 from connect.lib.jobs import job_cancel, job_confirm
-from connect.lib.views import PortalMixin
+from connect.lib.views import PortalMixin, is_write
+from customers import permissions
 from customers.models import Job
 
 PREVIEW_PAGE_SIZE = 100
 
 
+# The section a job belongs to: seeing it and confirming or cancelling it ask that section's
+# permission (support staff: its Django permissions). The list of jobs is an organisation page.
+JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES}
+
+
 class JobMixin(PortalMixin):
+    def has_permission(self):
+        pk = self.kwargs.get("pk")
+        if pk is None:
+            return super().has_permission()
+        kind = self.scoped(Job).filter(pk=pk).values_list("kind", flat=True).first()
+        section = JOB_SECTIONS.get(kind, permissions.MANAGE_USERS)  # an unknown pk 404s in get_job
+        write = is_write(self.request)
+        return permissions.may(self.request.user, section, organisation=self.organisation, write=write)
+
     def get_job(self, pk, light=False):
         source = Job.objects.light() if light else Job.objects.all()
         return self.get_object_for_organisation(source.select_related("created_by"), pk=pk)
