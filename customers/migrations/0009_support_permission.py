@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_audit_outlives_organisation'),
+        ('customers', '0008_organisation_require_2fa'),
     ]
 
     operations = [
