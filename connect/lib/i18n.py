@@ -15,6 +15,8 @@ is: rows written before messages were stored this way, and text without a msgid.
     message_text(stored)                                  # "Gemt: 3 oprettet." for a Danish reader
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext, override
@@ -30,7 +32,13 @@ def msgid_of(text):
     return str(text)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
 def _param(value):
+    if isinstance(value, str):
+        # PostgreSQL's jsonb cannot hold NUL; a value quoted in a message may contain one.
+        return value.replace("\x00", "\ufffd")
     if isinstance(value, Promise):
         return message(value)
     if isinstance(value, ValidationError):
@@ -39,17 +47,21 @@ def _param(value):
         return value if "msgid" in value else str(value)
     if isinstance(value, (list, tuple)):
         return [_param(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if value is None or isinstance(value, (int, float, bool)):
         return value
-    return str(value)
+    return _param(str(value))
 
 
 def message(msgid, /, **params):
     """A message to store. `msgid` is a gettext_lazy proxy or a str marked with gettext_noop
-    (so makemessages finds it); `params` are plain values or stored/lazy messages."""
+    (so makemessages finds it); `params` are plain values or stored/lazy messages. Only the
+    parameters the msgid uses are kept (validators pass the whole value along, which the message
+    does not show)."""
     stored_message = {"msgid": msgid_of(msgid)}
-    if params:
-        stored_message["params"] = {key: _param(value) for key, value in params.items()}
+    used = set(_PLACEHOLDER.findall(stored_message["msgid"]))
+    kept = {key: _param(value) for key, value in params.items() if key in used}
+    if kept:
+        stored_message["params"] = kept
     return stored_message
 
 

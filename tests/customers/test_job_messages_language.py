@@ -128,3 +128,42 @@ def test_stored_messages_render_nested_and_broken_ones_safely(settings):
         assert message_text({"msgid": ""}) == "" and message_text(None) == ""
     error = ValidationError({"email": [ValidationError(_("Enter a valid e-mail address."), code="invalid")]})
     assert messages_of(error) == [{"msgid": "Enter a valid e-mail address."}]
+
+
+def test_only_the_parameters_a_message_shows_are_stored_and_never_a_nul():
+    from django.core.exceptions import ValidationError
+    from django.core.validators import ProhibitNullCharactersValidator
+    from django.utils.translation import gettext_lazy as _
+
+    try:
+        ProhibitNullCharactersValidator()("An\x00na")
+    except ValidationError as exc:
+        assert messages_of(exc) == [{"msgid": "Null characters are not allowed."}]
+    stored = message(_("Unknown language “%(value)s”. Use one of: %(choices)s."), value="x\x00y", choices="da, en", extra="unused")
+    assert stored["params"] == {"value": "x\ufffdy", "choices": "da, en"}
+
+
+def test_a_row_that_fails_while_saving_is_reported_with_its_row_in_the_readers_language(
+    client_a, import_org, admin_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext_lazy as _
+
+    from customers.operations import imports
+    from customers.operations.users import user_create
+
+    user_create(organisation=import_org, username="a@firma.dk", first_name="A", last_name="A", by=admin_a)
+    _as(admin_a, "da")
+    job = _upload(client_a, django_capture_on_commit_callbacks, csv_bytes(["a@firma.dk;;;;;;;;;;;;Salg;;;;;;"]))
+    assert job.counts["update"] == 1
+
+    def refuse(**kwargs):
+        raise ValidationError(_("Choose groups of the organisation."), code="invalid_choice")
+
+    # Something the preview could not see refuses the write: the whole import is rolled back.
+    monkeypatch.setattr(imports, "user_set_groups", refuse)
+    _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
+    assert job.status == Job.Status.FAILED
+    assert "Række 2: Vælg grupper fra organisationen." in _page(client_a, job)
+    _as(admin_a, "en")
+    assert "Row 2: Choose groups of the organisation." in _page(client_a, job)

@@ -168,19 +168,16 @@ class Importer:
         """Write every row of a file without errors. Called inside the caller's transaction."""
         raise NotImplementedError
 
-    def header_for(self, key):
-        """The header (or LDIF attribute) of column `key`, for messages."""
-        return next((c.header for c in self.columns if c.key == key), key)
-
     def check_text(self, row, result):
         """Warnings about the row's text that the admin should see but may accept: a value that
         looks like UTF-8 read as Windows-1252/Latin-1 ("SÃ¸ren" for "Søren"), which happens when a
         file is converted twice. Not an error: the text may be meant."""
-        for key, value in row.data.items():
+        for column in self.columns:  # in the file's column order
+            value = row.data.get(column.key)
             repaired = mojibake_repair(value)
             if repaired is not None:
                 result.add_warning(
-                    self.header_for(key),
+                    column.header,
                     message(
                         _("“%(value)s” looks double-encoded; it probably should read “%(repaired)s”. Check the file's encoding."),
                         value=value[:80],

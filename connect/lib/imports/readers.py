@@ -8,7 +8,8 @@ message that lists the expected ones.
 CSV: encoding detected (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252), delimiter
 detected from the header (";" as Excel writes it in a Danish locale, "," or a tab), strict
 quoting (an unmatched quote is refused with the line it starts on), every physical line capped at
-IMPORT_MAX_LINE_CHARS, at most IMPORT_MAX_ROWS rows. Read as a stream.
+IMPORT_MAX_LINE_CHARS, and so is one value (a quoted value may span lines; a longer one is
+reported with its row, not as an unclosed quote), at most IMPORT_MAX_ROWS rows. Read as a stream.
 
 XLSX: the first worksheet, values only (openpyxl read-only, data_only: a formula cell gives the
 value Excel stored, never the formula), after `files.check_xlsx_safe`.
