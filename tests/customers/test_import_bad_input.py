@@ -365,3 +365,10 @@ def test_unmatched_quote_in_the_header(client_a, import_org, django_capture_on_c
     data = b'Brugernavn;"Fornavn;Efternavn\r\na@b.dk;A;B\r\n'
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
     assert "The header row could not be read: a quotation mark is not closed." in job.message_text
+
+
+def test_a_quoted_value_over_the_line_cap_but_under_the_csv_limit_is_too_long(client_a, import_org, django_capture_on_commit_callbacks):
+    value = ("y" * 999 + "\n") * 110  # 110,000 characters in short lines
+    data = csv_bytes([f'big@firma.dk;"{value}";Person'], header="Brugernavn;Fornavn;Efternavn")
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert job.message_text == "Row 2 (from line 2) has a value longer than 100000 characters, the limit for one value."

@@ -270,18 +270,25 @@ def _field_too_long(raw, encoding, delimiter, start_line, limit):
         text.detach()
 
 
+def _max_value_chars():
+    # One value is capped like one line; the csv module refuses field_size_limit() characters or
+    # more whatever the setting says.
+    return min(_max_line_chars(), csv.field_size_limit() - 1)
+
+
+def _value_too_long(row, start_line):
+    return FileError(
+        _("Row %(row)s (from line %(line)s) has a value longer than %(max)s characters, the limit for one value."),
+        code="field_too_long",
+        params={"row": row, "line": start_line, "max": _max_value_chars()},
+    )
+
+
 def _unreadable_row(raw, encoding, delimiter, row, start_line):
-    """The FileError for a row the csv module refused: a value over the length limit, or a
+    """The FileError for a row the csv module refused: a value over its length limit, or a
     quotation mark that is not closed / text after a closing quotation mark."""
-    # The csv module refuses a value of field_size_limit() characters or more; the limit named is
-    # the line cap when that is lower, so one number is reported for lines and values alike.
-    limit = min(_max_line_chars(), csv.field_size_limit() - 1)
-    if _field_too_long(raw, encoding, delimiter, start_line, limit):
-        return FileError(
-            _("Row %(row)s (from line %(line)s) has a value longer than %(max)s characters, the limit for one value."),
-            code="field_too_long",
-            params={"row": row, "line": start_line, "max": limit},
-        )
+    if _field_too_long(raw, encoding, delimiter, start_line, csv.field_size_limit() - 1):
+        return _value_too_long(row, start_line)
     return FileError(
         _(
             "Row %(row)s (from line %(line)s) could not be read: a quotation mark is not closed or a value "
@@ -319,6 +326,7 @@ def read_csv(fileobj, columns, encoding=None):
         present = frozenset(k for k in keys if k)
         number = lines.line  # blank lines above the header still count as rows
         max_rows = _max_rows()
+        value_cap = _max_value_chars()
         count = 0
         while True:
             start_line = lines.line + 1
@@ -335,6 +343,8 @@ def read_csv(fileobj, columns, encoding=None):
                     params={"line": start_line},
                 ) from exc
             number += 1
+            if any(len(c) > value_cap for c in cells):
+                raise _value_too_long(number, start_line)
             if not any(c.strip() for c in cells):
                 continue
             count += 1
