@@ -28,10 +28,10 @@ running, attempts + 1): a finished or cancelled job is never run again. The stag
 
 Any exception marks the job failed (here and in JobTask.on_failure) with a message the admin can
 read; the traceback goes to the log. Messages (the job's, per-row errors, warnings, notes) are
-stored as msgid + params (connect.lib.i18n) and rendered in the language of whoever reads the job,
-not of whoever started it; the run still happens in the starter's language, for handlers that
-return plain text. Progress is written to the job row (throttled) and, while a transaction hides it, to the
-cache, which `Job.live_progress()` reads.
+stored as msgid + params (connect.lib.i18n) and rendered in the language of whoever reads the
+job, not of whoever started it; the run still happens in the starter's language, for handlers
+that return plain text. Progress is written to the job row (throttled) and, while a transaction
+hides it, to the cache, which `Job.live_progress()` reads.
 """
 
 import gc

@@ -25,6 +25,7 @@ from connect.lib.views import PortalMixin
 from customers.models import Job
 
 PREVIEW_PAGE_SIZE = 100
+FILTER_WARNINGS = "warning"  # the preview filter of rows with warnings (next to the actions)
 
 
 class JobMixin(PortalMixin):
@@ -56,9 +57,6 @@ def _shown_row(row):
         "warnings": problems(row.get("warnings")),
         "notes": [message_text(note) for note in row.get("notes") or []],
     }
-
-
-FILTER_WARNINGS = "warning"
 
 
 class JobDetailView(JobMixin, View):
