@@ -11,6 +11,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from connect.lib.i18n import message_text
 from connect.lib.imports import format_row_error
@@ -73,6 +74,11 @@ def test_csv_with_double_encoded_names_warns_per_field_and_still_imports(client_
         "Row 2, Efternavn: “Ã†rÃ¸” looks double-encoded; it probably should read “Ærø”. Check the file's encoding.",
         "Row 2, Afdeling: “KÃ¸benhavn” looks double-encoded; it probably should read “København”. Check the file's encoding.",
     ]
+    with translation.override("da"):
+        assert format_row_error(job.warnings[0]) == (
+            "Række 2, Fornavn: “SÃ¸ren” ser ud til at være kodet to gange; der skal sandsynligvis stå “Søren”. "
+            "Kontrollér filens tegnkodning."
+        )
     page = _page(client_a, job)
     assert "Warnings" in page and "it probably should read “Søren”" in page
     assert "1 row has a warning: it can be saved, but check it first." in page
@@ -115,7 +121,8 @@ def test_directory_sync_imports_a_person_whose_number_the_organisation_does_not_
     assert job.counts["create"] == 2 and job.counts["error"] == 0 and job.counts["warning"] == 1
     warning = "The number +49301234567 is outside the organisation's number ranges and is not imported as the user's line."
     assert [message_text(w["message"]) for w in job.warnings] == [warning]
-    assert warning in _page(client_a, job)
+    page = _page(client_a, job)
+    assert warning in page and "1 entry has a warning: it can be saved, but check it first." in page
     rows = {r["label"]: r for r in job.preview}
     assert "telephoneNumber" not in rows["abroad@firma.dk"]["changes"]
 
