@@ -73,6 +73,7 @@ def test_slow_gateway_holds_the_request_for_one_attempt_then_retries_with_the_sa
         )
         page = client_a.get(reverse("customers:welcome_status", args=[anna.pk])).content.decode()
         assert "SMS to +4520304050: Not confirmed" in page and "did not answer in time" in page
+        assert "next attempt" in page and "hx-get" not in page  # it waits minutes: no polling every 3 s
         gateway_settings.SMS_GATEWAY_TIMEOUT = 0.3  # the worker's own timeout, short for the test
         while message.next_attempt_at is not None:
             _sweep(message)
