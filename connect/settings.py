@@ -98,6 +98,14 @@ WSGI_APPLICATION = "connect.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database (demo, bare machine): readers never block the writer (WAL), every
+    # transaction takes the write lock when it starts (IMMEDIATE), so two concurrent writers queue
+    # for up to `timeout` seconds instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "customers.User"
@@ -200,6 +208,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE = {
     # Expire unconfirmed import previews, delete old export files, fail lost jobs (connect/lib/jobs.py).
     "jobs-cleanup": {"task": "customers.jobs_cleanup", "schedule": 3600.0},
+    # Hand the outbound messages whose next attempt is due (or whose first task was lost) to a worker.
+    "messages-retry": {"task": "customers.messages_retry", "schedule": 30.0},
 }
 
 # Mail through Django's backends: console by default, SMTP via EMAIL_URL (smtp+tls://u:p@host:587).
@@ -218,9 +228,21 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="Connect")
 if SMS_BACKEND == "http" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be set when SMS_BACKEND=http.")
-SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=3)
-SMS_GATEWAY_BACKOFF = env.float("SMS_GATEWAY_BACKOFF", default=1.0)
+# One SMS is submitted at most SMS_GATEWAY_RETRIES times (the first attempt included), each time
+# with the same Idempotency-Key; retries wait SMS_GATEWAY_BACKOFF seconds doubling, each wait drawn
+# between half and all of it (jitter), and none starts later than SMS_GATEWAY_DEADLINE seconds
+# after the message was queued. A worker waits SMS_GATEWAY_TIMEOUT seconds for an answer; without
+# a worker (tasks run eagerly, inside the web request) one attempt waits SMS_GATEWAY_EAGER_TIMEOUT
+# and the retries are left to the customers.messages_retry beat task.
+SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=5)
+SMS_GATEWAY_BACKOFF = env.float("SMS_GATEWAY_BACKOFF", default=30.0)
+SMS_GATEWAY_DEADLINE = env.float("SMS_GATEWAY_DEADLINE", default=3600.0)
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_GATEWAY_EAGER_TIMEOUT = env.float("SMS_GATEWAY_EAGER_TIMEOUT", default=3.0)
+if SMS_GATEWAY_RETRIES < 1:
+    raise ImproperlyConfigured("SMS_GATEWAY_RETRIES must be at least 1 (the first attempt).")
+if SMS_GATEWAY_BACKOFF < 0 or SMS_GATEWAY_DEADLINE <= 0 or SMS_GATEWAY_TIMEOUT <= 0 or SMS_GATEWAY_EAGER_TIMEOUT <= 0:
+    raise ImproperlyConfigured("SMS_GATEWAY_BACKOFF must not be negative; the SMS deadline and timeouts must be positive.")
 
 # Download links in the welcome message (USR-5).
 CLIENT_DOWNLOAD_IOS_URL = env.str("CLIENT_DOWNLOAD_IOS_URL", default="https://apps.apple.com/app/connect")
