@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib import sms as smslib
 from connect.lib.audit import audit_record
+from connect.lib.i18n import message as stored_message
 from customers.models import AuditEntry, Job, Number, OutboundMessage, User
 
 WELCOME_LINK_DAYS = 7
@@ -519,16 +520,19 @@ class WelcomeJobHandler:
         waiting = total - sent - failed
         users = job.messages.values("user_id").distinct().count()
         skipped = int((job.params or {}).get("skipped", 0))
-        message = gettext("%(sent)d messages sent to %(users)d users, %(failed)d failed.") % {"sent": sent, "users": users, "failed": failed}
+        # Stored as msgids with parameters: the job page shows them in the reader's language.
+        summary = [
+            stored_message(_("%(sent)d messages sent to %(users)d users, %(failed)d failed."), sent=sent, users=users, failed=failed)
+        ]
         if waiting:
-            message += " " + gettext("%(count)d messages are not confirmed yet and are retried automatically.") % {"count": waiting}
+            summary.append(stored_message(_("%(count)d messages are not confirmed yet and are retried automatically."), count=waiting))
         if skipped:
-            message += " " + gettext("%(count)d users had no e-mail address or mobile number and were skipped.") % {"count": skipped}
+            summary.append(stored_message(_("%(count)d users had no e-mail address or mobile number and were skipped."), count=skipped))
         return {
             "counts": {"sent": sent, "failed": failed, "waiting": waiting, "total": total, "users": users, "skip": skipped},
             "progress_done": total,
             "progress_total": total,
-            "message": message,
+            "message": summary,
         }
 
 

@@ -174,7 +174,7 @@ def test_bulk_send_to_a_slow_gateway_waits_for_one_attempt_only(
         assert len(gateway.requests) == 1  # the gateway did not answer: the others wait, untried
         job = Job.objects.get(kind=Job.Kind.WELCOME)
         assert job.status == Job.Status.SUCCEEDED and job.counts["waiting"] == 3
-        assert "3 messages are not confirmed yet and are retried automatically." in job.message
+        assert "3 messages are not confirmed yet and are retried automatically." in job.message_text
         messages = list(OutboundMessage.objects.filter(job=job).order_by("pk"))
         assert [m.attempts for m in messages] == [1, 0, 0]
         assert len({m.next_attempt_at for m in messages}) == 1  # they wait for the same moment

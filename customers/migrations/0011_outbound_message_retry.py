@@ -14,7 +14,7 @@ def fill_keys(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0006_audit_outlives_organisation"),
+        ("customers", "0010_job_messages_as_codes"),
     ]
 
     operations = [
