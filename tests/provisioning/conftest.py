@@ -81,6 +81,13 @@ def ticket_b(org_b):
 
 
 @pytest.fixture
+def world(org_a, org_b, snom_phone, ticket_a, ticket_b):
+    """org A with a Snom phone, org B with its own Snom phone; both tickets exist."""
+    foreign = PhoneFactory(organisation=org_b, mac="000413B0B0B0", model="snom-725")
+    return {"a": f"/prov/{ticket_a.ticket}", "b": f"/prov/{ticket_b.ticket}", "foreign": foreign}
+
+
+@pytest.fixture
 def base_a(ticket_a):
     return f"/prov/{ticket_a.ticket}"
 

@@ -8,7 +8,6 @@ import pytest
 from customers.models import AuditEntry
 from devices.models import Phone, PhoneFetch
 from provisioning.operations import ticket_renew
-from tests.devices.factories import PhoneFactory
 from tests.provisioning.conftest import SNOM_D785_FW10_DATE, mitel_ua, snom_ua
 
 pytestmark = pytest.mark.django_db
@@ -80,13 +79,6 @@ def assert_same_404(response, reference):
     strip = {"Date"}
     assert {k: v for k, v in response.items() if k not in strip} == {k: v for k, v in reference.items() if k not in strip}
     assert response["Cache-Control"] == "no-store"
-
-
-@pytest.fixture
-def world(org_a, org_b, snom_phone, ticket_a, ticket_b):
-    """org A with a Snom phone, org B with its own Snom phone; both tickets exist."""
-    foreign = PhoneFactory(organisation=org_b, mac="000413B0B0B0", model="snom-725")
-    return {"a": f"/prov/{ticket_a.ticket}", "b": f"/prov/{ticket_b.ticket}", "foreign": foreign}
 
 
 CASES = [
