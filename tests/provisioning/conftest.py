@@ -1,5 +1,6 @@
 """Fixtures for the provisioning endpoint: a ticket, phones with users, real User-Agents."""
 
+import logging
 import os
 import uuid
 
@@ -109,6 +110,26 @@ def mitel_phone(org_a, line_user, admin_a):
     phone = PhoneFactory(organisation=org_a, mac="00085D1610DE", model="mitel-6867i")
     device_operations.phone_assign_user(phone=phone, user=line_user, by=admin_a)
     return phone
+
+
+class SecurityLog(logging.Handler):
+    """The messages written to the security log (connect.security)."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def security_log():
+    handler = SecurityLog()
+    logger = logging.getLogger("connect.security")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
 
 
 @pytest.fixture

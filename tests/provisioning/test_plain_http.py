@@ -14,7 +14,7 @@ from devices.models import Phone, PhoneFetch
 from provisioning.renderers import BY_FAMILY, PHONE
 from tests.connect.test_deployment import BASE_DIR, production_env
 from tests.provisioning.conftest import mitel_ua, snom_ua
-from tests.provisioning.test_refusals import SecurityLog, assert_same_404, reference_404
+from tests.provisioning.test_refusals import assert_same_404, reference_404
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +36,6 @@ def http_client():
     from django.test import Client
 
     return Client(REMOTE_ADDR="198.51.100.23")
-
-
-@pytest.fixture
-def security_log():
-    import logging
-
-    handler = SecurityLog()
-    logger = logging.getLogger("connect.security")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
 
 
 def test_only_a_phones_own_file_carries_the_sip_password(

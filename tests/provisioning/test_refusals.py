@@ -15,15 +15,6 @@ pytestmark = pytest.mark.django_db
 SNOM_MAC = "000413A1B2C3"
 
 
-class SecurityLog(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 class AllLogs(logging.Handler):
     """Everything logged anywhere (root and the non-propagating security logger)."""
 
@@ -33,15 +24,6 @@ class AllLogs(logging.Handler):
 
     def emit(self, record):
         self.records.append(self.format(record) if record.exc_info else record.getMessage())
-
-
-@pytest.fixture
-def security_log():
-    handler = SecurityLog()
-    logger = logging.getLogger("connect.security")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
 
 
 @pytest.fixture
