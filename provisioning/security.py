@@ -10,10 +10,10 @@ Mitel asks for: .tuz, .lic, firmware).
 
 Throttle. Refusals of requests that hold no valid ticket (``THROTTLED_REASONS``) are counted per
 client address in the shared cache (Redis when REDIS_URL is set, so every web process and machine
-counts together; the process-local cache otherwise). An address with
-PROVISIONING_REFUSALS_PER_MINUTE such refusals in the current minute gets the common 404 for
-every request until the minute is over, before any database query and without a log line of its
-own: the refusal that reaches the limit writes one ``reason=throttled`` line instead. IPv6
+counts together; the process-local cache otherwise) in a window of 60 seconds from the first
+one. An address with PROVISIONING_REFUSALS_PER_MINUTE such refusals in its window gets the common
+404 for every request until the window is over, before any database query and without a log
+line of its own: the refusal that reaches the limit writes one ``reason=throttled`` line instead. IPv6
 clients are counted per /64 (one subscriber's prefix). Refusals under a valid ticket (foreign
 MAC, unsupported model, files not provided...) are not counted: they come from the
 organisation's phones, many of which may share one address behind NAT, and are in the security
@@ -35,7 +35,6 @@ from provisioning.cache import count_in_window, count_read
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "/prov/"
 WINDOW = 60  # seconds: PROVISIONING_REFUSALS_PER_MINUTE
 # Refusals raised before a valid ticket was found (see views.serve).
 THROTTLED_REASONS = frozenset({"method", "malformed-path", "bad-ticket"})
