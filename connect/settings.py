@@ -265,6 +265,12 @@ PROVISIONING_BASE_URL = env.str("PROVISIONING_BASE_URL", default=PORTAL_BASE_URL
 # The phones' lookup statement is kept prepared per connection (provisioning.queries); turn off
 # behind a pooler that cannot keep prepared statements (pgbouncer in transaction mode < 1.21).
 PROVISIONING_PREPARED_STATEMENTS = env.bool("PROVISIONING_PREPARED_STATEMENTS", default=True)
+# A phone's own file holds its SIP passwords: served over plain HTTP only when this is on (the
+# common files, which phones bootstrap from, are served over HTTP either way).
+PROVISIONING_ALLOW_HTTP = env.bool("PROVISIONING_ALLOW_HTTP", default=DEBUG)
+# Requests without a valid ticket one client address may send per minute before every request
+# of it gets the 404 without a database query (counted in Redis, shared by all processes); 0 = off.
+PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", default=60)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
@@ -283,24 +289,38 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Security log (connect.lib.securitylog): one fail2ban-ready line per refused provisioning
+# request, failed sign-in and lock-out. Ticket-like tokens are masked in the messages of the
+# loggers that write request paths (gunicorn's are masked by provisioning.accesslog).
+SECURITY_LOG_FILE = env.str("SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "mask_secrets": {"()": "connect.lib.securitylog.SecretMaskingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "security": {"format": "%(asctime)s connect-security %(message)s"},
+        # No milliseconds: fail2ban's datepattern cuts exactly the date and time.
+        "security": {"format": "%(asctime)s connect-security %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "security": {
-            "class": "logging.FileHandler" if env.str("SECURITY_LOG_FILE", default="") else "logging.StreamHandler",
-            **({"filename": env.str("SECURITY_LOG_FILE")} if env.str("SECURITY_LOG_FILE", default="") else {}),
+            "class": "logging.FileHandler" if SECURITY_LOG_FILE else "logging.StreamHandler",
+            **({"filename": SECURITY_LOG_FILE} if SECURITY_LOG_FILE else {}),
             "formatter": "security",
         },
+        # runserver's request lines, as Django's default logging writes them.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "connect.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {"filters": ["mask_secrets"]},
+        "django.security.csrf": {"filters": ["mask_secrets"]},
+        "django.server": {"handlers": ["django.server"], "filters": ["mask_secrets"], "level": "INFO", "propagate": False},
     },
 }
