@@ -302,3 +302,14 @@ def test_the_filters_tell_the_events_apart(client, admin_a, security_output):
     assert fail2ban("connect-signin")(text) == ["2001:db8::4"] + ["203.0.113.5"] * LIMIT
     assert fail2ban("connect-lockout")(text) == ["203.0.113.5"]
     assert ticket not in text
+
+
+def test_wrong_two_factor_codes_count_in_the_sign_in_jail(rf, admin_a, caplog):
+    """connect.lib.signin writes refused codes through log_event; connect-signin counts them."""
+    from connect.lib.signin import log_two_factor_denied
+
+    request = rf.post("/accounts/login/code/", REMOTE_ADDR="198.51.100.9")
+    with caplog.at_level(logging.INFO, logger="connect.security"):
+        log_two_factor_denied(request, admin_a, "wrong-code")
+    line = f"2026-12-04 18:00:00 connect-security {caplog.records[-1].getMessage()}"
+    assert fail2ban("connect-signin")(line) == ["198.51.100.9"]
