@@ -1,6 +1,7 @@
 """Service pages: scope picker, every scope renders, saving, inheritance hints, validation, tenancy."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from customers.models import AuditEntry, Prompt, UserGroup
@@ -251,6 +252,21 @@ def test_forward_number_is_normalised(client_a, org_a, system_prompts):
     data = {**QUEUE_ORG, "when_full": "forward", "forward_number": "88 88 77 65", "waiting_prompt": str(system_prompts["Ringing"].pk)}
     assert client_a.post(url("call-queues"), data).status_code == 302
     assert CallQueueSettings.objects.get().forward_number == "+4588887765"
+
+
+@pytest.mark.parametrize("number", ["112", "114", "0112"])
+def test_calls_are_never_forwarded_to_an_emergency_number(client_a, org_a, system_prompts, number):
+    data = {**QUEUE_ORG, "when_full": "forward", "forward_number": number, "waiting_prompt": str(system_prompts["Ringing"].pk)}
+    response = client_a.post(url("call-queues"), data)
+    assert response.status_code == 200
+    message = f"{number} is an emergency or service number of the public network and cannot be used here."
+    assert response.context["form"].errors["forward_number"] == [message]
+    assert not CallQueueSettings.objects.exists()
+    with pytest.raises(ValidationError) as exc:
+        operations.service_settings_save(
+            service="call-queues", scope=Scope(org_a), data={"when_full": "forward", "forward_number": number}, by=None
+        )
+    assert exc.value.messages == [message]
 
 
 def test_forward_number_may_be_inherited(client_a, org_a, groups_a):
