@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "connect.middleware.UserLanguageMiddleware",
     "connect.middleware.OrganisationMiddleware",
+    "connect.middleware.RefuseNulMiddleware",  # NUL in path/query/form: 400 (PostgreSQL can't store it)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
