@@ -312,7 +312,7 @@ def test_personal_assistance_requires_a_number(client_a, org_a, groups_a):
         ("voicemail", "max_inbox_mb", "1001", "less than or equal to 1000"),
         ("voicemail", "max_inbox_mb", "99999999999999999999", "less than or equal to 1000"),
         ("call-queues", "forward_number", "٤٥٦٧٨٩٠١", "Use only the digits 0-9."),
-        ("call-queues", "forward_number", "88\x0088", "control characters"),
+        ("call-queues", "forward_number", "88\x0788", "control characters"),
         ("call-queues", "forward_number", "8" * 40, "at most 32 characters"),
         ("voicemail", "personal_assistance_number", "abc", "only digits"),
         ("call-queues", "callback_key", "7", "Select a valid choice"),
