@@ -383,6 +383,11 @@ def test_available_number_widget_renders_the_button(org_a):
 
     html = str(LineForm()["primary"])
     assert 'hx-get="/numbers/available/?target=id_primary&amp;range=7"' in html
+
+    class FunctionNumberForm(forms.Form):
+        number = forms.CharField(widget=AvailableNumberInput(purpose=FUNCTION_NUMBER))
+
+    assert "?target=id_number&amp;purpose=function_number" in str(FunctionNumberForm()["number"])
     assert 'id="id_primary-free"' in html and "Show available numbers" in html
 
 
