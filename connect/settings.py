@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "connect.middleware.UserLanguageMiddleware",
     "connect.middleware.OrganisationMiddleware",
+    "connect.middleware.RefuseNulMiddleware",  # NUL in path/query/form: 400 (PostgreSQL can't store it)
     "connect.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
