@@ -102,6 +102,14 @@ def _violations(page, label, axe_script):
     return lines
 
 
+def _sign_in(page, live_server, user):
+    """On the sign-in page: sign in and land on the home page."""
+    page.locator("input[name=username]").fill(user.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_every_page_passes_axe(language, chromium, axe_script, live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
@@ -137,10 +145,7 @@ def test_every_page_passes_axe(language, chromium, axe_script, live_server, sett
         page.goto(f"{live_server.url}{reverse('login')}")
         assert page.locator("html").get_attribute("lang") == language
         failures += _violations(page, "the sign-in page", axe_script)
-        page.locator("input[name=username]").fill(admin.username)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form:has(input[name=password]) button[type=submit]").click()
-        page.wait_for_url(f"{live_server.url}/")
+        _sign_in(page, live_server, admin)
         for label, path in pages:
             page.goto(f"{live_server.url}{path}")
             if page.locator("html").get_attribute("lang") != language:
@@ -161,10 +166,7 @@ def test_top_bar_menus_show_a_focus_ring_from_the_keyboard(page, live_server, ad
     """Tabbing through the top bar, each menu title gets a visible ring (not only a change of
     text colour): a solid white outline of at least 2px on the blue bar."""
     page.goto(f"{live_server.url}{reverse('login')}")
-    page.locator("input[name=username]").fill(admin_a.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    _sign_in(page, live_server, admin_a)
     menus = page.locator("header .nav-link.dropdown-toggle")
     titles = menus.all_inner_texts()
     assert len(titles) >= 3, titles
