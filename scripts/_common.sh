@@ -1,6 +1,7 @@
 # Shared helpers for scripts/demo, scripts/test, scripts/i18n and .ci/run (sourced, not run).
-# Everything needed is installed from PyPI (uv, then the locked Python dependencies) and, when
-# running as root, from Debian's packages. Nothing is downloaded from anywhere else.
+# Everything needed is installed from PyPI (uv, then the locked Python dependencies), from the
+# npm registry (axe-core for the browser tests, pinned in package-lock.json) and, when running as
+# root, from Debian's packages. Nothing is downloaded from anywhere else.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -67,6 +68,18 @@ sync_python_deps() {
     ensure_uv
     log "uv sync --frozen (Python dependencies from uv.lock)"
     uv sync --frozen
+}
+
+install_node_modules() {
+    # axe-core for the accessibility browser test, from the npm registry at the version pinned in
+    # package-lock.json. Only when node_modules is missing or older than the lock file; nothing
+    # is downloaded while the tests run. Tests only: the Docker image does not need it.
+    if [ -f node_modules/axe-core/axe.min.js ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+        return 0
+    fi
+    ensure_command npm npm || { log "npm (Debian package npm) missing: the accessibility browser test will fail"; return 1; }
+    log "npm ci (axe-core for the browser tests, from package-lock.json)"
+    npm ci --no-audit --no-fund --ignore-scripts </dev/null
 }
 
 compile_translations() {

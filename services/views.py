@@ -455,11 +455,13 @@ class GroupMoveView(ServicesMixin, View):
 
         group = get_for_organisation(UserGroup, self.organisation, pk=pk)
         direction = request.POST.get("direction")
+        status = ""
         try:
             usergroup_move(group=group, direction=direction, by=request.user)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            status = " ".join(exc.messages)  # htmx: announced in the table's status region
+            if not request.htmx:
+                messages.error(request, status)
         slug = request.POST.get("service", "")
         try:
             service = get_service(slug)
@@ -471,8 +473,8 @@ class GroupMoveView(ServicesMixin, View):
                 "groups": groups,
                 "service": service,
                 "may_reorder": True,
-                "moved": group.pk,
-                "moved_direction": direction,
+                "moved": (group.pk, direction),
+                "status": status,
                 "next_url": request.POST.get("next", ""),
             }
             scope_group = request.POST.get("current_group")

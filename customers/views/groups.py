@@ -122,14 +122,13 @@ class UserGroupMoveView(PortalMixin, View):
     def post(self, request, pk):
         group = get_for_organisation(UserGroup, self.organisation, pk=pk)
         direction = request.POST.get("direction", "")
+        status = ""  # a move that worked is announced by the table itself
         try:
             group = operations.usergroup_move(group=group, direction=direction, by=request.user)
         except ValidationError as exc:
             status = " ".join(exc.messages)
             if not request.htmx:
                 messages.error(request, status)
-        else:
-            status = _("“%(name)s” now has priority %(priority)d.") % {"name": group.name, "priority": group.priority}
         if request.htmx:
             context = _table_context(self.organisation, moved=(group.pk, direction), status=status)
             return render(request, "customers/_usergroup_table.html", context)

@@ -14,14 +14,9 @@ from django.db import transaction
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
 from customers.models import AuditEntry, Job
-from tests.connect.test_tenancy_walk import (
-    Walk,
-    _client,
-    _instances_or_fail,
-    _url,
-    organisation_path,
-)
+from tests.connect.test_tenancy_walk import _client, _instances_or_fail, _url
 from tests.factories import SupportFactory
+from tests.urlwalk import Walk, organisation_path
 
 
 @pytest.fixture

@@ -161,7 +161,9 @@ def test_list_shows_groups_in_priority_order_with_flags_and_users_link(client_a,
     for label in ("Priority", "Schedule administrator", "ACD supervisor", "Federated", "Show users", "New"):
         assert label in html
     assert f"?group={three[0].pk}" in html
-    assert "Move Salg up" in html
+    # The first group can only move down, the last only up (the same partial as the scope picker).
+    assert "Move Salg down" in html and "Move Salg up" not in html
+    assert "Move Lager up" in html and "Move Lager down" not in html
 
 
 def test_menu_links_to_groups(client_a):

@@ -143,7 +143,7 @@ def test_other_organisations_user_is_404(client_b, member_a):
 def test_the_tenancy_walk_fills_the_tab_with_a_user():
     """tests/connect/test_tenancy_walk.py asks for another organisation's user here (404)."""
     from customers.models import User
-    from tests.connect.test_tenancy_walk import model_for, portal_patterns
+    from tests.urlwalk import model_for, portal_patterns
 
     found, _problems = portal_patterns()
     [(name, route, kwargs, callback)] = [p for p in found if p[0] == "services:user_services"]
