@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import directory, groups, history, jobs, numbers, smartphones, users, welcome
+from customers.views import directory, groups, history, jobs, numbers, presence, smartphones, users, welcome
 from customers.views import imports as import_views
 
 app_name = "customers"
@@ -17,6 +17,19 @@ urlpatterns = [
     path("number-ranges/<int:pk>/", numbers.numberrange_update, name="numberrange_update"),
     path("number-ranges/<int:pk>/delete/", numbers.numberrange_delete, name="numberrange_delete"),
     path("numbers/available/", numbers.available_numbers_view, name="available_numbers"),
+    # Presence shortcuts (ORG-2), presence states (ORG-7), languages (ORG-8).
+    path("presence-shortcuts/", presence.shortcut_list, name="shortcut_list"),
+    path("presence-shortcuts/new/", presence.shortcut_create, name="shortcut_create"),
+    path("presence-shortcuts/<int:pk>/", presence.shortcut_update, name="shortcut_update"),
+    path("presence-shortcuts/<int:pk>/delete/", presence.shortcut_delete, name="shortcut_delete"),
+    path("presence-states/", presence.presence_states, name="presence_states"),
+    path("presence-states/activities/new/", presence.activity_create, name="activity_create"),
+    path("presence-states/activities/<int:pk>/", presence.activity_update, name="activity_update"),
+    path("presence-states/activities/<int:pk>/delete/", presence.activity_delete, name="activity_delete"),
+    path("presence-states/roles/new/", presence.role_create, name="role_create"),
+    path("presence-states/roles/<int:pk>/", presence.role_update, name="role_update"),
+    path("presence-states/roles/<int:pk>/delete/", presence.role_delete, name="role_delete"),
+    path("languages/", presence.languages, name="languages"),
     # Users (USR-2 … USR-15), directory fields (USR-17/18), smartphone clients (DEV-5): users area.
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create_view, name="user_create"),

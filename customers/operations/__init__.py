@@ -19,6 +19,18 @@ from customers.operations.numbers import (  # noqa: E402,F401
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.presence import (  # noqa: E402,F401
+    activity_create,
+    activity_delete,
+    activity_update,
+    organisation_languages_set,
+    role_create,
+    role_delete,
+    role_update,
+    shortcut_create,
+    shortcut_delete,
+    shortcut_update,
+)
 from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,
