@@ -11,7 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.demo_users import DEMO_ORGANISATION, DEMO_PASSWORD, OTHER_ORGANISATION, seed_users
-from customers.models import Activity, DirectoryField, NumberRange, Organisation, PresenceShortcut, User, UserGroup
+from customers.models import (
+    Activity,
+    DirectoryField,
+    NumberRange,
+    Organisation,
+    PresenceShortcut,
+    User,
+    UserGroup,
+)
 from customers.models.presence import Availability
 from customers.operations import (
     apply_template,

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from customers.views import directory, groups, history, jobs, numbers, presence, smartphones, users, welcome
+from customers.views import (
+    directory,
+    groups,
+    history,
+    jobs,
+    numbers,
+    presence,
+    smartphones,
+    users,
+    welcome,
+)
 from customers.views import imports as import_views
 
 app_name = "customers"

@@ -19,6 +19,11 @@ from customers.operations.numbers import (  # noqa: E402,F401
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.organisations import (  # noqa: E402,F401
+    apply_template,
+    organisation_create,
+    organisation_created,
+)
 from customers.operations.presence import (  # noqa: E402,F401
     activity_create,
     activity_delete,
@@ -30,11 +35,6 @@ from customers.operations.presence import (  # noqa: E402,F401
     shortcut_create,
     shortcut_delete,
     shortcut_update,
-)
-from customers.operations.organisations import (  # noqa: E402,F401
-    apply_template,
-    organisation_create,
-    organisation_created,
 )
 from customers.operations.users import (  # noqa: E402,F401
     user_copy,

@@ -66,7 +66,11 @@ def _clean_name(name, exclude_pk=None):
 
 def apply_template(organisation, *, by=None):
     """Create the template rows that are missing (safe to run again on an existing organisation)."""
-    from customers.operations.presence import TEMPLATE_ACTIVITIES, TEMPLATE_ROLES, ensure_presence_states
+    from customers.operations.presence import (
+        TEMPLATE_ACTIVITIES,
+        TEMPLATE_ROLES,
+        ensure_presence_states,
+    )
 
     ensure_system_prompts()
     ensure_presence_states(organisation, TEMPLATE_ACTIVITIES, TEMPLATE_ROLES, by=by)

@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers as numberlib
 from connect.lib.audit import audit_record, diff, snapshot
 from connect.lib.references import refuse_delete_if_referenced
-from customers.models import Activity, AuditEntry, Language, Organisation, PresenceShortcut, Prompt, Role
+from customers.models import (
+    Activity,
+    AuditEntry,
+    Language,
+    Organisation,
+    PresenceShortcut,
+    Prompt,
+    Role,
+)
 from customers.models.presence import FEATURE_CODE_MAX, Availability
 
 ACTIVITY_FIELDS = ("name", "feature_code", "show_as", "message", "labels")

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from connect.lib.views import PortalCreateView, PortalDeleteView, PortalListView, PortalMixin, PortalUpdateView
+from connect.lib.views import (
+    PortalCreateView,
+    PortalDeleteView,
+    PortalListView,
+    PortalMixin,
+    PortalUpdateView,
+)
 from customers import operations, permissions
 from customers.forms.presence import ActivityForm, RoleForm, ShortcutForm
 from customers.models import Activity, Language, PresenceShortcut, Role
