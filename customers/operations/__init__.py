@@ -19,6 +19,14 @@ from customers.operations.numbers import (  # noqa: E402,F401
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.numbertypes import (  # noqa: E402,F401
+    blockinggroup_create,
+    blockinggroup_delete,
+    blockinggroup_update,
+    classification_create,
+    classification_delete,
+    classification_update,
+)
 from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,

@@ -22,36 +22,11 @@ from customers.models import (
     Role,
 )
 from customers.models.presence import FEATURE_CODE_MAX, Availability
+from customers.operations.naming import check_unique_name, clean_text
 
 ACTIVITY_FIELDS = ("name", "feature_code", "show_as", "message", "labels")
 ROLE_FIELDS = ("name", "feature_code", "labels")
 SHORTCUT_FIELDS = ("name", "activity", "duration", "availability", "icon", "diversion_number")
-
-
-def _clean_text(model, name, value, *, required):
-    value = (value or "").strip()
-    field = model._meta.get_field(name)
-    if required and not value:
-        raise ValidationError({name: _("This field is required.")}, code="required")
-    if len(value) > field.max_length:
-        raise ValidationError(
-            {name: ValidationError(_("At most %(max)d characters."), params={"max": field.max_length}, code="max_length")}
-        )
-    try:
-        field.run_validators(value)
-    except ValidationError as exc:
-        raise ValidationError({name: exc.messages}) from exc
-    return value
-
-
-def _check_unique_name(instance):
-    clash = type(instance).objects.for_organisation(instance.organisation).filter(name__iexact=instance.name)
-    if instance.pk:
-        clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
-        raise ValidationError(
-            {"name": _("The name “%(name)s” is already used.") % {"name": instance.name}}, code="unique"
-        )
 
 
 def _check_feature_code(instance):
@@ -119,12 +94,12 @@ def _delete(instance, *, by):
 def _apply_state_fields(instance, fields):
     organisation = instance.organisation
     if "name" in fields or instance.pk is None:
-        instance.name = _clean_text(type(instance), "name", fields.get("name"), required=True)
+        instance.name = clean_text(type(instance), "name", fields.get("name"), required=True)
     if "feature_code" in fields:
         instance.feature_code = fields["feature_code"]
     if "labels" in fields:
         instance.labels = _clean_labels(organisation, fields["labels"])
-    _check_unique_name(instance)
+    check_unique_name(instance)
     _check_feature_code(instance)
 
 
@@ -212,7 +187,7 @@ def shortcut_update(*, shortcut, by, **fields):
 def _shortcut_save(shortcut, fields, *, before, by):
     organisation = shortcut.organisation
     if "name" in fields or not before:
-        shortcut.name = _clean_text(PresenceShortcut, "name", fields.get("name"), required=True)
+        shortcut.name = clean_text(PresenceShortcut, "name", fields.get("name"), required=True)
     if "activity" in fields:
         activity = fields["activity"]
         if activity is not None and not Activity.objects.for_organisation(organisation).filter(pk=activity.pk).exists():
@@ -232,7 +207,7 @@ def _shortcut_save(shortcut, fields, *, before, by):
             shortcut.diversion_number = numberlib.normalise(raw).number if raw else ""
         except ValidationError as exc:
             raise ValidationError({"diversion_number": exc.messages}) from exc
-    _check_unique_name(shortcut)
+    check_unique_name(shortcut)
     return _save(shortcut, before=before, by=by)
 
 
