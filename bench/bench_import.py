@@ -148,14 +148,14 @@ def run_import(organisation, admin, kind, task, name, data, fmt):
     job.refresh_from_db()
     preview_rss = rss_mb()
     if job.status != Job.Status.PREVIEW or not job.can_confirm:
-        print(f"  preview did not pass: {job.status} {job.message} {job.errors[:3]}")
+        print(f"  preview did not pass: {job.status} {job.message_text} {job.errors[:3]}")
         return
     start = time.perf_counter()
     job_confirm(job=job, by=admin)  # outside a transaction the eager task runs right here
     task(job.pk)  # a duplicate delivery: does nothing
     commit_seconds = time.perf_counter() - start
     job.refresh_from_db()
-    print(f"  file: {len(data) / 1e6:.1f} MB; result: {job.status}: {job.message}")
+    print(f"  file: {len(data) / 1e6:.1f} MB; result: {job.status}: {job.message_text}")
     print(f"  preview {preview_seconds:6.2f} s   commit {commit_seconds:6.2f} s   total {preview_seconds + commit_seconds:6.2f} s")
     print(f"  peak RSS after preview {preview_rss:6.1f} MB, after commit {rss_mb():6.1f} MB")
 

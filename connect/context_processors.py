@@ -8,4 +8,5 @@ def portal(request):
         "organisation": organisation,
         "acting_as_support": getattr(request, "acting_as_support", False),
         "is_portal_admin": bool(user and permissions.has_portal_access(user, organisation)),
+        "can_set_up_two_factor": bool(user and permissions.may_set_up_two_factor(user)),
     }

@@ -1,6 +1,9 @@
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
+from customers import permissions
 
 
 class UserLanguageMiddleware:
@@ -21,7 +24,8 @@ class UserLanguageMiddleware:
 
 
 class OrganisationMiddleware:
-    """Sets request.organisation: the user's own, or for support staff the one chosen to act in."""
+    """Sets request.organisation: the user's own, or for support staff holding the support
+    permission the one chosen to act in (being staff alone grants nothing here)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,7 +35,7 @@ class OrganisationMiddleware:
         request.acting_as_support = False
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.is_staff:
+            if permissions.may_act_in_organisations(user):
                 org_id = request.session.get(SUPPORT_SESSION_KEY)
                 if org_id:
                     from customers.models import Organisation
@@ -41,3 +45,45 @@ class OrganisationMiddleware:
             if request.organisation is None and user.organisation_id:
                 request.organisation = user.organisation
         return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Someone who must use two-factor sign-in (an OrgAdmin whose organisation requires it, staff
+    when OTP_REQUIRED_FOR_STAFF is on) and has not set it up reaches only the set-up pages,
+    sign-out and the language switch until they have. Costs nothing for a session that gave a
+    code at sign-in, and one query only while the requirement applies."""
+
+    ALLOWED_VIEWS = {
+        "customers:two_factor",
+        "customers:two_factor_setup",
+        "customers:two_factor_codes",
+        "login",
+        "login_code",
+        "logout",
+        "admin:logout",
+        "set_language",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from connect.lib.signin import VERIFIED_SESSION_KEY
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.session.get(VERIFIED_SESSION_KEY):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.view_name in self.ALLOWED_VIEWS:
+            return None
+        from customers.queries import two_factor_enrolled, two_factor_required
+
+        if not two_factor_required(user) or two_factor_enrolled(user):
+            return None
+        url = reverse("customers:two_factor")
+        if getattr(request, "htmx", False):
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url)

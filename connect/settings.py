@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "connect",
     "customers",
     "services",
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "connect.middleware.UserLanguageMiddleware",
     "connect.middleware.OrganisationMiddleware",
+    "connect.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -124,6 +128,16 @@ AXES_LOCKOUT_CALLABLE = "connect.lib.signin.lockout_response"  # the template, w
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The second sign-in step posts "code": never stored in clear with a failed attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp, connect/lib/signin.py): authenticator apps (TOTP) and recovery
+# codes. OrgAdmins must enrol when their organisation requires it; staff when this is on.
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Connect")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Seconds between a correct password and the code before the password must be entered again.
+OTP_SIGNIN_SECONDS = 300
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]

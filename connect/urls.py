@@ -3,15 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from connect import views
-from customers.forms_auth import LoginForm, PasswordResetRequestForm
+from customers.forms_auth import PasswordResetRequestForm
+from customers.views import signin
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", signin.SignInView.as_view(), name="login"),
+    path("accounts/login/code/", signin.SignInCodeView.as_view(), name="login_code"),
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(
@@ -28,6 +26,8 @@ urlpatterns = [
     path("support/stop/", views.support_stop, name="support_stop"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots),
+    # Before admin.site.urls: the admin's sign-in is the portal's two-step flow on the admin's page.
+    path("admin/login/", signin.AdminSignInView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
     path("", include("customers.urls")),
     path("services/", include("services.urls")),

@@ -5,13 +5,14 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
 from connect.lib.views import no_access_response
 from customers import permissions
 
 
+@require_safe
 @login_required
 def home(request):
     organisation = getattr(request, "organisation", None)
@@ -49,9 +50,12 @@ def set_language(request):
 @require_POST
 @staff_member_required
 def support_act(request, pk):
-    """Support staff start acting inside one organisation's portal (banner shown, audited)."""
+    """Support staff holding the support permission start acting inside one organisation's
+    portal (banner shown, audited)."""
     from customers.models import Organisation
 
+    if not permissions.may_act_in_organisations(request.user):
+        return no_access_response(request)
     organisation = get_object_or_404(Organisation, pk=pk)
     request.session[SUPPORT_SESSION_KEY] = organisation.pk
     return HttpResponseRedirect("/")

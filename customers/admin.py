@@ -14,14 +14,17 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connect.lib.admin import AuditedModelAdmin, mark_audited, organisation_filter
 from connect.lib.audit import audit_record
 from connect.lib.forms import add_operation_errors
 from connect.lib.signin import AdminLoginForm
-from customers import operations
+from customers import operations, permissions
 from customers.models import (
     AuditEntry,
+    AuthenticatorApp,
     DirectoryField,
     DirectoryFieldValue,
     GroupMembership,
@@ -66,7 +69,7 @@ def dry_run(form, call):
 class OrganisationAdminForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "default_language", "languages", "time_zone", "linked_organisations"]
+        fields = ["name", "default_language", "languages", "time_zone", "linked_organisations", "require_2fa"]
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -98,6 +101,10 @@ class OrganisationAdminForm(forms.ModelForm):
         default = cleaned.get("default_language")
         if isinstance(languages, list) and default and default not in languages:
             self.add_error("default_language", _("The default language must be one of the organisation's languages."))
+        try:
+            operations.validate_linked_organisations(organisation=self.instance, linked=cleaned.get("linked_organisations"))
+        except ValidationError as exc:
+            add_operation_errors(self, exc)
         return cleaned
 
 
@@ -106,7 +113,7 @@ class OrganisationAdmin(AuditedModelAdmin):
     form = OrganisationAdminForm
     change_form_template = "admin/customers/organisation/change_form.html"
     list_display = ["name", "default_language", "time_zone", "user_count", "created_at"]
-    list_filter = ["default_language", "time_zone"]
+    list_filter = ["default_language", "time_zone", "require_2fa"]
     search_fields = ["name"]
     filter_horizontal = ["linked_organisations"]
     readonly_fields = ["created_at"]
@@ -117,6 +124,11 @@ class OrganisationAdmin(AuditedModelAdmin):
     @admin.display(description=_("users"), ordering="_user_count")
     def user_count(self, obj):
         return obj._user_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The "act inside this organisation" button, for those the portal lets in.
+        extra_context = {**(extra_context or {}), "may_act_in": permissions.may_act_in_organisations(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -284,14 +296,31 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language", "department", "title")}),
         (_("Organisation and roles"), {"fields": ("organisation", "licence", "profile", "admin_profile")}),
-        (_("Support staff"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Support staff"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "organisation", "first_name", "last_name", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
-    filter_horizontal = []
+    filter_horizontal = ["groups", "user_permissions"]
+    # What a staff member may do follows these: only superusers grant them, or nobody without
+    # the support permission could be kept from granting it to themselves.
+    PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.PRIVILEGE_FIELDS
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # a superuser's password or e-mail would hand over every permission
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # add: username and password first
@@ -449,6 +478,58 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- two-factor sign-in ----------------------------------------------------------------------
+
+# django-otp registers its devices under untranslated names, showing secrets (the TOTP key, the
+# recovery codes). Support sees the confirmed authenticator apps instead, and removes one (with
+# the person's recovery codes) when someone lost their phone; the person then sets it up again.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(AuditedModelAdmin):
+    list_display = ["person", "organisation", "created", "last_used", "failed_codes"]
+    list_filter = [organisation_filter("user__organisation")]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user__organisation"]
+    fields = ["person", "organisation", "created", "last_used", "failed_codes"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(confirmed=True)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def person(self, obj):
+        return obj.user.username
+
+    @admin.display(description=_("organisation"), ordering="user__organisation__name")
+    def organisation(self, obj):
+        return obj.user.organisation or "–"
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
+
+    @admin.display(description=_("wrong codes in a row"))
+    def failed_codes(self, obj):
+        return obj.throttling_failure_count
+
+    def delete_model(self, request, obj):
+        operations.two_factor_reset(user=obj.user, by=request.user)
 
 
 # --- everything else in the app -------------------------------------------------------------

@@ -1,7 +1,14 @@
-"""The one permission module (ARCHITECTURE.md invariant 2, FEATURES.md SET-5).
+"""The one permission module (ARCHITECTURE.md invariants 1 and 2, FEATURES.md SET-5).
 
-Views ask `may(user, action, obj=None, organisation=None)`; nothing else decides who may do what.
-Support staff acting inside an organisation (request.acting_as_support) count as OrgAdmin there.
+Views ask `may(user, action, obj=None, organisation=None, write=False)`; nothing else decides who
+may do what in the portal. `write` is True for requests that change something (every method but
+GET, HEAD and OPTIONS); the portal's base view passes it.
+
+Support staff: being staff (`is_staff`) grants nothing in the portal. Staff holding
+SUPPORT_PERMISSION may act inside an organisation's portal (superusers hold every permission);
+once inside, each action needs the Django model permissions listed in STAFF_PERMISSIONS, the
+first set to read and the second to write. The Django admin asks the same table (`staff_may`),
+so a staff member may do the same things in the admin and in the portal.
 """
 
 ADMINISTER_ORGANISATION = "administer_organisation"  # every admin page of the portal
@@ -12,6 +19,10 @@ EDIT_FUNCTION_NUMBER = "edit_function_number"
 EDIT_SCHEDULE = "edit_schedule"
 CONTROL_AGENTS = "control_agents"
 MODERATE_DIRECTORY = "moderate_directory"
+# The provisioning ticket is in the provisioning URLs; whoever holds it can fetch every phone's
+# SIP password. Reading it is therefore guarded like renewing it.
+VIEW_PROVISIONING_TICKET = "view_provisioning_ticket"
+RENEW_PROVISIONING_TICKET = "renew_provisioning_ticket"
 
 ORG_ADMIN_ACTIONS = {
     ADMINISTER_ORGANISATION,
@@ -22,16 +33,78 @@ ORG_ADMIN_ACTIONS = {
     EDIT_SCHEDULE,
     CONTROL_AGENTS,
     MODERATE_DIRECTORY,
+    VIEW_PROVISIONING_TICKET,
+    RENEW_PROVISIONING_TICKET,
+}
+
+# --- Support staff -------------------------------------------------------------------------------
+
+SUPPORT_PERMISSION = "customers.act_in_organisation"  # declared on Organisation.Meta.permissions
+
+_SERVICES_MODELS = (
+    "advancedsettings",
+    "callpickupsettings",
+    "callqueuesettings",
+    "musiconholdsettings",
+    "voicemailsettings",
+    "mandatorycontact",
+    "externalcontact",
+    "contactnumber",
+)
+_TICKET = ("provisioning.change_ticket",)
+
+# action -> (permissions to read, permissions to write). A portal section is coarser than
+# Django's models: reading it needs the view permission of what it shows, writing the change
+# permission of what it edits. Actions without an entry (function numbers, which have no models
+# yet) are left to superusers.
+STAFF_PERMISSIONS = {
+    # Home, number ranges, jobs and history.
+    ADMINISTER_ORGANISATION: (("customers.view_organisation",), ("customers.change_organisation",)),
+    # Users, groups, directory fields, imports and exports, welcome messages, smartphone clients.
+    MANAGE_USERS: (("customers.view_user",), ("customers.change_user",)),
+    MANAGE_SERVICES: (
+        tuple(f"services.view_{model}" for model in _SERVICES_MODELS),
+        tuple(f"services.change_{model}" for model in _SERVICES_MODELS),
+    ),
+    MANAGE_DEVICES: (("devices.view_phone",), ("devices.change_phone",)),
+    MODERATE_DIRECTORY: (
+        ("customers.view_directoryfieldproposal",),
+        ("customers.change_directoryfieldvalue",),
+    ),
+    VIEW_PROVISIONING_TICKET: (_TICKET, _TICKET),
+    RENEW_PROVISIONING_TICKET: (_TICKET, _TICKET),
 }
 
 
+def _is_active_staff(user):
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def may_act_in_organisations(user):
+    """May `user` act inside organisations' portals as support (the "act inside" button)?"""
+    return _is_active_staff(user) and user.has_perm(SUPPORT_PERMISSION)
+
+
+def staff_may(user, action, *, write=False):
+    """Do `user`'s Django permissions allow `action` (see STAFF_PERMISSIONS)? Asked by may() for
+    support acting inside an organisation and by the Django admin, so that both agree."""
+    if not _is_active_staff(user):
+        return False
+    needed = STAFF_PERMISSIONS.get(action)
+    if needed is None:
+        return user.is_superuser
+    return user.has_perms(needed[1] if write else needed[0])
+
+
 def is_org_admin(user, organisation):
-    """OrgAdmin of `organisation`, or support staff (who may act in any organisation)."""
+    """OrgAdmin of `organisation` (its own administrator profile). Support staff are not: see may()."""
     if user is None or not user.is_authenticated or not user.is_active or organisation is None:
         return False
-    if user.is_staff:
-        return True
     return user.organisation_id == organisation.pk and user.is_org_admin
+
+
+def _support_may(user, action, write):
+    return may_act_in_organisations(user) and staff_may(user, action, write=write)
 
 
 def _group_ids(user):
@@ -42,14 +115,16 @@ def _group_ids(user):
     return cache
 
 
-def may(user, action, obj=None, organisation=None):
-    """May `user` do `action` (to `obj`) in `organisation`?"""
+def may(user, action, obj=None, organisation=None, *, write=False):
+    """May `user` do `action` (to `obj`) in `organisation`? `write`: the request changes something."""
     if organisation is None and obj is not None:
         organisation = getattr(obj, "organisation", None)
     if organisation is None:
         organisation = getattr(user, "organisation", None)
     if is_org_admin(user, organisation):
         return action in ORG_ADMIN_ACTIONS
+    if organisation is not None and _support_may(user, action, write):
+        return True
     if user is None or not user.is_authenticated or user.organisation_id != getattr(organisation, "pk", None):
         return False
     if action == EDIT_SCHEDULE:
@@ -70,8 +145,18 @@ def may(user, action, obj=None, organisation=None):
 
 
 def has_portal_access(user, organisation):
-    """Anyone who may use at least part of the admin portal."""
-    return is_org_admin(user, organisation)
+    """Anyone who may use at least part of the admin portal: its OrgAdmins and support staff
+    allowed to act inside organisations (each page then asks may())."""
+    if organisation is None:
+        return False
+    return is_org_admin(user, organisation) or may_act_in_organisations(user)
+
+
+def may_set_up_two_factor(user):
+    """OrgAdmins and support staff may protect their own sign-in with an authenticator app."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_staff or (user.organisation_id and user.is_org_admin))
 
 
 # --- Directory field moderation (USR-18, SET-5) ------------------------------------------------
@@ -107,15 +192,19 @@ def group_admin_group_ids(organisation):
     return ids
 
 
-def directory_moderation_users(user, organisation):
-    """The users whose directory proposals `user` may approve or reject, as a queryset.
+def directory_moderation_users(user, organisation, *, write=False):
+    """The users whose directory proposals `user` may see (and, with `write`, approve or reject),
+    as a queryset.
 
     SET-5: OrgAdmins moderate every user of the organisation; members of a group-administrator
-    group moderate the users who share a group with them; everyone else nobody."""
+    group moderate the users who share a group with them; support staff follow their Django
+    permissions (STAFF_PERMISSIONS); everyone else nobody."""
     from customers.models import GroupMembership, User
 
     users = User.objects.for_organisation(organisation)
     if is_org_admin(user, organisation):
+        return users
+    if _support_may(user, MODERATE_DIRECTORY, write):
         return users
     if user is None or not user.is_authenticated or user.organisation_id != getattr(organisation, "pk", None):
         return users.none()
@@ -126,6 +215,6 @@ def directory_moderation_users(user, organisation):
     return users.filter(pk__in=shared)
 
 
-def may_moderate_directory(user, organisation):
-    """May `user` open the moderation queue (USR-18)?"""
-    return directory_moderation_users(user, organisation).exists()
+def may_moderate_directory(user, organisation, *, write=False):
+    """May `user` open the moderation queue (USR-18), or with `write` decide on proposals?"""
+    return directory_moderation_users(user, organisation, write=write).exists()

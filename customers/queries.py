@@ -172,3 +172,34 @@ def count_in_use(number_range):
     from customers.operations.numbers import numbers_in_range
 
     return numbers_in_range(number_range).count()
+
+
+# --- two-factor sign-in ------------------------------------------------------------------------
+
+
+def two_factor_enrolled(user):
+    """Has `user` a confirmed authenticator app (django-otp TOTP device)?"""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def two_factor_required(user):
+    """Must `user` set up two-factor sign-in before using the portal? OrgAdmins when their
+    organisation requires it; support staff when OTP_REQUIRED_FOR_STAFF is on."""
+    from django.conf import settings
+
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff and settings.OTP_REQUIRED_FOR_STAFF:
+        return True
+    return bool(user.is_org_admin and user.organisation_id and user.organisation.require_2fa)
+
+
+def recovery_codes_left(user):
+    """How many unused recovery codes `user` has."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

@@ -9,6 +9,7 @@ from customers.views import (
     numbertypes,
     presence,
     smartphones,
+    twofactor,
     users,
     welcome,
 )
@@ -82,5 +83,9 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", jobs.job_download, name="job_download"),
     path("welcome/<uidb64>/<token>/", welcome.set_password, name="set_password"),
     path("welcome/done/", welcome.set_password_done, name="set_password_done"),
+    # Two-factor sign-in of the signed-in OrgAdmin or staff member (user menu).
+    path("account/two-factor/", twofactor.two_factor, name="two_factor"),
+    path("account/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/recovery-codes/", twofactor.two_factor_codes, name="two_factor_codes"),
     path("api/clients/first-use/", welcome.client_first_use_endpoint, name="client_first_use"),
 ]

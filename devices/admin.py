@@ -151,7 +151,7 @@ class SipAccountAdmin(AuditedModelAdmin):
     def has_add_permission(self, request):
         return False  # created when a user is put on a phone's line
 
-    @admin.action(description=_("Generate a new SIP password"))
+    @admin.action(description=_("Generate a new SIP password"), permissions=["change"])
     def reset_password(self, request, queryset):
         count = 0
         for account in queryset.select_related("user"):

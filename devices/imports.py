@@ -9,8 +9,9 @@ phone, a known one is updated; nobody's phone is deleted. An empty cell leaves a
 phone's value unchanged. A MAC of another organisation's phone is refused without saying whose.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message
 from connect.lib.imports import Action, Column, Importer, RowResult
 from customers.models import User
 from devices import operations
@@ -50,7 +51,7 @@ class PhonesImporter(Importer):
         result = RowResult(number=row.number, label=str(row.data.get("mac", ""))[:40])
         form = PhoneImportForm(row.data, organisation=self.organisation, existing=self.existing, users=self.users)
         if not form.is_valid():
-            for field, errors in form.errors.items():
+            for field, errors in form.errors.as_data().items():
                 header = self.header(field) if field in {c.key for c in self.columns} else ""
                 for error in errors:
                     result.add_error(header, error)
@@ -84,7 +85,7 @@ class PhonesImporter(Importer):
             if not mac:
                 continue
             if mac in seen:
-                result.add_error(self.header("mac"), gettext("The MAC address is also in row %(row)s.") % {"row": seen[mac]})
+                result.add_error(self.header("mac"), message(_("The MAC address is also in row %(row)s."), row=seen[mac]))
             else:
                 seen[mac] = result.number
 

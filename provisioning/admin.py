@@ -1,12 +1,14 @@
 """Django admin for support staff: provisioning tickets, read-only, with "Renew ticket" as an
 action that goes through ticket_renew (audited). The ticket itself is never shown here: the
-organisation's admins see the URLs on the SIP phones page."""
+organisation's admins see the URLs on the SIP phones page. Renewing needs the same Django
+permission as renewing in the portal (customers.permissions.STAFF_PERMISSIONS)."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from connect.lib.admin import organisation_filter
+from customers import permissions
 from provisioning.models import Ticket
 from provisioning.operations import ticket_renew
 
@@ -29,7 +31,10 @@ class TicketAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Renew ticket"), permissions=["view"])
+    def has_renew_permission(self, request):
+        return permissions.staff_may(request.user, permissions.RENEW_PROVISIONING_TICKET, write=True)
+
+    @admin.action(description=_("Renew ticket"), permissions=["renew"])
     def renew(self, request, queryset):
         for ticket in queryset.select_related("organisation"):
             ticket_renew(organisation=ticket.organisation, by=request.user)

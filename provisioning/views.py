@@ -287,9 +287,11 @@ def _phones_page_url():
 
 @login_required
 def ticket_renew(request):
-    """GET: the confirmation page; POST: renew the organisation's ticket (OrgAdmin, audited)."""
+    """GET: the confirmation page; POST: renew the organisation's ticket (OrgAdmin, audited).
+    Both need the renew permission: the confirmation is only for those who may renew."""
     organisation = require_organisation(request)
-    if not permissions.may(request.user, permissions.MANAGE_DEVICES, organisation=organisation):
+    renew = permissions.RENEW_PROVISIONING_TICKET
+    if not permissions.may(request.user, renew, organisation=organisation, write=True):
         return no_access_response(request)
     back = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

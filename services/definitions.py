@@ -50,6 +50,10 @@ class Field:
     none_label: str | None = None
     help_text: str = ""
 
+    def label_for(self, scope_name):
+        """The label with the scope's name filled in ("... for %(scope)s:")."""
+        return self.label % {"scope": scope_name} if "%(scope)s" in str(self.label) else self.label
+
     @cached_property  # read for every user and field by the resolver
     def kind(self):
         if self.input == "flag":

@@ -49,14 +49,48 @@ class GroupCheckboxes(forms.CheckboxSelectMultiple):
         return option
 
 
+class ValueDisplay:
+    """Stored and effective values as the admin reads them: choice labels, Yes/No, prompt and
+    group names, phone numbers in their display form. One instance per page (it holds
+    the organisation's prompt and group names)."""
+
+    def __init__(self, *, prompt_names, group_names):
+        self.prompt_names = prompt_names
+        self.group_names = group_names
+
+    def __call__(self, f, value):
+        if f.kind == UNION:
+            names = sorted(self.group_names.get(v, str(v)) for v in value)
+            return ", ".join(names) if names else _("(none)")
+        if value is None:
+            return "—"
+        if f.input == "yesno":
+            return _("Yes") if value else _("No")
+        if f.input == "choice":
+            return dict((str(k), v) for k, v in f.choices).get(str(value), value)
+        if f.input == "phone":
+            return numbers.display(value)
+        if value == NONE:
+            return f.none_label
+        if value == ORGANISATION:
+            return _("Organisation")
+        if f.input == "greeting" and value in {k for k, _v in f.choices}:
+            return dict(f.choices)[value]
+        if f.input == "group_or_org":
+            return self.group_names.get(value, "—")
+        if f.input in ("prompt", "prompt_or_none", "greeting"):
+            return self.prompt_names.get(value, "—")
+        return str(value)
+
+
 class ServiceSettingsForm(forms.Form):
     def __init__(self, *args, service, scope, resolution, prompts, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.service = service
         self.scope = scope
         self.resolution = resolution
-        self.prompt_names = {p.pk: p.name for p in prompts}
         self.group_names = {g.pk: g.name for g in groups}
+        self.value_display = ValueDisplay(prompt_names={p.pk: p.name for p in prompts}, group_names=self.group_names)
         self.prompts = prompts
         self.groups_by_name = sorted(groups, key=lambda g: g.name.casefold())
         for f in service.fields:
@@ -67,7 +101,7 @@ class ServiceSettingsForm(forms.Form):
         at_org = self.scope.is_organisation
         own = self.resolution.own.get(f.name)
         inherited = self.resolution.inherited[f.name]
-        label = f.label % {"scope": self.scope.name} if "%(scope)s" in str(f.label) else f.label
+        label = f.label_for(self.scope.name)
         if f.kind == UNION:
             choices = [(str(g.pk), g.name) for g in self.groups_by_name]
             inherited_items = {} if at_org else {str(k): s for k, s in inherited.item_sources().items()}
@@ -85,10 +119,14 @@ class ServiceSettingsForm(forms.Form):
             hint = _("Default: %(value)s") % {"value": self.display(f, inherited.value)}
         else:
             initial_value = own
-            hint = _("Inherited: %(value)s (%(source)s)") % {
-                "value": self.display(f, inherited.value),
-                "source": inherited.source.label,
-            }
+            # A field with its own value says what it overrides, not what it would inherit.
+            if own is not None and inherited.value is None:
+                hint = _("Overrides no value: no level above sets one.")
+            else:
+                hint = (_("Inherited: %(value)s (%(source)s)") if own is None else _("Overrides %(value)s (%(source)s)")) % {
+                    "value": self.display(f, inherited.value),
+                    "source": inherited.source.label,
+                }
         inherit_choice = [] if at_org else [(INHERIT, INHERIT_LABEL)]
         if f.input == "yesno":
             field = forms.ChoiceField(label=label, choices=inherit_choice + [(YES, _("Yes")), (NO, _("No"))])
@@ -149,28 +187,7 @@ class ServiceSettingsForm(forms.Form):
 
     def display(self, f, value):
         """A value as the admin reads it, for hints and the effective-values panel."""
-        if f.kind == UNION:
-            names = sorted(self.group_names.get(v, str(v)) for v in value)
-            return ", ".join(names) if names else _("(none)")
-        if value is None:
-            return "—"
-        if f.input == "yesno":
-            return _("Yes") if value else _("No")
-        if f.input == "choice":
-            return dict((str(k), v) for k, v in f.choices).get(str(value), value)
-        if f.input == "phone":
-            return numbers.display(value)
-        if value == NONE:
-            return f.none_label
-        if value == ORGANISATION:
-            return _("Organisation")
-        if f.input == "greeting" and value in {k for k, _v in f.choices}:
-            return dict(f.choices)[value]
-        if f.input == "group_or_org":
-            return self.group_names.get(value, "—")
-        if f.input in ("prompt", "prompt_or_none", "greeting"):
-            return self.prompt_names.get(value, "—")
-        return str(value)
+        return self.value_display(f, value)
 
     # --- cleaning ------------------------------------------------------------------------
     def clean(self):

@@ -260,19 +260,47 @@ def _load_contact_layers(service, organisation_id, user_ids, group_ids):
 def load_defaults(service):
     """The service's DEFAULTS with system-prompt names replaced by prompt ids (one query at most)."""
     service = get_service(service)
-    defaults = dict(service.defaults)
-    names = {v.name for v in defaults.values() if isinstance(v, SystemPrompt)}
+    return load_defaults_many([service])[service.slug]
+
+
+def load_defaults_many(services):
+    """{slug: defaults} of several services; their system prompts are looked up in one query."""
+    result = {s.slug: dict(s.defaults) for s in map(get_service, services)}
+    names = {v.name for defaults in result.values() for v in defaults.values() if isinstance(v, SystemPrompt)}
     if names:
         ids = dict(Prompt.objects.filter(organisation__isnull=True, name__in=names).values_list("name", "id"))
-        for key, value in defaults.items():
-            if isinstance(value, SystemPrompt):
-                defaults[key] = ids.get(value.name)
-    return defaults
+        for defaults in result.values():
+            for key, value in defaults.items():
+                if isinstance(value, SystemPrompt):
+                    defaults[key] = ids.get(value.name)
+    return result
 
 
 def _group_sources(organisation_id):
     groups = UserGroup.objects.filter(organisation_id=organisation_id).values_list("id", "name", "priority")
     return {pk: Source(GROUP, name, pk, priority) for pk, name, priority in groups}
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """The organisation's groups as Sources and, per user, the groups the user is in (two queries);
+    the same for every service, so several services of one user share them."""
+
+    groups: dict  # group id -> Source
+    by_user: dict  # user id -> [Source]
+
+
+def load_memberships(organisation_id, user_ids=None):
+    """Memberships of the users `user_ids` (None = every user of the organisation)."""
+    groups = _group_sources(organisation_id)
+    rows = GroupMembership.objects.filter(group__organisation_id=organisation_id)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    by_user = {}
+    for user_id, group_id in rows.values_list("user_id", "group_id"):
+        if group_id in groups:
+            by_user.setdefault(user_id, []).append(groups[group_id])
+    return Memberships(groups, by_user)
 
 
 def organisation_source(organisation):
@@ -286,8 +314,10 @@ def user_source(user):
 # --- public API ------------------------------------------------------------------------------
 
 
-def resolve_many(service, users, *, organisation=None):
-    """{user_id: {field: Effective(value, source)}} for all `users` (one organisation)."""
+def resolve_many(service, users, *, organisation=None, memberships=None, defaults=None):
+    """{user_id: {field: Effective(value, source)}} for all `users` (one organisation).
+    `memberships` and `defaults` (load_memberships / load_defaults) may be passed in when several
+    services are resolved for the same users."""
     service = get_service(service)
     if isinstance(users, QuerySet):
         # Plain tuples: instantiating 10,000 model objects would cost more than resolving them.
@@ -306,16 +336,12 @@ def resolve_many(service, users, *, organisation=None):
 
     user_ids = [row[0] for row in rows]
     whole_org = len(user_ids) > LARGE
-    group_sources = _group_sources(organisation.pk)
-    memberships = GroupMembership.objects.filter(group__organisation_id=organisation.pk)
-    if not whole_org:
-        memberships = memberships.filter(user_id__in=user_ids)
-    user_groups = {}
-    for user_id, group_id in memberships.values_list("user_id", "group_id"):
-        if group_id in group_sources:
-            user_groups.setdefault(user_id, []).append(group_sources[group_id])
+    if memberships is None:
+        memberships = load_memberships(organisation.pk, None if whole_org else user_ids)
+    group_sources, user_groups = memberships.groups, memberships.by_user
     layers = load_layers(service, organisation.pk, None if whole_org else user_ids)
-    defaults = load_defaults(service)
+    if defaults is None:
+        defaults = load_defaults(service)
 
     fields = service.fields
     org_layer = [(organisation_source(organisation), layers.organisation)] if layers.organisation else []
@@ -347,6 +373,21 @@ def resolve_user(service, user, *, organisation=None):
     return resolve_many(service, [user], organisation=organisation)[user.pk]
 
 
+def resolve_user_services(services, user, *, organisation=None):
+    """{slug: {field: Effective}} of one user for several services (the user's "Services" tab).
+    Groups, memberships and system-prompt defaults are loaded once for all of them; each service
+    then costs only its own rows (one query, one more per group multi-select; contacts three)."""
+    services = [get_service(s) for s in services]
+    if organisation is None:
+        organisation = user.organisation
+    memberships = load_memberships(organisation.pk, [user.pk])
+    defaults = load_defaults_many(services)
+    return {
+        s.slug: resolve_many(s, [user], organisation=organisation, memberships=memberships, defaults=defaults[s.slug])[user.pk]
+        for s in services
+    }
+
+
 @dataclass
 class ScopeResolution:
     """What a scope's form needs: its own stored values, what it inherits from the levels above,
@@ -366,9 +407,8 @@ def resolve_scope(service, scope):
     defaults = load_defaults(service)
     fields = service.fields
     if scope.level == USER:
-        group_sources = _group_sources(organisation.pk)
-        group_ids = GroupMembership.objects.filter(user=scope.user).values_list("group_id", flat=True)
-        groups = sorted((group_sources[g] for g in group_ids if g in group_sources), key=lambda s: s.priority)
+        memberships = load_memberships(organisation.pk, [scope.user.pk])
+        groups = sorted(memberships.by_user.get(scope.user.pk, ()), key=lambda s: s.priority)
         layers = load_layers(service, organisation.pk, [scope.user.pk], [s.pk for s in groups])
         above = [(s, layers.groups[s.pk]) for s in groups if s.pk in layers.groups]
         own_source, own = user_source(scope.user), layers.users.get(scope.user.pk)

@@ -7,6 +7,8 @@ app_name = "services"
 urlpatterns = [
     path("", views.ServiceIndexView.as_view(), name="index"),
     path("groups/<int:pk>/move/", views.GroupMoveView.as_view(), name="group_move"),
+    # The user page's "Services" tab (before the service patterns: "users" is no service slug).
+    path("users/<int:pk>/", views.UserServicesView.as_view(), name="user_services"),
     # SVC-7 contacts: one pattern per scope level (`name`, `name_group`, `name_user`).
     path("contacts/external/new/", views.ContactCreateView.as_view(level="organisation"), name="contact_create"),
     path("contacts/group/<int:pk>/external/new/", views.ContactCreateView.as_view(level="group"), name="contact_create_group"),

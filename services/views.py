@@ -17,16 +17,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from connect.lib import numbers as numberlib
 from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from connect.lib.views import PortalMixin
 from customers import permissions
 from customers.models import Prompt, User, UserGroup
 from services import operations
-from services.definitions import CONTACTS, MENU_ORDER, get_service
-from services.forms import ContactNumberFormSet, ExternalContactForm, ServiceSettingsForm
+from services.definitions import CONTACTS, MENU_ORDER, UNION, get_service
+from services.forms import (
+    ContactNumberFormSet,
+    ExternalContactForm,
+    ServiceSettingsForm,
+    ValueDisplay,
+)
 from services.models import ExternalContact, MandatoryContact
-from services.resolver import resolve_scope
+from services.resolver import resolve_scope, resolve_user_services
 from services.scopes import GROUP, USER, Scope
 
 SEARCH_LIMIT = 25
@@ -86,7 +92,9 @@ class ScopePageMixin(ServicesMixin):
             "groups": groups,
             "query": query,
             "search_results": search_users(self.organisation, query) if query else None,
-            "may_reorder": permissions.may(self.request.user, permissions.MANAGE_USERS, organisation=self.organisation),
+            "may_reorder": permissions.may(
+                self.request.user, permissions.MANAGE_USERS, organisation=self.organisation, write=True
+            ),
             "title": f"{self.service.title}",
         }
 
@@ -142,6 +150,59 @@ class ServiceSettingsView(ScopePageMixin, View):
             }
         )
         return render(self.request, "services/service_settings.html", context, status=status)
+
+
+def source_url(service, source):
+    """The service page at the level a value comes from (a default: the organisation's page)."""
+    if source.level == GROUP:
+        return reverse("services:service_group", args=[service.slug, source.pk])
+    if source.level == USER:
+        return reverse("services:service_user", args=[service.slug, source.pk])
+    return reverse("services:service", args=[service.slug])
+
+
+def _item_text(f, item, display):
+    """One element of a list value: a group name, a mandatory contact's username, an external contact."""
+    if f.input == "groups":
+        return display.group_names.get(item, str(item))
+    if isinstance(item, MandatoryContact):
+        return item.contact_user.username
+    preferred = item.preferred_number
+    return f"{item} — {numberlib.display(preferred.number)}" if preferred else str(item)
+
+
+def user_services(user, organisation):
+    """[{service, url, rows}] of the "Services" tab: per field a row {label, value, source, url} or,
+    for lists, {label, items: [(text, source, url)]}; url = the page of the level that sets it."""
+    display = ValueDisplay(
+        prompt_names=dict(scoped(Prompt, organisation).values_list("pk", "name")),
+        group_names=dict(scoped(UserGroup, organisation).values_list("pk", "name")),
+    )
+    effective = resolve_user_services(MENU_ORDER, user, organisation=organisation)
+    services = []
+    for service in MENU_ORDER:
+        rows = []
+        for f in service.fields:
+            value = effective[service.slug][f.name]
+            row = {"label": f.label_for(user.username), "items": None}
+            if f.kind == UNION:
+                items = [(_item_text(f, item, display), src, source_url(service, src)) for item, src in zip(*value, strict=True)]
+                row["items"] = sorted(items, key=lambda i: i[0].casefold())
+            else:
+                row.update(value=display(f, value.value), source=value.source, url=source_url(service, value.source))
+            rows.append(row)
+        services.append({"service": service, "url": reverse("services:service_user", args=[service.slug, user.pk]), "rows": rows})
+    return services
+
+
+class UserServicesView(ServicesMixin, View):
+    """The user page's "Services" tab: the user's effective value and its source for every
+    service on one page. The queries do not grow with the number of groups or stored settings."""
+
+    def get(self, request, pk):
+        user = get_for_organisation(User, self.organisation, pk=pk)
+        context = {"object": user, "services": user_services(user, self.organisation), "title": _("Services for %(user)s") % {"user": user.username}}
+        return render(request, "services/user_services.html", context)
 
 
 class ContactsPageView(ScopePageMixin, View):

@@ -27,9 +27,11 @@ running, attempts + 1): a finished or cancelled job is never run again. The stag
   its file; each message is claimed READY -> SENDING before it is sent).
 
 Any exception marks the job failed (here and in JobTask.on_failure) with a message the admin can
-read; the traceback goes to the log. Messages are produced in the language of whoever started
-the job. Progress is written to the job row (throttled) and, while a transaction hides it, to the
-cache, which `Job.live_progress()` reads.
+read; the traceback goes to the log. Messages (the job's, per-row errors, warnings, notes) are
+stored as msgid + params (connect.lib.i18n) and rendered in the language of whoever reads the
+job, not of whoever started it; the run still happens in the starter's language, for handlers
+that return plain text. Progress is written to the job row (throttled) and, while a transaction
+hides it, to the cache, which `Job.live_progress()` reads.
 """
 
 import gc
@@ -44,9 +46,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message, message_text, stored
 from connect.lib.imports import FileError, ImportRejected, format_row_error
 
 logger = logging.getLogger(__name__)
@@ -197,8 +199,12 @@ def _claim(job_id):
     if job.started_at is None:
         Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=timezone.now())
     if job.attempts > MAX_ATTEMPTS:
-        with translation.override(_language_of(job)):
-            _finish(job_id, Job.Status.FAILED, expect=Job.Status.RUNNING, message=gettext("The job was stopped after %(count)d attempts.") % {"count": MAX_ATTEMPTS})
+        _finish(
+            job_id,
+            Job.Status.FAILED,
+            expect=Job.Status.RUNNING,
+            message=message(_("The job was stopped after %(count)d attempts."), count=MAX_ATTEMPTS),
+        )
         return None
     return job
 
@@ -232,15 +238,16 @@ def _discard_upload(job):
         _job_model().objects.filter(pk=job.pk).update(upload="")
 
 
-def mark_failed(job_id, message=None, **fields):
-    """Mark an unfinished job failed (idempotent)."""
+def mark_failed(job_id, reason=None, **fields):
+    """Mark an unfinished job failed (idempotent). `reason`: a message (connect.lib.i18n) or None
+    for the generic one."""
     Job = _job_model()
-    job = Job.objects.filter(pk=job_id).select_related("created_by").first()
+    job = Job.objects.filter(pk=job_id).only("pk", "status").first()
     if job is None or job.is_finished:
         return 0
-    with translation.override(_language_of(job)):
-        text = str(message) if message else gettext("The job failed because of an internal error. Nothing was saved; try again or contact support.")
-    return _finish(job_id, Job.Status.FAILED, message=text, **fields)
+    if not reason:
+        reason = _("The job failed because of an internal error. Nothing was saved; try again or contact support.")
+    return _finish(job_id, Job.Status.FAILED, message=stored(reason), **fields)
 
 
 def run_job(job_id, handler):
@@ -271,8 +278,7 @@ def run_job(job_id, handler):
 
 def _file_failure(job, exc):
     Job = _job_model()
-    message = exc.text if isinstance(exc, FileError) else " ".join(str(m) for m in exc.messages)
-    _finish(job.pk, Job.Status.FAILED, expect=Job.Status.RUNNING, message=message)
+    _finish(job.pk, Job.Status.FAILED, expect=Job.Status.RUNNING, message=stored(exc))
     return Job.Status.FAILED
 
 
@@ -300,17 +306,19 @@ def _run_commit(job, handler):
             return Job.Status.SUCCEEDED
     except ImportRejected as exc:
         preview = exc.preview
-        messages = preview.error_messages()
+        counts = preview.counts()
         _finish(
             job.pk,
             Job.Status.FAILED,
             expect=Job.Status.RUNNING,
             preview=preview.as_rows(),
-            counts=preview.counts(),
+            counts=counts,
             errors=[e.as_dict() for e in preview.errors],
-            message=gettext("Nothing was saved: the data changed since the preview and %(count)d rows now have errors.")
-            % {"count": preview.counts()["error"]}
-            if messages
+            warnings=[w.as_dict() for w in preview.warnings],
+            message=message(
+                _("Nothing was saved: the data changed since the preview and %(count)d rows now have errors."), count=counts["error"]
+            )
+            if preview.has_errors
             else "",
         )
         return Job.Status.FAILED
@@ -354,6 +362,7 @@ class ImportJobHandler:
             "preview": preview.as_rows(),
             "counts": preview.counts(),
             "errors": [e.as_dict() for e in preview.errors],
+            "warnings": [w.as_dict() for w in preview.warnings],
             "progress_done": len(preview.results),
             "progress_total": len(preview.results),
             "message": message,
@@ -376,10 +385,13 @@ class ImportJobHandler:
         finally:
             upload.close()
         counts = preview.counts()
-        message = gettext("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped.") % counts
+        saved = message(
+            _("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped."),
+            **{key: counts[key] for key in ("create", "update", "unchanged", "skip")},
+        )
         # The stored preview is what was just written (any difference would have failed the
         # commit), so it is kept as it is; only the figures and the message change.
-        return {"counts": counts, "progress_done": len(preview.results), "progress_total": len(preview.results), "message": message}
+        return {"counts": counts, "progress_done": len(preview.results), "progress_total": len(preview.results), "message": saved}
 
 
 def run_import_job(job_id, make_importer):
@@ -387,11 +399,19 @@ def run_import_job(job_id, make_importer):
     return run_job(job_id, ImportJobHandler(make_importer))
 
 
-def error_report_rows(job):
-    """(number, column, message, formatted) per error of a job, for the CSV error report."""
+def job_report_rows(job):
+    """The job's errors, then its warnings, in the active language: dicts with `kind` ("error" /
+    "warning"), `number`, `column`, `message` and `text` (the full sentence "Row 7, E-mail: …")."""
     unit = "line" if (job.params or {}).get("unit") == "line" else "row"
-    for error in job.errors or []:
-        yield error["number"], error.get("column", ""), error["message"], format_row_error(error, unit)
+    for kind, problems in (("error", job.errors or []), ("warning", job.warnings or [])):
+        for problem in problems:
+            yield {
+                "kind": kind,
+                "number": problem["number"],
+                "column": problem.get("column", ""),
+                "message": message_text(problem["message"]),
+                "text": format_row_error(problem, unit),
+            }
 
 
 # --- housekeeping -----------------------------------------------------------------------------

@@ -23,8 +23,15 @@ def no_access_response(request):
     return TemplateResponse(request, "registration/no_access.html", status=403)
 
 
+def is_write(request):
+    """Does the request change something? Reading is GET, HEAD and OPTIONS; support staff with
+    view-only permissions may read but never write (customers.permissions.may(write=...))."""
+    return request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 class PortalMixin(LoginRequiredMixin):
-    """Sign-in, organisation and permission for every portal page."""
+    """Sign-in, organisation and permission for every portal page: `permission` is asked of
+    customers.permissions.may, with write=True for requests that change something."""
 
     permission = permissions.ADMINISTER_ORGANISATION
 
@@ -41,7 +48,9 @@ class PortalMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def has_permission(self):
-        return permissions.may(self.request.user, self.permission, organisation=self.organisation)
+        return permissions.may(
+            self.request.user, self.permission, organisation=self.organisation, write=is_write(self.request)
+        )
 
     def scoped(self, source):
         return scoped(source, self.organisation)

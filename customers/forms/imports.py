@@ -175,7 +175,9 @@ class UserImportForm(forms.Form):
 
     `context` is the ImportContext; `existing` the organisation's user with this username (or
     None: the row creates a user); `strict_groups`: unknown group names are errors (CSV) or only
-    reported (`unknown_groups`, LDIF). After is_valid(), `cleaned_data` holds converted values:
+    reported (`unknown_groups`, LDIF); `strict_ranges`: a line number outside the organisation's
+    number ranges is an error (CSV) or the line is left out (`dropped_lines`: [(field, number)],
+    LDIF: the directory legitimately holds numbers the portal does not own). After is_valid(), `cleaned_data` holds converted values:
     licence and groups as objects, numbers as NormalisedNumber, `fields` as {DirectoryField: text}.
     """
 
@@ -203,12 +205,14 @@ class UserImportForm(forms.Form):
 
     TEXT_LIMITS = {"first_name": 64, "last_name": 64, "department": 64, "title": 64}
 
-    def __init__(self, data, *, context, existing=None, strict_groups=True):
+    def __init__(self, data, *, context, existing=None, strict_groups=True, strict_ranges=True):
         super().__init__(data)
         self.context = context
         self.existing = existing
         self.strict_groups = strict_groups
+        self.strict_ranges = strict_ranges
         self.unknown_groups = []
+        self.dropped_lines = []
 
     # --- single cells ---------------------------------------------------------------------------
 
@@ -328,7 +332,7 @@ class UserImportForm(forms.Form):
                     raise _reserved_error()
                 aliases.append(alias)
             except ValidationError as exc:
-                problems.extend(f"{raw}: {m}" for m in exc.messages)
+                problems.append(ValidationError(_("%(value)s: %(message)s"), code="alias", params={"value": raw, "message": exc}))
         if problems:
             raise ValidationError(problems)
         return aliases
@@ -426,6 +430,14 @@ class UserImportForm(forms.Form):
     def _clean_lines(self, cleaned):
         if any(name in self.errors for name in ("primary", "secondary", "aliases", "primary_type", "secondary_type")):
             return
+        if not self.strict_ranges:
+            # Left out before anything else looks at the lines: the row then keeps the user's
+            # current line (or has none), exactly as if the cell were empty.
+            for key in ("primary", "secondary"):
+                value = cleaned.get(key)
+                if value is not None and not self.context.in_ranges(value):
+                    self.dropped_lines.append((key, value.number))
+                    cleaned[key] = None
         lines = self.effective_lines()
         primary, primary_type, primary_aliases = lines["primary"]
         secondary, secondary_type, _secondary_aliases = lines["secondary"]

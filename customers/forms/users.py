@@ -164,7 +164,7 @@ class UserForm(forms.Form):
     )
     # USR-12 personal phones
     softphone_enabled = forms.BooleanField(label=_("Enable softphone"), required=False)
-    mobile_voip_enabled = forms.BooleanField(label=_("Enable mobile VoIP"), required=False, initial=True)
+    mobile_voip_enabled = forms.BooleanField(label=_("Enable mobile VoIP"), required=False)
     mobile_number = CleanCharField(
         label=_("Mobile phone number"), max_length=NUMBER_MAX_LENGTH, help_text=_("With “+<country code>”, e.g. +4520304050.")
     )
@@ -173,11 +173,7 @@ class UserForm(forms.Form):
     )
     mobile_profile = forms.ChoiceField(label=_("Mobile profile"), choices=[("standard", _("Standard"))], initial="standard")
     sip_enabled = forms.BooleanField(label=_("Enable third-party SIP phone"), required=False)
-    sip_password = new_password_field(
-        _("Password"),
-        max_length=64,
-        help_text=_("At least 12 characters with upper-case letters, lower-case letters and digits. Leave empty to keep the current password."),
-    )
+    sip_password = new_password_field(_("Password"), max_length=64)
     sip_display_as = forms.ChoiceField(
         label=_("Show as"), choices=ThirdPartySipAccount.DisplayAs.choices, initial=ThirdPartySipAccount.DisplayAs.FIXED
     )
@@ -218,11 +214,23 @@ class UserForm(forms.Form):
         self.directory_fields = list(scoped(DirectoryField, organisation).order_by("number"))
         for field in self.directory_fields:
             self.fields[self.directory_key(field)] = CleanCharField(label=str(field), max_length=255)
-        if instance is None:
+        # The hints say what an empty field does for this user: keep a password only if there is one.
+        if instance is None or not instance.has_usable_password():
             self.fields["password"].help_text = _("Leave empty to let the user choose a password from the welcome message.")
         else:
             self.fields["password"].help_text = _("Leave empty to keep the current password. The password is never shown.")
-            self.initial.update(self.initial_from(instance))
+        self.sip_account = sip_account = ThirdPartySipAccount.objects.filter(user=instance).first() if instance is not None else None
+        if sip_account is not None and sip_account.has_password:
+            self.fields["sip_password"].help_text = _(
+                "At least 12 characters with upper-case letters, lower-case letters and digits. Leave empty to keep the current password."
+            )
+        else:
+            self.fields["sip_password"].help_text = _(
+                "At least 12 characters with upper-case letters, lower-case letters and digits. Needed to enable the "
+                "third-party SIP phone; “Generate” creates one."
+            )
+        if instance is not None:
+            self.initial.update(self.initial_from(instance, sip_account))
 
     @staticmethod
     def directory_key(field):
@@ -237,7 +245,7 @@ class UserForm(forms.Form):
             label = f"{label} ({number.get_purpose_display()})"
         return label
 
-    def initial_from(self, user):
+    def initial_from(self, user, sip_account):
         from customers.queries_users import user_lines
 
         data = {
@@ -261,10 +269,9 @@ class UserForm(forms.Form):
                 data[f"{prefix}_aliases"] = " ".join(aliases.get(slot, []))
         mobile = user.numbers.filter(purpose="mobile").first()
         data["mobile_number"] = mobile.number if mobile else ""
-        account = ThirdPartySipAccount.objects.filter(user=user).first()
-        if account:
-            data["sip_enabled"] = account.enabled
-            data["sip_display_as"] = account.display_as
+        if sip_account:
+            data["sip_enabled"] = sip_account.enabled
+            data["sip_display_as"] = sip_account.display_as
         values = dict(DirectoryFieldValue.objects.filter(user=user).values_list("field__number", "value"))
         for field in self.directory_fields:
             data[self.directory_key(field)] = values.get(field.number, "")

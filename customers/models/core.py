@@ -50,12 +50,19 @@ class Organisation(models.Model):
     linked_organisations = models.ManyToManyField(
         "self", blank=True, verbose_name=_("linked organisations"), symmetrical=True
     )
+    require_2fa = models.BooleanField(
+        _("require two-factor sign-in for administrators"),
+        default=False,
+        help_text=_("OrgAdmins must set up an authenticator app before they can use the portal."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Support staff need it to act inside an organisation's portal (customers.permissions).
+        permissions = [("act_in_organisation", _("Can act inside an organisation's portal as support"))]
 
     def __str__(self):
         return self.name
@@ -202,7 +209,7 @@ class User(AbstractUser):
     # USR-12 personal phones. The mobile number itself is the user's registry row with purpose
     # "mobile" (at most one); the third-party SIP account is customers.models.users.
     softphone_enabled = models.BooleanField(_("enable softphone"), default=False)
-    mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=True)
+    mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=False)
     mobile_licence = models.ForeignKey(
         Licence,
         on_delete=models.PROTECT,

@@ -4,6 +4,10 @@ A Job is processed by a Celery task through the one runner in connect/lib/jobs.p
 in two stages: PREVIEW (read and validate the stored upload, store the per-row preview; nothing
 is written) and, once the admin confirms, COMMIT (re-validate and write everything in one
 transaction). Exports and bulk sends have a single RUN stage.
+
+Messages (`message`, and those in `errors`, `warnings` and `preview`) are stored as msgid +
+params (connect.lib.i18n) and rendered in the reader's language (`message_text`,
+`format_row_error`); plain text, as older rows hold, is shown as it is.
 """
 
 import uuid
@@ -13,6 +17,7 @@ from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message_text
 from customers.models.core import Organisation, OrganisationScopedQuerySet
 
 
@@ -29,7 +34,7 @@ def progress_cache_key(job_id):
 class JobQuerySet(OrganisationScopedQuerySet):
     def light(self):
         """Without the (possibly large) preview and error lists."""
-        return self.defer("preview", "errors")
+        return self.defer("preview", "errors", "warnings")
 
 
 class Job(models.Model):
@@ -74,7 +79,8 @@ class Job(models.Model):
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     preview = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    message = models.JSONField(_("message"), default=str, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -111,6 +117,15 @@ class Job(models.Model):
     @property
     def error_count(self):
         return int((self.counts or {}).get("error", 0) or 0)
+
+    @property
+    def warning_count(self):
+        return int((self.counts or {}).get("warning", 0) or 0)
+
+    @property
+    def message_text(self):
+        """The job's message in the active language."""
+        return message_text(self.message)
 
     @property
     def can_confirm(self):

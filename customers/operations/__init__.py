@@ -1,7 +1,8 @@
 """customers write operations (keyword-only `<entity>_<verb>`), one module per area.
 
 Import them from here: `from customers.operations import usergroup_create`.
-Modules: organisations, groups, numbers, users, imports, welcome (each owned by its area).
+Modules: organisations, groups, numbers, users, imports, welcome, twofactor (each owned by its
+area).
 """
 
 from customers.operations.groups import (  # noqa: E402,F401
@@ -31,6 +32,16 @@ from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,
     organisation_created,
+    validate_linked_organisations,
+)
+from customers.operations.twofactor import (  # noqa: E402,F401
+    organisation_set_require_2fa,
+    recovery_codes_regenerate,
+    totp_device_confirm,
+    totp_device_start,
+    two_factor_disable,
+    two_factor_reset,
+    two_factor_verify,
 )
 from customers.operations.presence import (  # noqa: E402,F401
     activity_create,

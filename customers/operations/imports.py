@@ -22,7 +22,9 @@ organisation is refused without saying so.
 LDIF (USR-1): entries of person accounts; userPrincipalName (else mail) → Brugernavn, givenName,
 sn, department, title, mail, telephoneNumber → primary line, mobile → the mobile phone, memberOf
 → membership of the organisation's groups with the same name (added; others listed, not
-created). Disabled accounts (userAccountControl & 0x2) are not created; an existing user whose
+created). A telephoneNumber outside the organisation's number ranges (a colleague abroad: the
+directory holds numbers the portal does not own) is left out with a warning on the entry; the
+person is imported all the same (a CSV file stays strict: there it is an error). Disabled accounts (userAccountControl & 0x2) are not created; an existing user whose
 account is disabled is flagged and left alone.
 
 Writes: new users are created in bulk (the same validation as customers.operations.users, the
@@ -43,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message, messages_of
 from connect.lib.imports import (
     Action,
     Column,
@@ -51,12 +54,11 @@ from connect.lib.imports import (
     RowError,
     RowResult,
     dn_first_cn,
-    format_row_error,
     read_ldif,
     write_csv,
     write_xlsx,
 )
-from connect.lib.imports.errors import FileError
+from connect.lib.imports.errors import FileError, row_failure
 from customers.forms.imports import (
     LINE_TYPE_EXPORT,
     ImportContext,
@@ -174,6 +176,7 @@ class UsersImporter(Importer):
     formats = ("csv", "xlsx")
     unit = "row"
     strict_groups = True  # unknown group names are errors
+    strict_ranges = True  # a line number outside the organisation's ranges is an error
     replace_groups = True  # the Grupper cell replaces the user's groups
 
     def header_for(self, key):
@@ -239,34 +242,42 @@ class UsersImporter(Importer):
         user = ctx.existing.get(username_key(row.data.get("username")))
         if user is not None and user.organisation_id != self.organisation.pk:
             # Usernames are unique system-wide; never reveal who holds it.
-            result.add_error(self.header_for("username"), gettext("This username cannot be used. Choose another."))
+            result.add_error(self.header_for("username"), _("This username cannot be used. Choose another."))
             return result
         if row.extra.get("disabled"):
             if user is not None:
                 result.label = user.username
-                result.skip(gettext("The account is disabled in the directory. The portal user is left unchanged (never deleted automatically)."))
-                result.notes.append(gettext("Flagged: disabled in the directory."))
+                result.skip(_("The account is disabled in the directory. The portal user is left unchanged (never deleted automatically)."))
+                result.notes.append(_("Flagged: disabled in the directory."))
             else:
-                result.skip(gettext("The account is disabled in the directory and is not created."))
+                result.skip(_("The account is disabled in the directory and is not created."))
             return result
         if row.errors:  # the reader could not read the row; its errors are enough
             return result
-        form = UserImportForm(row.data, context=ctx, existing=user, strict_groups=self.strict_groups)
+        form = UserImportForm(row.data, context=ctx, existing=user, strict_groups=self.strict_groups, strict_ranges=self.strict_ranges)
         valid = form.is_valid()
+        for key, number in form.dropped_lines:
+            result.add_warning(
+                self.header_for(key),
+                message(
+                    _("The number %(number)s is outside the organisation's number ranges and is not imported as the user's line."),
+                    number=number,
+                ),
+            )
         # Break the form <-> bound field cycle so the form is freed at once, not by the cyclic
         # garbage collector (thousands of rows).
         form._bound_fields_cache.clear()
         if not valid:
-            for field, errors in form.errors.items():
+            for field, errors in form.errors.as_data().items():
                 column = self.header_for(field) if field != "__all__" else ""
-                for message in errors:
-                    result.add_error(column, message)
+                for error in errors:
+                    result.add_error(column, error)
             return result
         data = form.cleaned_data
         result.label = data["username"]
         if form.unknown_groups:
             result.notes.append(
-                gettext("Groups that do not exist in the organisation (not created): %(names)s") % {"names": ", ".join(form.unknown_groups)}
+                message(_("Groups that do not exist in the organisation (not created): %(names)s"), names=", ".join(form.unknown_groups))
             )
         lines = form.effective_lines()
         if user is None:
@@ -383,15 +394,14 @@ class UsersImporter(Importer):
             if key:
                 by_username.setdefault(key, []).append(result)
         column = self.header_for("username")
-        unit_word = gettext("lines") if self.unit == "line" else gettext("rows")
+        unit_word = _("lines") if self.unit == "line" else _("rows")
         for group in by_username.values():
             if len(group) > 1:
                 where = ", ".join(str(r.number) for r in group)
                 for result in group:
                     result.add_error(
                         column,
-                        gettext("The username appears more than once in the file (%(unit)s %(numbers)s).")
-                        % {"unit": unit_word, "numbers": where},
+                        message(_("The username appears more than once in the file (%(unit)s %(numbers)s)."), unit=unit_word, numbers=where),
                     )
         by_number = {}
         for result in results:
@@ -410,8 +420,12 @@ class UsersImporter(Importer):
                 for result, key in uses:
                     result.add_error(
                         self.header_for(key) or key,
-                        gettext("The number %(number)s is given in more than one row (%(unit)s %(numbers)s).")
-                        % {"number": number, "unit": unit_word, "numbers": where},
+                        message(
+                            _("The number %(number)s is given in more than one row (%(unit)s %(numbers)s)."),
+                            number=number,
+                            unit=unit_word,
+                            numbers=where,
+                        ),
                     )
 
     # --- writing --------------------------------------------------------------------------------
@@ -491,7 +505,7 @@ class UsersImporter(Importer):
 
     def _integrity(self, exc):
         return ValidationError(
-            gettext("Nothing was saved: a username or number was taken by someone else while the import ran. Upload the file again."),
+            _("Nothing was saved: a username or number was taken by someone else while the import ran. Upload the file again."),
             code="conflict",
         )
 
@@ -658,8 +672,9 @@ class UsersImporter(Importer):
             if values:
                 user_set_directory_values(user=user, values=values, by=by)
         except ValidationError as exc:
-            message = "; ".join(str(m) for m in exc.messages)
-            raise ValidationError(format_row_error(RowError(result.number, "", message), self.unit)) from exc
+            # Data changed inside the transaction after the re-validation: the whole import fails
+            # (rolled back) with the row's problem, stored as codes like every job message.
+            raise row_failure(RowError(result.number, "", messages_of(exc)), self.unit) from exc
 
 
 class DirectorySyncImporter(UsersImporter):
@@ -669,6 +684,7 @@ class DirectorySyncImporter(UsersImporter):
     formats = ("ldif",)
     unit = "line"
     strict_groups = False  # groups that do not exist are listed, not errors
+    strict_ranges = False  # a telephoneNumber the organisation does not own: imported without it
     replace_groups = False  # memberships are added, never removed
 
     ATTRIBUTES = {
@@ -699,15 +715,15 @@ class DirectorySyncImporter(UsersImporter):
         is_account = bool(classes & {"user", "inetorgperson", "posixaccount"}) and "computer" not in classes
         if classes and not is_account:
             if "group" in classes or "groupofnames" in classes:
-                extra["skip"] = gettext("A group, not a person account.")
+                extra["skip"] = _("A group, not a person account.")
             elif "computer" in classes:
-                extra["skip"] = gettext("A computer account, not a person account.")
+                extra["skip"] = _("A computer account, not a person account.")
             elif "contact" in classes:
-                extra["skip"] = gettext("A contact, not a user account.")
+                extra["skip"] = _("A contact, not a user account.")
             else:
-                extra["skip"] = gettext("Not a person account.")
+                extra["skip"] = _("Not a person account.")
         elif not classes and not (entry.all("userprincipalname") or entry.all("mail")):
-            extra["skip"] = gettext("Not a person account.")
+            extra["skip"] = _("Not a person account.")
         uac = self._text(entry, "useraccountcontrol")
         if uac and uac.isascii() and uac.isdigit() and int(uac) & 0x2:
             extra["disabled"] = True
@@ -716,15 +732,15 @@ class DirectorySyncImporter(UsersImporter):
         data["username"] = username or ""
         present.add("username")
         if username is None:
-            errors.append(RowError(entry.line, "userPrincipalName", gettext("The value is not UTF-8 text.")))
+            errors.append(RowError(entry.line, "userPrincipalName", _("The value is not UTF-8 text.")))
         if not username and "skip" not in extra:
-            extra["skip"] = gettext("No userPrincipalName or mail: cannot be matched to a username.")
+            extra["skip"] = _("No userPrincipalName or mail: cannot be matched to a username.")
         for key, names in self.ATTRIBUTES.items():
             for name in names:
                 if entry.all(name):
                     value = self._text(entry, name)
                     if value is None:
-                        errors.append(RowError(entry.line, self.header_for(key), gettext("The value is not UTF-8 text.")))
+                        errors.append(RowError(entry.line, self.header_for(key), _("The value is not UTF-8 text.")))
                         value = ""
                     data[key] = value
                     present.add(key)
@@ -821,7 +837,7 @@ class UsersExportHandler:
             "counts": {"total": total},
             "progress_done": total,
             "progress_total": total,
-            "message": gettext("%(count)d users exported.") % {"count": total},
+            "message": message(_("%(count)d users exported."), count=total),
         }
 
 

@@ -64,6 +64,14 @@ def _clean_name(name, exclude_pk=None):
     return name
 
 
+def validate_linked_organisations(*, organisation, linked):
+    """An organisation is linked to other organisations, never to itself."""
+    if organisation.pk is not None and any(other.pk == organisation.pk for other in linked or ()):
+        message = _("An organisation cannot be linked to itself. Remove “%(name)s” from the list.")
+        error = ValidationError(message, params={"name": organisation.name}, code="self_link")
+        raise ValidationError({"linked_organisations": error})
+
+
 def apply_template(organisation, *, by=None):
     """Create the template rows that are missing (safe to run again on an existing organisation)."""
     from customers.operations.presence import (

@@ -9,9 +9,10 @@ repeats in the file are skipped, and "replace" removes the prefixes the file doe
 import io
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message
 from connect.lib.imports import Action, Importer, RowResult
 from connect.lib.imports.errors import FileError
 from connect.lib.imports.files import detect_text_encoding
@@ -73,9 +74,8 @@ class PrefixesImporter(Importer):
         result = RowResult(number=row.number, label=raw[:40])
         try:
             prefix = prefix_clean(raw)
-        except Exception as exc:  # ValidationError: the admin sees the message on the row
-            for message in getattr(exc, "messages", [str(exc)]):
-                result.add_error(COLUMN, message)
+        except ValidationError as exc:  # stored as msgid + params: shown in the reader's language
+            result.add_error(COLUMN, exc)
             return result
         result.label = prefix
         result.cleaned = prefix
@@ -91,7 +91,7 @@ class PrefixesImporter(Importer):
             if result.cleaned is None:
                 continue
             if result.cleaned in seen:
-                result.skip(gettext("Also on line %(line)s.") % {"line": seen[result.cleaned]})
+                result.skip(message(_("Also on line %(line)s."), line=seen[result.cleaned]))
             else:
                 seen[result.cleaned] = result.number
 

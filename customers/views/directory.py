@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from connect.lib.forms import add_operation_errors
-from connect.lib.views import PortalMixin
+from connect.lib.views import PortalMixin, is_write
 from customers import permissions
 from customers.forms.users import DirectoryFieldsForm, ModerationForm
 from customers.models import DirectoryField, DirectoryFieldValue
@@ -71,10 +71,12 @@ class ModerationView(PortalMixin, View):
     """Proposed directory values waiting for approval, for the users this moderator may moderate."""
 
     def has_permission(self):
-        return permissions.may_moderate_directory(self.request.user, self.organisation)
+        write = is_write(self.request)
+        return permissions.may_moderate_directory(self.request.user, self.organisation, write=write)
 
     def queryset(self):
-        users = permissions.directory_moderation_users(self.request.user, self.organisation)
+        write = is_write(self.request)
+        users = permissions.directory_moderation_users(self.request.user, self.organisation, write=write)
         current = DirectoryFieldValue.objects.filter(user=OuterRef("user"), field=OuterRef("field")).values("value")[:1]
         return (
             DirectoryFieldProposal.objects.for_organisation(self.organisation)

@@ -18,15 +18,32 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
+from connect.lib.i18n import message_text
 from connect.lib.imports import Action, Column, format_row_error, write_csv
-from connect.lib.jobs import job_cancel, job_confirm
-from connect.lib.views import PortalMixin
+from connect.lib.jobs import job_cancel, job_confirm, job_report_rows
+from connect.lib.views import PortalMixin, is_write
+from customers import permissions
 from customers.models import Job
 
 PREVIEW_PAGE_SIZE = 100
+FILTER_WARNINGS = "warning"  # the preview filter of rows with warnings (next to the actions)
+
+
+# The section a job belongs to: seeing it and confirming or cancelling it ask that section's
+# permission (support staff: its Django permissions). The list of jobs is an organisation page.
+JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES}
 
 
 class JobMixin(PortalMixin):
+    def has_permission(self):
+        pk = self.kwargs.get("pk")
+        if pk is None:
+            return super().has_permission()
+        kind = self.scoped(Job).filter(pk=pk).values_list("kind", flat=True).first()
+        section = JOB_SECTIONS.get(kind, permissions.MANAGE_USERS)  # an unknown pk 404s in get_job
+        write = is_write(self.request)
+        return permissions.may(self.request.user, section, organisation=self.organisation, write=write)
+
     def get_job(self, pk, light=False):
         source = Job.objects.light() if light else Job.objects.all()
         return self.get_object_for_organisation(source.select_related("created_by"), pk=pk)
@@ -43,14 +60,30 @@ def unit_of(job):
     return "line" if (job.params or {}).get("unit") == "line" else "row"
 
 
+def _shown_row(row):
+    """A stored preview row with its messages in the reader's language."""
+
+    def problems(items):
+        return [{"column": p.get("column", ""), "message": message_text(p.get("message"))} for p in items or []]
+
+    return {
+        **row,
+        "errors": problems(row.get("errors")),
+        "warnings": problems(row.get("warnings")),
+        "notes": [message_text(note) for note in row.get("notes") or []],
+    }
+
+
 class JobDetailView(JobMixin, View):
     def get(self, request, pk):
         job = self.get_job(pk)
         show = request.GET.get("show", "")
-        if show not in Action.ALL:
+        if show not in (*Action.ALL, FILTER_WARNINGS):
             show = ""
         rows = job.preview or []
-        if show:
+        if show == FILTER_WARNINGS:
+            rows = [r for r in rows if r.get("warnings")]
+        elif show:
             rows = [r for r in rows if r.get("action") == show]
         page = Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
         unit = unit_of(job)
@@ -58,16 +91,21 @@ class JobDetailView(JobMixin, View):
         filters = [("", _("All"), counts.get("total", len(job.preview or [])))] + [
             (action, str(Action.LABELS[action]), counts.get(action, 0)) for action in Action.ALL
         ]
+        if counts.get(FILTER_WARNINGS):
+            filters.append((FILTER_WARNINGS, _("With warnings"), counts[FILTER_WARNINGS]))
+        warnings = job.warnings or []
         context = {
             "job": job,
             "page_obj": page,
-            "rows": page.object_list,
+            "rows": [_shown_row(row) for row in page.object_list],
             "show": show,
             "filters": filters,
             "query_string": urlencode({"show": show}) if show else "",
             "unit": unit,
             "error_messages": [format_row_error(e, unit) for e in (job.errors or [])[:20]],
             "more_errors": max(0, len(job.errors or []) - 20),
+            "warning_messages": [format_row_error(w, unit) for w in warnings[:20]],
+            "more_warnings": max(0, len(warnings) - 20),
             "back_url": back_url(job),
             "action_labels": Action.LABELS,
             "label_header": (job.params or {}).get("label_header", ""),
@@ -112,23 +150,23 @@ class JobCancelView(JobMixin, View):
 
 
 class JobErrorReportView(JobMixin, View):
-    """The job's errors as CSV: row/line, column, error, and the full sentence."""
+    """The job's errors and warnings as CSV, in the reader's language: kind, row/line, column,
+    message, and the full sentence."""
 
     def get(self, request, pk):
         job = self.get_job(pk)
-        if not job.errors:
+        if not job.errors and not job.warnings:
             raise Http404
         unit = unit_of(job)
         columns = [
+            Column("kind", _("Type")),
             Column("number", _("Line") if unit == "line" else _("Row")),
             Column("column", _("Column")),
-            Column("message", _("Error")),
+            Column("message", _("Problem")),
             Column("text", _("Message")),
         ]
-        rows = (
-            {"number": e["number"], "column": e.get("column", ""), "message": e["message"], "text": format_row_error(e, unit)}
-            for e in job.errors
-        )
+        kinds = {"error": _("Error"), "warning": _("Warning")}
+        rows = ({**row, "kind": kinds[row["kind"]]} for row in job_report_rows(job))
         buffer = io.BytesIO()
         write_csv(buffer, columns, rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

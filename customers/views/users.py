@@ -245,12 +245,13 @@ class UserFormViewMixin(UsersPortalMixin):
             "object": obj,
             "title": _("Edit user") if obj else _("Create new user"),
             "history_url": history_url(obj) if obj else None,
-            "sip_account": ThirdPartySipAccount.objects.filter(user=obj).first() if obj else None,
+            "sip_account": form.sip_account,
             "sip_registrar": settings.SIP_REGISTRAR,
             "desk_phones": self.desk_phones(obj),
             "has_desk_phone_relation": hasattr(User, "desk_phones"),
             "extensions": extension_templates(),
             "cancel_url": reverse("customers:user_list"),
+            "may_manage_services": permissions.may(self.request.user, permissions.MANAGE_SERVICES, organisation=self.organisation),
         }
         return render(self.request, self.template_name, context, status=status)
 

@@ -18,6 +18,10 @@ def provisioning_panel(context):
     organisation = getattr(request, "organisation", None)
     if organisation is None:
         return {"available": False}
+    user = request.user
+    # The URLs carry the ticket, and so every phone's SIP password: only for those who may read it.
+    if not permissions.may(user, permissions.VIEW_PROVISIONING_TICKET, organisation=organisation):
+        return {"available": True, "hidden": True}
     ticket = operations.ticket_for(organisation)
     urls = queries.provisioning_urls(ticket)
     return {
@@ -26,6 +30,8 @@ def provisioning_panel(context):
         "snom_url": urls["snom"],
         "mitel_url": urls["mitel"],
         "mivoice_url": urls["mivoice"],
-        "may_renew": permissions.may(request.user, permissions.MANAGE_DEVICES, organisation=organisation),
+        "may_renew": permissions.may(
+            user, permissions.RENEW_PROVISIONING_TICKET, organisation=organisation, write=True
+        ),
         "next": request.get_full_path(),
     }

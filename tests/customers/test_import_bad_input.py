@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from connect.lib.imports import format_row_error
 from customers.models import Job, Number, User
 from customers.operations.users import user_create, user_set_lines
 from tests.customers.jobs_helpers import *  # noqa: F401,F403
@@ -40,8 +41,8 @@ def _failed_job(client, captured, name, data, content_type="text/csv"):
 def _preview_errors(client, captured, data, name="users.csv", content_type="text/csv"):
     response, job = run_upload(client, captured, URL, name, data, content_type)
     job.refresh_from_db()
-    assert job.status == Job.Status.PREVIEW, job.message
-    return job, [f"Row {e['number']}, {e['column']}: {e['message']}" for e in job.errors]
+    assert job.status == Job.Status.PREVIEW, job.message_text
+    return job, [format_row_error(e) for e in job.errors]
 
 
 # --- refused at upload ---------------------------------------------------------------------------
@@ -121,57 +122,83 @@ def test_xlsx_with_an_xml_entity_bomb_is_refused(client_a, import_org, django_ca
 def test_a_single_10_mb_line(client_a, import_org, django_capture_on_commit_callbacks):
     data = (CSV_HEADER + "\r\n").encode() + b"a" * (10 * 1024 * 1024) + b"\r\n"
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "Line 2 is longer than 100000 characters" in job.message
+    assert "Line 2 is longer than 100000 characters" in job.message_text
 
 
 def test_unmatched_quote(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["ok@firma.dk;Ok;Person", 'bad@firma.dk;"Bad;Person', "x@firma.dk;X;Y"], header="Brugernavn;Fornavn;Efternavn")
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "Row 3 (from line 3) could not be read: a quotation mark is not closed" in job.message
+    assert "Row 3 (from line 3) could not be read: a quotation mark is not closed" in job.message_text
     assert not User.objects.filter(username="ok@firma.dk").exists()
+
+
+def test_a_correctly_closed_10_mb_quoted_value_is_reported_as_too_long(client_a, import_org, django_capture_on_commit_callbacks):
+    # Many short physical lines inside one quoted value: no line is over the line cap, the value is.
+    value = ("x" * 1000 + "\r\n") * 10_000
+    data = csv_bytes(["ok@firma.dk;Ok;Person", f'big@firma.dk;"{value}";Person', "x@firma.dk;X;Y"], header="Brugernavn;Fornavn;Efternavn")
+    assert len(data) > 10_000_000
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert job.message_text == "Row 3 (from line 3) has a value longer than 100000 characters, the limit for one value."
+    assert not User.objects.filter(username="ok@firma.dk").exists()
+
+
+def test_an_unclosed_quote_in_a_big_file_is_still_an_unclosed_quote(client_a, import_org, django_capture_on_commit_callbacks):
+    # The csv module reads on past the end of the line looking for the closing quotation mark and
+    # hits its value length limit first: still an unclosed quotation mark for the admin.
+    rows = ['bad@firma.dk;"Bad;Person'] + [f"u{n}@firma.dk;User{'x' * 80};Person" for n in range(3000)]
+    data = csv_bytes(rows, header="Brugernavn;Fornavn;Efternavn")
+    assert len(data) > 200_000
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert "Row 2 (from line 2) could not be read: a quotation mark is not closed" in job.message_text
+
+
+def test_text_after_a_closing_quote_is_not_a_length_problem(client_a, import_org, django_capture_on_commit_callbacks):
+    data = csv_bytes(['bad@firma.dk;"Bad"Person;X'], header="Brugernavn;Fornavn;Efternavn")
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert "Row 2 (from line 2) could not be read: a quotation mark is not closed or a value continues after its closing quotation mark." in job.message_text
 
 
 def test_unknown_columns_list_the_expected_ones(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["a@b.dk;A;B;x"], header="Brugernavn;Fornavn;Efternavn;Skostørrelse")
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "Unknown columns: Skostørrelse." in job.message
-    assert "The expected columns are: Brugernavn, Fornavn, Efternavn, E-mail" in job.message
+    assert "Unknown columns: Skostørrelse." in job.message_text
+    assert "The expected columns are: Brugernavn, Fornavn, Efternavn, E-mail" in job.message_text
 
 
 def test_missing_username_column(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["A;B"], header="Fornavn;Efternavn")
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "Missing columns: Brugernavn." in job.message and "Felt 6" in job.message
+    assert "Missing columns: Brugernavn." in job.message_text and "Felt 6" in job.message_text
 
 
 def test_header_only(client_a, import_org, django_capture_on_commit_callbacks):
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", csv_bytes([]))
-    assert "The file has no data rows." in job.message
+    assert "The file has no data rows." in job.message_text
 
 
 def test_utf8_file_with_a_byte_in_another_encoding(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["søren@firma.dk;Søren;Ærø;;;;;;;;;;;;;;;;"]) + "æble@firma.dk;Æble;Å".encode("cp1252") + b";;;;;;;;;;;;;;;;\r\n"
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "The file is saved as UTF-8 but line 3 contains characters in another encoding" in job.message
+    assert "The file is saved as UTF-8 but line 3 contains characters in another encoding" in job.message_text
 
 
 def test_utf16_without_bom(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["a@b.dk;A;B;;;;;;;;;;;;;;;;"]).decode().encode("utf-16-le")
-    page = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data).message
+    page = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data).message_text
     assert "UTF-16 text without a byte order mark" in page
 
 
 def test_bytes_that_no_encoding_defines(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["a@b.dk;A;B\x81;;;;;;;;;;;;;;;;"], encoding="latin-1")
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "The file's encoding could not be recognised (line 2)" in job.message
+    assert "The file's encoding could not be recognised (line 2)" in job.message_text
 
 
 def test_too_many_rows(client_a, import_org, settings, django_capture_on_commit_callbacks):
     settings.IMPORT_MAX_ROWS = 5
     data = csv_bytes([f"u{i}@firma.dk;U;U;;;;;;;;;;;;;;;;" for i in range(6)])
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "more than 5 rows" in job.message
+    assert "more than 5 rows" in job.message_text
 
 
 # --- row errors: the preview lists them, nothing can be saved ----------------------------------
@@ -275,7 +302,7 @@ def test_new_user_needs_names(client_a, import_org, django_capture_on_commit_cal
 def test_row_with_more_values_than_columns(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["a@firma.dk;A;B;extra"], header="Brugernavn;Fornavn;Efternavn")
     _job, errors = _preview_errors(client_a, django_capture_on_commit_callbacks, data)
-    assert errors == ["Row 2, : The row has more values than there are columns."]
+    assert errors == ["Row 2: The row has more values than there are columns."]
 
 
 def _xlsx_with_formula(cached_value):
@@ -308,7 +335,7 @@ def test_xlsx_formula_cells_give_their_values_never_the_formula(client_a, import
 
     response, job = run_upload(client_a, django_capture_on_commit_callbacks, URL, "users.xlsx", _xlsx_with_formula("Frida"), XLSX)
     job.refresh_from_db()
-    assert job.status == Job.Status.PREVIEW and job.counts["create"] == 1, (job.message, job.preview)
+    assert job.status == Job.Status.PREVIEW and job.counts["create"] == 1, (job.message_text, job.preview)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert User.objects.get(username="f@firma.dk").first_name == "Frida"
 
@@ -337,4 +364,11 @@ def test_nothing_changes_for_any_refused_file(client_a, import_org, name, django
 def test_unmatched_quote_in_the_header(client_a, import_org, django_capture_on_commit_callbacks):
     data = b'Brugernavn;"Fornavn;Efternavn\r\na@b.dk;A;B\r\n'
     job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
-    assert "The header row could not be read: a quotation mark is not closed." in job.message
+    assert "The header row could not be read: a quotation mark is not closed." in job.message_text
+
+
+def test_a_quoted_value_over_the_line_cap_but_under_the_csv_limit_is_too_long(client_a, import_org, django_capture_on_commit_callbacks):
+    value = ("y" * 999 + "\n") * 110  # 110,000 characters in short lines
+    data = csv_bytes([f'big@firma.dk;"{value}";Person'], header="Brugernavn;Fornavn;Efternavn")
+    job = _failed_job(client_a, django_capture_on_commit_callbacks, "users.csv", data)
+    assert job.message_text == "Row 2 (from line 2) has a value longer than 100000 characters, the limit for one value."

@@ -38,7 +38,7 @@ def test_csv_import_preview_then_confirm_creates_users(client_a, import_org, adm
         ]
     )
     job = _preview(client_a, django_capture_on_commit_callbacks, data)
-    assert job.status == Job.Status.PREVIEW, job.message
+    assert job.status == Job.Status.PREVIEW, job.message_text
     assert job.counts["create"] == 2 and job.counts["error"] == 0
     assert job.created_by == admin_a
     # Nothing is written before the admin confirms.
@@ -48,8 +48,8 @@ def test_csv_import_preview_then_confirm_creates_users(client_a, import_org, adm
     assert reverse("customers:job_confirm", args=[job.pk]) in page
 
     response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
-    assert job.status == Job.Status.SUCCEEDED, job.message
-    assert "2 created" in job.message
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
+    assert "2 created" in job.message_text
     user = User.objects.get(username="klj@firma.dk")
     assert (user.first_name, user.last_name, user.department, user.language) == ("Kasper Leth", "Jensen", "Salg", "da")
     assert user.email == "klj@firma.dk"
@@ -96,7 +96,7 @@ def test_upsert_updates_changed_fields_and_keeps_empty_cells(client_a, import_or
     assert row["changes"]["Efternavn"] == ["Jensen", "Leth Jensen"]
     assert row["changes"]["Grupper"] == ["Salg", "Support"]
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
-    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
     user.refresh_from_db()
     assert (user.first_name, user.last_name, user.department) == ("Kasper", "Leth Jensen", "Salg")
     assert list(user.user_groups.all()) == [support]
@@ -116,7 +116,7 @@ def test_changing_lines_of_an_existing_user(client_a, import_org, admin_a, djang
     job = _preview(client_a, django_capture_on_commit_callbacks, data)
     assert job.counts["update"] == 1, job.preview
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
-    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
     lines = {line.slot: line.number.number for line in UserLine.objects.filter(user=user).select_related("number")}
     assert lines == {1: "+4588887766", 2: "+4588887767"}
     assert set(Number.objects.filter(user=user).values_list("number", flat=True)) == {"+4588887766", "+4588887767", "766"}
@@ -131,7 +131,7 @@ def test_xlsx_import(client_a, import_org, django_capture_on_commit_callbacks):
         header=["Brugernavn", "Fornavn", "Efternavn", "E-mail", "Afdeling", "Sprog", "Licens", "Primær linje", "Primær linjetype"],
     )
     job = _preview(client_a, django_capture_on_commit_callbacks, data, "users.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    assert job.status == Job.Status.PREVIEW, job.message
+    assert job.status == Job.Status.PREVIEW, job.message_text
     assert job.counts["create"] == 1, job.preview
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     user = User.objects.get(username="x@firma.dk")
@@ -184,7 +184,7 @@ def test_data_changed_between_preview_and_confirm_fails_cleanly(client_a, import
     user_set_lines(user=someone, primary="+4588887702", by=admin_a)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
-    assert "Nothing was saved" in job.message
+    assert "Nothing was saved" in job.message_text
     assert not User.objects.filter(username__in=["a@firma.dk", "b@firma.dk"]).exists()
     assert not Number.objects.filter(number="+4588887701").exists()
     page = client_a.get(reverse("customers:job_detail", args=[job.pk])).content.decode()

@@ -119,7 +119,7 @@ def test_a_crash_in_the_middle_of_the_write_leaves_nothing_half_written(import_o
         tasks.users_import(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
-    assert "Nothing was saved" in job.message
+    assert "Nothing was saved" in job.message_text
     assert not User.objects.filter(username__in=["a@firma.dk", "b@firma.dk"]).exists()
 
 
@@ -128,7 +128,7 @@ def test_after_too_many_attempts_the_job_is_failed_not_looped(import_org, admin_
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, attempts=jobslib.MAX_ATTEMPTS)
     assert tasks.users_import(job.pk) is None
     job.refresh_from_db()
-    assert job.status == Job.Status.FAILED and "stopped after 3 attempts" in job.message
+    assert job.status == Job.Status.FAILED and "stopped after 3 attempts" in job.message_text
 
 
 def test_on_failure_marks_the_job_failed(import_org, admin_a):
@@ -136,7 +136,7 @@ def test_on_failure_marks_the_job_failed(import_org, admin_a):
     tasks.users_import.on_failure(RuntimeError("boom"), "task-id", (job.pk,), {}, None)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
-    assert "internal error" in job.message and "boom" not in job.message
+    assert "internal error" in job.message_text and "boom" not in job.message_text
     # A finished job is never changed again.
     tasks.users_import.on_failure(RuntimeError("boom"), "task-id", (job.pk,), {}, None)
     assert Job.objects.get(pk=job.pk).finished_at == job.finished_at
@@ -193,7 +193,10 @@ def test_error_report_csv(client_a, import_org, django_capture_on_commit_callbac
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows == [["Row", "Column", "Error", "Message"], ["3", "E-mail", "Enter a valid e-mail address.", "Row 3, E-mail: Enter a valid e-mail address."]]
+    assert rows == [
+        ["Type", "Row", "Column", "Problem", "Message"],
+        ["Error", "3", "E-mail", "Enter a valid e-mail address.", "Row 3, E-mail: Enter a valid e-mail address."],
+    ]
 
 
 def test_finished_jobs_can_be_reopened_from_the_list(client_a, import_org, admin_a, org_b, admin_b):
@@ -287,4 +290,4 @@ def test_a_lost_upload_fails_the_job_with_a_clear_message(import_org, admin_a):
     job.upload.storage.delete(job.upload.name)
     assert tasks.users_import(job.pk) == Job.Status.FAILED
     job.refresh_from_db()
-    assert job.message == "The uploaded file is no longer available. Upload it again."
+    assert job.message_text == "The uploaded file is no longer available. Upload it again."

@@ -8,6 +8,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from connect.lib.i18n import message_text
 from connect.lib.imports import FileError, read_ldif
 from customers.models import Job, Number, User, UserGroup, UserLine
 from customers.operations.users import user_create, user_set_groups
@@ -15,6 +16,11 @@ from tests.customers.jobs_helpers import *  # noqa: F401,F403
 from tests.customers.jobs_helpers import confirm, run_upload
 
 URL = "/users/directory-sync/"
+
+
+def _notes(row):
+    """A preview row's notes in the active language."""
+    return [message_text(note) for note in row["notes"]]
 
 
 def b64(text):
@@ -119,18 +125,18 @@ def test_ldifde_export_creates_person_accounts(client_a, import_org, admin_a, dj
         COMPUTER,
     )
     job = _sync(client_a, django_capture_on_commit_callbacks, data)
-    assert job.status == Job.Status.PREVIEW, job.message
+    assert job.status == Job.Status.PREVIEW, job.message_text
     assert (job.counts["create"], job.counts["skip"], job.counts["error"]) == (2, 3, 0), job.preview
     rows = {r["label"]: r for r in job.preview}
     assert rows["klj@firma.dk"]["number"] == 2  # the line where the entry starts
-    assert "Groups that do not exist in the organisation (not created): Ukendt gruppe" in rows["klj@firma.dk"]["notes"]
-    assert rows["gammel@firma.dk"]["notes"] == ["The account is disabled in the directory and is not created."]
+    assert "Groups that do not exist in the organisation (not created): Ukendt gruppe" in _notes(rows["klj@firma.dk"])
+    assert _notes(rows["gammel@firma.dk"]) == ["The account is disabled in the directory and is not created."]
     page = client_a.get(reverse("customers:job_detail", args=[job.pk])).content.decode()
     assert "A computer account, not a person account." in page and "A group, not a person account." in page
     assert not User.objects.filter(username="klj@firma.dk").exists()
 
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
-    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
     klj = User.objects.get(username="klj@firma.dk")
     assert (klj.first_name, klj.last_name, klj.title, klj.department) == ("Kasper Leth", "Jensen", "Sælger", "Salg")
     assert UserLine.objects.get(user=klj, slot=1).number.number == "+4588887765"
@@ -156,10 +162,10 @@ def test_sync_updates_changed_fields_adds_groups_and_flags_disabled_accounts(cli
     rows = {r["label"]: r for r in job.preview}
     assert rows["klj@firma.dk"]["action"] == "update"
     assert rows["klj@firma.dk"]["changes"] == {"title": ["Elev", "Sælger"], "memberOf": ["Support", "Salg; Support"]}
-    assert rows["old@firma.dk"]["action"] == "skip" and "Flagged: disabled in the directory." in rows["old@firma.dk"]["notes"]
+    assert rows["old@firma.dk"]["action"] == "skip" and "Flagged: disabled in the directory." in _notes(rows["old@firma.dk"])
     assert rows["same@firma.dk"]["action"] == "unchanged"
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
-    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
     klj.refresh_from_db()
     old.refresh_from_db()
     assert klj.title == "Sælger"
@@ -171,14 +177,14 @@ def test_sync_updates_changed_fields_adds_groups_and_flags_disabled_accounts(cli
 def test_utf16_export_of_ldifde_u(client_a, import_org, django_capture_on_commit_callbacks):
     text = "\r\ndn: CN=Åse,DC=firma,DC=local\r\nchangetype: add\r\nobjectClass: user\r\ngivenName: Åse\r\nsn: Østergård\r\nuserPrincipalName: aase@firma.dk\r\n\r\n"
     job = _sync(client_a, django_capture_on_commit_callbacks, text.encode("utf-16"))
-    assert job.status == Job.Status.PREVIEW, job.message
+    assert job.status == Job.Status.PREVIEW, job.message_text
     assert job.preview[0]["changes"]["sn"] == [None, "Østergård"]
 
 
 def test_plain_content_records_without_changetype_and_with_version_line(client_a, import_org, django_capture_on_commit_callbacks):
     data = b"version: 1\n\n# exported\ndn: uid=x,dc=firma,dc=dk\nobjectClass: inetOrgPerson\ngivenName: X\nsn: Y\nmail: x@firma.dk\n"
     job = _sync(client_a, django_capture_on_commit_callbacks, data, name="users.ldif")
-    assert job.counts["create"] == 1, (job.message, job.preview)
+    assert job.counts["create"] == 1, (job.message_text, job.preview)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +202,7 @@ def test_change_records_are_refused_with_their_line(client_a, import_org, record
     job = _sync(client_a, django_capture_on_commit_callbacks, data)
     assert job.status == Job.Status.FAILED
     kind = record.split("changetype: ")[1].split("\r\n")[0]
-    assert f"Line {line}: “changetype: {kind}” records would change or delete directory data and are not accepted." in job.message
+    assert f"Line {line}: “changetype: {kind}” records would change or delete directory data and are not accepted." in job.message_text
     assert not User.objects.filter(username="a@firma.dk").exists()
 
 
@@ -211,8 +217,8 @@ def test_url_values_are_never_fetched(client_a, import_org, monkeypatch, django_
     data = b"\r\ndn: CN=A,DC=firma,DC=local\r\nchangetype: add\r\nobjectClass: user\r\nuserPrincipalName: a@firma.dk\r\ndescription:< file:///etc/passwd\r\n\r\n"
     job = _sync(client_a, django_capture_on_commit_callbacks, data)
     assert job.status == Job.Status.FAILED
-    assert "Line 6 refers to a URL (“:<”). URL values are never fetched; the file was refused." in job.message
-    assert "root:" not in str(job.preview) + job.message
+    assert "Line 6 refers to a URL (“:<”). URL values are never fetched; the file was refused." in job.message_text
+    assert "root:" not in str(job.preview) + job.message_text
 
 
 def test_wrong_extension_for_ldif(client_a, import_org, django_capture_on_commit_callbacks):
@@ -225,7 +231,7 @@ def test_bad_base64_and_non_utf8_values(client_a, import_org, django_capture_on_
     data = b"dn: CN=A,DC=x\nobjectClass: user\nuserPrincipalName: a@firma.dk\nsn: J\xf8rgensen\ngivenName: A\n"
     job = _sync(client_a, django_capture_on_commit_callbacks, data, name="users.ldif")
     assert job.status == Job.Status.PREVIEW
-    assert [(e["number"], e["column"], e["message"]) for e in job.errors] == [(1, "sn", "The value is not UTF-8 text.")]
+    assert [(e["number"], e["column"], message_text(e["message"])) for e in job.errors] == [(1, "sn", "The value is not UTF-8 text.")]
     data = b"dn: CN=A,DC=x\nobjectClass: user\nuserPrincipalName:: !!!notbase64\n"
     job = _sync(client_a, django_capture_on_commit_callbacks, data, name="users.ldif")
     assert job.status == Job.Status.FAILED
@@ -268,4 +274,4 @@ def test_a_million_entry_upload_fails_with_a_clear_message(client_a, import_org,
     _million_entry_file(path)
     job = _sync(client_a, django_capture_on_commit_callbacks, path.read_bytes())
     assert job.status == Job.Status.FAILED
-    assert "The file has more than 1000 entries; export a smaller part of the directory." in job.message
+    assert "The file has more than 1000 entries; export a smaller part of the directory." in job.message_text

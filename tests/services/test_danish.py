@@ -49,3 +49,11 @@ def test_group_page_in_danish(danish, client_a, org_a, groups_a, member_a):
         assert phrase in text, phrase
     user_text = client_a.get(f"/services/call-queues/user/{member_a.pk}/").content.decode()
     assert "Arvet: 8 (arvet fra gruppen Salg)" in user_text
+
+
+def test_own_value_says_what_it_overrides_in_danish(danish, client_a, org_a, groups_a, member_a):
+    operations.service_settings_save(service="voicemail", scope=Scope(org_a, group=groups_a["Salg"]), data={"retention_days": 50}, by=None)
+    operations.service_settings_save(service="voicemail", scope=Scope(org_a, user=member_a), data={"retention_days": 20}, by=None)
+    text = client_a.get(f"/services/voicemail/user/{member_a.pk}/").content.decode()
+    assert "Tilsidesætter 50 (arvet fra gruppen Salg)" in text
+    assert "Arvet: 50" not in text

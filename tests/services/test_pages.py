@@ -202,6 +202,29 @@ def test_user_form_hints_group_source_and_effective_panel(client_a, org_a, group
     assert value == "8" and source.label == "inherited from group Salg"
 
 
+def test_user_field_with_own_value_says_what_it_overrides(client_a, org_a, groups_a, member_a):
+    salg = groups_a["Salg"]
+    operations.service_settings_save(service="voicemail", scope=Scope(org_a, group=salg), data={"retention_days": 50, "notify_sms": True}, by=None)
+    operations.service_settings_save(service="voicemail", scope=Scope(org_a, user=member_a), data={"retention_days": 20}, by=None)
+    text = client_a.get(url("voicemail", "user", member_a.pk)).content.decode()
+    assert "Overrides 50 (inherited from group Salg)" in text
+    assert "Inherited: 50" not in text
+    # A field without its own value still says what it inherits.
+    assert "Inherited: Yes (inherited from group Salg)" in text
+    assert "Overrides Yes" not in text
+
+
+def test_group_field_with_own_value_says_what_it_overrides(client_a, org_a, groups_a):
+    operations.service_settings_save(service="call-queues", scope=Scope(org_a), data={"when_full": "busy"}, by=None)
+    operations.service_settings_save(service="call-queues", scope=Scope(org_a, group=groups_a["Salg"]), data={"when_full": "forward", "forward_number": "+4588887766", "queue_size": 9}, by=None)
+    text = client_a.get(url("call-queues", "group", groups_a["Salg"].pk)).content.decode()
+    assert "Overrides Busy signal (inherited from the organisation org-a)" in text
+    assert "Overrides 5 (default value)" in text
+    # The forward number has its own value and nothing above sets one.
+    assert "Overrides no value: no level above sets one." in text
+    assert "Overrides —" not in text
+
+
 def test_group_checkbox_set_higher_is_ticked_disabled_with_source(client_a, org_a, groups_a, member_a):
     admin, salg, support = groups_a["Administration"], groups_a["Salg"], groups_a["Support"]
     operations.service_settings_save(service="call-pickup", scope=Scope(org_a), data={"pickup_groups": [admin.pk]}, by=None)

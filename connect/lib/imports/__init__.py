@@ -39,7 +39,14 @@ customers/operations/imports.py (users) is a complete example.
 
 Errors: `RowError(number, column, message)`, shown as "Række 7, E-mail: …" by
 `format_row_error` ("Linje 12, mail: …" for LDIF, unit "line"). Rows are numbered as a
-spreadsheet shows them (the header is row 1).
+spreadsheet shows them (the header is row 1). Warnings (`RowResult.add_warning`) have the same
+shape but never block the file: the admin sees them in the preview and decides. Every importer
+gets one for free: text that looks double-encoded ("SÃ¸ren", UTF-8 read as Windows-1252).
+
+Messages are stored as msgid + params (connect.lib.i18n) and rendered when shown, in the reader's
+language: pass lazy translations (`gettext_lazy`), `message(_("… %(x)s"), x=...)` or a form's
+ValidationErrors (`form.errors.as_data()`) to `add_error` / `add_warning` / `skip`, never text
+translated while the job runs.
 
 Headers: each Column has one fixed header, written on export (the Danish names of FEATURES.md)
 and further accepted aliases (English names); matching ignores case, surrounding spaces and

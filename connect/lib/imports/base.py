@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.i18n import message, messages_of, stored
 from connect.lib.imports.errors import FileError, RowError, format_row_error
-from connect.lib.imports.readers import read_table
+from connect.lib.imports.readers import mojibake_repair, read_table
 
 
 class Action:
@@ -28,27 +30,40 @@ class Action:
 @dataclass
 class RowResult:
     """What importing one row would do. `changes` maps a column header to [old, new] (for a
-    create: [None, new]); `notes` explain skips and warnings; `cleaned` is what `write` needs
-    (never stored)."""
+    create: [None, new]); `errors` block the file; `warnings` do not (the row imports, the admin
+    decides); `notes` explain skips; `cleaned` is what `write` needs (never stored). Messages are
+    stored messages (connect.lib.i18n), lazy translations or ValidationErrors, rendered in the
+    reader's language when shown."""
 
     number: int
     label: str = ""
     action: str = Action.CREATE
     changes: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     cleaned: object = None
 
-    def add_error(self, column, message=None):
+    @staticmethod
+    def _problems(number, column, message):
         if isinstance(column, RowError):
-            self.errors.append(column)
-        else:
-            self.errors.append(RowError(self.number, str(column or ""), str(message)))
+            return [column]
+        if isinstance(message, ValidationError):
+            return [RowError(number, str(column or ""), m) for m in messages_of(message)]
+        return [RowError(number, str(column or ""), stored(message))]
+
+    def add_error(self, column, message=None):
+        """An error of `column` (a header, "" = the row) or a RowError; `message` may be a
+        ValidationError (one error per message)."""
+        self.errors.extend(self._problems(self.number, column, message))
         self.action = Action.ERROR
+
+    def add_warning(self, column, message):
+        self.warnings.extend(self._problems(self.number, column, message))
 
     def skip(self, reason):
         self.action = Action.SKIP
-        self.notes.append(str(reason))
+        self.notes.append(stored(reason))
 
     @property
     def has_errors(self):
@@ -61,7 +76,8 @@ class RowResult:
             "action": self.action,
             "changes": {k: [_plain(v[0]), _plain(v[1])] for k, v in self.changes.items()},
             "errors": [e.as_dict() for e in self.errors],
-            "notes": [str(n) for n in self.notes],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "notes": [stored(n) for n in self.notes],
         }
 
 
@@ -85,11 +101,16 @@ class Preview:
         for result in self.results:
             counts[result.action] += 1
         counts["total"] = len(self.results)
+        counts["warning"] = sum(1 for result in self.results if result.warnings)
         return counts
 
     @property
     def errors(self):
         return [e for r in self.results for e in r.errors]
+
+    @property
+    def warnings(self):
+        return [w for r in self.results for w in r.warnings]
 
     @property
     def has_errors(self):
@@ -147,6 +168,23 @@ class Importer:
         """Write every row of a file without errors. Called inside the caller's transaction."""
         raise NotImplementedError
 
+    def check_text(self, row, result):
+        """Warnings about the row's text that the admin should see but may accept: a value that
+        looks like UTF-8 read as Windows-1252/Latin-1 ("SÃ¸ren" for "Søren"), which happens when a
+        file is converted twice. Not an error: the text may be meant."""
+        for column in self.columns:  # in the file's column order
+            value = row.data.get(column.key)
+            repaired = mojibake_repair(value)
+            if repaired is not None:
+                result.add_warning(
+                    column.header,
+                    message(
+                        _("“%(value)s” looks double-encoded; it probably should read “%(repaired)s”. Check the file's encoding."),
+                        value=value[:80],
+                        repaired=repaired[:80],
+                    ),
+                )
+
     # --- driver ---------------------------------------------------------------------------------
 
     def preview(self, fileobj, fmt, progress=None):
@@ -161,6 +199,8 @@ class Importer:
             result = self.validate(row)
             for error in row.errors:
                 result.add_error(error)
+            if result.action != Action.SKIP:
+                self.check_text(row, result)
             results.append(result)
             if index % 200 == 0:
                 progress(index, total)

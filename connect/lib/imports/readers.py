@@ -8,7 +8,8 @@ message that lists the expected ones.
 CSV: encoding detected (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252), delimiter
 detected from the header (";" as Excel writes it in a Danish locale, "," or a tab), strict
 quoting (an unmatched quote is refused with the line it starts on), every physical line capped at
-IMPORT_MAX_LINE_CHARS, at most IMPORT_MAX_ROWS rows. Read as a stream.
+IMPORT_MAX_LINE_CHARS, and so is one value (a quoted value may span lines; a longer one is
+reported with its row, not as an unclosed quote), at most IMPORT_MAX_ROWS rows. Read as a stream.
 
 XLSX: the first worksheet, values only (openpyxl read-only, data_only: a formula cell gives the
 value Excel stored, never the formula), after `files.check_xlsx_safe`.
@@ -90,6 +91,27 @@ def clean_cell(value):
     return text
 
 
+# Characters that UTF-8 lead bytes (0xC2-0xF4) become when the bytes are read as Windows-1252 or
+# Latin-1: "Ã" (æ ø å é ...), "Â" (no-break space, °), "â" (’ – €), "Ð"/"Ñ" (Cyrillic) ...
+_MOJIBAKE_LEADS = frozenset(chr(code) for code in range(0xC2, 0xF5))
+
+
+def mojibake_repair(text):
+    """What `text` was before its UTF-8 bytes were read as Windows-1252/Latin-1 ("SÃ¸ren" ->
+    "Søren"), or None when it does not look like that. Real text almost never re-decodes as UTF-8,
+    so a value that does, and changes, was most likely converted twice."""
+    if not isinstance(text, str) or text.isascii() or not _MOJIBAKE_LEADS.intersection(text):
+        return None
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(encoding).decode("utf-8")
+        except UnicodeError:
+            continue
+        if repaired != text:
+            return repaired
+    return None
+
+
 def map_header(cells, columns):
     """[column key or None per cell]; refuses unknown, duplicate and missing required columns."""
     by_name = {}
@@ -163,7 +185,7 @@ def _row_from_cells(number, cells, keys, present):
         key = keys[index] if index < len(keys) else None
         if key is None:
             if value and index >= len(keys):
-                errors.append(RowError(number, "", str(_("The row has more values than there are columns."))))
+                errors.append(RowError(number, "", _("The row has more values than there are columns.")))
             continue
         data[key] = value
     return Row(number=number, data=data, present=present, errors=errors)
@@ -212,6 +234,71 @@ def _sniff_delimiter(header_line, columns):
     return best
 
 
+def _field_too_long(raw, encoding, delimiter, start_line, limit):
+    """Whether the record starting at physical line `start_line` has all its quotes closed and a
+    value longer than `limit` characters. Re-reads the file from the start, tracking only whether
+    it is inside quotes (an escaped "" toggles twice) and the length of the current value; runs
+    only after the csv module refused a row, to tell a long value from an unclosed quotation mark
+    (both make the csv module read on past the end of the line)."""
+    raw.seek(0)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="replace")
+    try:
+        lines = _Lines(text)
+        for _skipped in range(start_line - 1):
+            if next(lines, None) is None:
+                return False
+        in_quotes, length, longest = False, 0, 0
+        for line in lines:
+            if in_quotes and '"' not in line:  # the bulk of a long quoted value
+                length += len(line)
+                longest = max(longest, length)
+                continue
+            for char in line:
+                if char == '"':
+                    in_quotes = not in_quotes
+                elif not in_quotes and char in "\r\n":
+                    return longest > limit
+                elif not in_quotes and char == delimiter:
+                    length = 0
+                    continue
+                length += 1
+                longest = max(longest, length)
+        return not in_quotes and longest > limit
+    except FileError:  # a physical line over the cap: not this record's quotes
+        return False
+    finally:
+        text.detach()
+
+
+def _max_value_chars():
+    # One value is capped like one line; the csv module refuses field_size_limit() characters or
+    # more whatever the setting says.
+    return min(_max_line_chars(), csv.field_size_limit() - 1)
+
+
+def _value_too_long(row, start_line):
+    return FileError(
+        _("Row %(row)s (from line %(line)s) has a value longer than %(max)s characters, the limit for one value."),
+        code="field_too_long",
+        params={"row": row, "line": start_line, "max": _max_value_chars()},
+    )
+
+
+def _unreadable_row(raw, encoding, delimiter, row, start_line):
+    """The FileError for a row the csv module refused: a value over its length limit, or a
+    quotation mark that is not closed / text after a closing quotation mark."""
+    if _field_too_long(raw, encoding, delimiter, start_line, csv.field_size_limit() - 1):
+        return _value_too_long(row, start_line)
+    return FileError(
+        _(
+            "Row %(row)s (from line %(line)s) could not be read: a quotation mark is not closed or a value "
+            "continues after its closing quotation mark."
+        ),
+        code="csv_quote",
+        params={"row": row, "line": start_line},
+    )
+
+
 def read_csv(fileobj, columns, encoding=None):
     """Yield Rows of a CSV file (see module docstring). Raises FileError."""
     raw = raw_binary(fileobj)
@@ -239,6 +326,7 @@ def read_csv(fileobj, columns, encoding=None):
         present = frozenset(k for k in keys if k)
         number = lines.line  # blank lines above the header still count as rows
         max_rows = _max_rows()
+        value_cap = _max_value_chars()
         count = 0
         while True:
             start_line = lines.line + 1
@@ -247,14 +335,7 @@ def read_csv(fileobj, columns, encoding=None):
             except StopIteration:
                 break
             except csv.Error as exc:
-                raise FileError(
-                    _(
-                        "Row %(row)s (from line %(line)s) could not be read: a quotation mark is not closed or a value "
-                        "continues after its closing quotation mark."
-                    ),
-                    code="csv_quote",
-                    params={"row": number + 1, "line": start_line},
-                ) from exc
+                raise _unreadable_row(raw, encoding, delimiter, number + 1, start_line) from exc
             except UnicodeDecodeError as exc:
                 raise FileError(
                     _("The file's encoding could not be recognised (line %(line)s). Save it as “CSV UTF-8” and try again."),
@@ -262,6 +343,8 @@ def read_csv(fileobj, columns, encoding=None):
                     params={"line": start_line},
                 ) from exc
             number += 1
+            if any(len(c) > value_cap for c in cells):
+                raise _value_too_long(number, start_line)
             if not any(c.strip() for c in cells):
                 continue
             count += 1

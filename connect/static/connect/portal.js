@@ -13,3 +13,6 @@ document.addEventListener("click", function (event) {
   const el = event.target.closest("[data-confirm]");
   if (el && !window.confirm(el.dataset.confirm)) event.preventDefault();
 });
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
