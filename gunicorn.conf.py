@@ -30,7 +30,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# Access log without query strings; provisioning tickets are path segments (/prov/<ticket>/...),
-# so the logger masks them in every atom (PRV-5: tickets never appear in any log).
+# Access log without query strings. Provisioning tickets are path segments (/prov/<ticket>/...):
+# the logger masks every ticket-like token in every access- and error-log line, however the path
+# is spelt (PRV-5: tickets never appear in any log).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 logger_class = "provisioning.accesslog.TicketMaskingLogger"

@@ -68,6 +68,8 @@ BENCH_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "PROVISIONING_BASE_URL": "https://prov.connect.example",
     "SECURITY_LOG_FILE": "/tmp/bench_prov_security.log",
+    # The bench talks plain HTTP (no TLS proxy in front): let phones' own files through.
+    "PROVISIONING_ALLOW_HTTP": "1",
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(BENCH_ENV)

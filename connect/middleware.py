@@ -1,4 +1,5 @@
 from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 
@@ -87,3 +88,35 @@ class TwoFactorRequiredMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponse(status=204, headers={"HX-Redirect": url})
         return HttpResponseRedirect(url)
+
+
+NUL = "\x00"
+
+
+def _has_nul(querydict):
+    return any(NUL in key or any(NUL in value for value in values) for key, values in querydict.lists())
+
+
+class RefuseNulMiddleware:
+    """Answer 400 with a translated page when the path, the query string or a form field holds a
+    NUL character (`%00`).
+
+    PostgreSQL text cannot hold NUL, so such input fails with a 500 wherever it reaches a query
+    (a search, a path argument, a form value); SQLite stores it silently. One check here covers
+    every view instead of one per field. Uploaded files are the view's business: their content is
+    not looked at (Django already drops control characters from their names).
+
+    It runs as process_view, after CSRF and the user's language are settled, so the page is in the
+    user's language and a forged POST is still a 403.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if NUL in request.path_info or _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return render(request, "bad_input.html", status=400)
+        return None

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "connect.middleware.UserLanguageMiddleware",
     "connect.middleware.OrganisationMiddleware",
+    "connect.middleware.RefuseNulMiddleware",  # NUL in path/query/form: 400 (PostgreSQL can't store it)
     "connect.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -98,6 +99,14 @@ WSGI_APPLICATION = "connect.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database (demo, bare machine): readers never block the writer (WAL), every
+    # transaction takes the write lock when it starts (IMMEDIATE), so two concurrent writers queue
+    # for up to `timeout` seconds instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "customers.User"
@@ -200,6 +209,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE = {
     # Expire unconfirmed import previews, delete old export files, fail lost jobs (connect/lib/jobs.py).
     "jobs-cleanup": {"task": "customers.jobs_cleanup", "schedule": 3600.0},
+    # Hand the outbound messages whose next attempt is due (or whose first task was lost) to a worker.
+    "messages-retry": {"task": "customers.messages_retry", "schedule": 30.0},
 }
 
 # Mail through Django's backends: console by default, SMTP via EMAIL_URL (smtp+tls://u:p@host:587).
@@ -218,9 +229,21 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="Connect")
 if SMS_BACKEND == "http" and not SMS_GATEWAY_URL:
     raise ImproperlyConfigured("SMS_GATEWAY_URL must be set when SMS_BACKEND=http.")
-SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=3)
-SMS_GATEWAY_BACKOFF = env.float("SMS_GATEWAY_BACKOFF", default=1.0)
+# One SMS is submitted at most SMS_GATEWAY_RETRIES times (the first attempt included), each time
+# with the same Idempotency-Key; retries wait SMS_GATEWAY_BACKOFF seconds doubling, each wait drawn
+# between half and all of it (jitter), and none starts later than SMS_GATEWAY_DEADLINE seconds
+# after the message was queued. A worker waits SMS_GATEWAY_TIMEOUT seconds for an answer; without
+# a worker (tasks run eagerly, inside the web request) one attempt waits SMS_GATEWAY_EAGER_TIMEOUT
+# and the retries are left to the customers.messages_retry beat task.
+SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=5)
+SMS_GATEWAY_BACKOFF = env.float("SMS_GATEWAY_BACKOFF", default=30.0)
+SMS_GATEWAY_DEADLINE = env.float("SMS_GATEWAY_DEADLINE", default=3600.0)
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_GATEWAY_EAGER_TIMEOUT = env.float("SMS_GATEWAY_EAGER_TIMEOUT", default=3.0)
+if SMS_GATEWAY_RETRIES < 1:
+    raise ImproperlyConfigured("SMS_GATEWAY_RETRIES must be at least 1 (the first attempt).")
+if SMS_GATEWAY_BACKOFF < 0 or SMS_GATEWAY_DEADLINE <= 0 or SMS_GATEWAY_TIMEOUT <= 0 or SMS_GATEWAY_EAGER_TIMEOUT <= 0:
+    raise ImproperlyConfigured("SMS_GATEWAY_BACKOFF must not be negative; the SMS deadline and timeouts must be positive.")
 
 # Download links in the welcome message (USR-5).
 CLIENT_DOWNLOAD_IOS_URL = env.str("CLIENT_DOWNLOAD_IOS_URL", default="https://apps.apple.com/app/connect")
@@ -243,6 +266,12 @@ PROVISIONING_BASE_URL = env.str("PROVISIONING_BASE_URL", default=PORTAL_BASE_URL
 # The phones' lookup statement is kept prepared per connection (provisioning.queries); turn off
 # behind a pooler that cannot keep prepared statements (pgbouncer in transaction mode < 1.21).
 PROVISIONING_PREPARED_STATEMENTS = env.bool("PROVISIONING_PREPARED_STATEMENTS", default=True)
+# A phone's own file holds its SIP passwords: served over plain HTTP only when this is on (the
+# common files, which phones bootstrap from, are served over HTTP either way).
+PROVISIONING_ALLOW_HTTP = env.bool("PROVISIONING_ALLOW_HTTP", default=DEBUG)
+# Requests without a valid ticket one client address may send per minute before every request
+# of it gets the 404 without a database query (counted in Redis, shared by all processes); 0 = off.
+PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", default=60)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
@@ -261,24 +290,38 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Security log (connect.lib.securitylog): one fail2ban-ready line per refused provisioning
+# request, failed sign-in and lock-out. Ticket-like tokens are masked in the messages of the
+# loggers that write request paths (gunicorn's are masked by provisioning.accesslog).
+SECURITY_LOG_FILE = env.str("SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "mask_secrets": {"()": "connect.lib.securitylog.SecretMaskingFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "security": {"format": "%(asctime)s connect-security %(message)s"},
+        # No milliseconds: fail2ban's datepattern cuts exactly the date and time.
+        "security": {"format": "%(asctime)s connect-security %(message)s", "datefmt": "%Y-%m-%d %H:%M:%S"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "security": {
-            "class": "logging.FileHandler" if env.str("SECURITY_LOG_FILE", default="") else "logging.StreamHandler",
-            **({"filename": env.str("SECURITY_LOG_FILE")} if env.str("SECURITY_LOG_FILE", default="") else {}),
+            "class": "logging.FileHandler" if SECURITY_LOG_FILE else "logging.StreamHandler",
+            **({"filename": SECURITY_LOG_FILE} if SECURITY_LOG_FILE else {}),
             "formatter": "security",
         },
+        # runserver's request lines, as Django's default logging writes them.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "level": "INFO"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "connect.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {"filters": ["mask_secrets"]},
+        "django.security.csrf": {"filters": ["mask_secrets"]},
+        "django.server": {"handlers": ["django.server"], "filters": ["mask_secrets"], "level": "INFO", "propagate": False},
     },
 }

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from connect.lib.numbers import USER_LINE
 from customers.models import DirectoryField, Licence, Number, User, UserGroup, UserLine
 from customers.models.users import DirectoryFieldProposal
 from customers.operations.directory import directory_proposal_submit, user_set_directory_values
@@ -105,13 +106,7 @@ def _seed_dialplantest4(organisation):
 def _free_numbers(organisation, count):
     from customers.queries import available_numbers
 
-    free = []
-    for number in available_numbers(organisation=organisation, limit=200):
-        if number.number.startswith("+") or not (1500 <= int(number.number) <= 1799 and len(number.number) == 4):
-            free.append(number.number)
-        if len(free) >= count:
-            break
-    return free
+    return [n.number for n in available_numbers(organisation=organisation, limit=max(count, 1), purpose=USER_LINE)][:count]
 
 
 def _seed_other(organisation):

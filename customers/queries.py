@@ -2,7 +2,9 @@
 
 Numbers: "Vis tilgængelige numre" (ARCHITECTURE.md invariant 3) is the organisation's number
 ranges minus the number registry, computed in the database and paginated by keyset (`after`):
-nothing proportional to the size of a range is ever loaded into Python.
+nothing proportional to the size of a range is ever loaded into Python. Listed for a purpose
+(a user's line, ...), it offers only the numbers that purpose accepts: the ranges are cut around
+the values connect.lib.numbers refuses for it, the same rule the forms and the registry apply.
 """
 
 from dataclasses import dataclass
@@ -64,8 +66,23 @@ def _clean_search(search):
     return "".join(ch for ch in str(search) if "0" <= ch <= "9")[:MAX_SEARCH_DIGITS]
 
 
-def _free_in_segment(number_range, start, limit, search):
-    """Free numbers of one range from `start` to its end, in order, at most `limit`."""
+def _segments(start, stop, refused):
+    """The (first, last) pieces of start..stop that lie outside the sorted `refused` intervals."""
+    for first, last in refused:
+        if last < start:
+            continue
+        if first > stop:
+            break
+        if first > start:
+            yield start, first - 1
+        start = last + 1
+        if start > stop:
+            return
+    yield start, stop
+
+
+def _free_in_segment(number_range, start, stop, limit, search):
+    """Free numbers of one range from `start` to `stop`, in order, at most `limit`."""
     if connection.vendor == "postgresql":
         sql = _POSTGRES_SEARCH if search else _POSTGRES_GAPS
         width_filter = "AND length(n.number) = %(width)s" if number_range.kind == NumberKind.LOCAL else ""
@@ -79,7 +96,7 @@ def _free_in_segment(number_range, start, limit, search):
     width = len(number_range.first)
     params = {
         "start": start,
-        "stop": number_range.last_value,
+        "stop": stop,
         "width": width,
         "org": number_range.organisation_id,
         "kind": number_range.kind,
@@ -140,11 +157,13 @@ _SQLITE = """
 """
 
 
-def available_numbers(*, organisation, range=None, after=None, limit=50, search=None):  # noqa: A002 - the brief's name
+def available_numbers(*, organisation, range=None, after=None, limit=50, search=None, purpose=None):  # noqa: A002 - the brief's name
     """Free numbers of the organisation's ranges (or of one range), in order, at most `limit`.
 
     `range` is a NumberRange of the organisation (or None for all). `after` is the last number of
     the previous page (keyset pagination). `search` keeps numbers containing those digits.
+    `purpose` (a use of connect.lib.numbers: USER_LINE, ...) keeps the numbers that use accepts;
+    without it, numbers no use accepts (emergency and service numbers) are left out.
     Returns a list of FreeNumber; a short list means there are no more.
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -156,14 +175,16 @@ def available_numbers(*, organisation, range=None, after=None, limit=50, search=
     if search and str(search).strip() and not digits:
         return []  # text without digits 0-9 can't be part of any number
     search = digits
+    refused = {kind: numberlib.refused_values(kind, purpose) for kind in NumberKind.values}
     result = []
     for number_range in sorted(ranges, key=_range_order):
         start = _start_value(number_range, cursor)
         if start is None:
             continue
-        result.extend(_free_in_segment(number_range, start, limit - len(result), search))
-        if len(result) >= limit:
-            break
+        for first, last in _segments(start, number_range.last_value, refused[number_range.kind]):
+            result.extend(_free_in_segment(number_range, first, last, limit - len(result), search))
+            if len(result) >= limit:
+                return result
     return result
 
 

@@ -5,8 +5,6 @@ from celery import shared_task
 
 from connect.lib.jobs import JobTask, run_import_job, run_job
 
-SEND_RETRY_BACKOFF = 30  # seconds, doubled per retry
-
 
 @shared_task(base=JobTask, name="customers.users_import")
 def users_import(job_id):
@@ -56,27 +54,30 @@ def welcome_job(job_id):
     return run_job(job_id, WelcomeJobHandler())
 
 
-@shared_task(bind=True, name="customers.send_message", acks_late=True, reject_on_worker_lost=True, max_retries=5)
+@shared_task(bind=True, name="customers.send_message", acks_late=True, reject_on_worker_lost=True)
 def send_message(self, message_id):
-    """Send one outbound message. Transport errors are retried with exponential backoff (in
-    process when tasks run eagerly, i.e. without a worker); the message is claimed before it is
-    sent, so a retry or redelivery never sends it twice."""
-    from customers.operations.welcome import SendOutcome, message_send
+    """Make one attempt at sending one outbound message (claimed first, so a redelivered task
+    never sends it twice at once). A failed attempt leaves the message in the outbox with the
+    time of its next attempt, which `messages_retry` makes: neither a worker nor a web request
+    (tasks run eagerly, where the gateway gets a shorter timeout) ever waits between attempts."""
+    from customers.operations.welcome import message_send
 
-    retries = self.request.retries
-    while True:
-        outcome = message_send(message_id=message_id, retry_temporary=retries < self.max_retries)
-        if outcome != SendOutcome.RETRY:
-            return outcome
-        if not self.request.is_eager:
-            raise self.retry(countdown=SEND_RETRY_BACKOFF * (2**retries))
-        retries += 1
+    return message_send(message_id=message_id, inline=self.request.is_eager)
+
+
+@shared_task(name="customers.messages_retry", acks_late=True, reject_on_worker_lost=True)
+def messages_retry():
+    """Every 30 seconds (Celery beat): one attempt at each outbound message whose next attempt is
+    due, and at new messages whose task was lost."""
+    from customers.operations.welcome import messages_due, messages_send
+
+    return messages_send(message_ids=messages_due())
 
 
 @shared_task(name="customers.jobs_cleanup")
 def jobs_cleanup():
     """Hourly (Celery beat): expire unconfirmed import previews, delete old export files, fail
-    jobs whose task was lost, mark messages stuck while sending as failed."""
+    jobs whose task was lost, mark messages stuck while sending as not confirmed."""
     from connect.lib.jobs import jobs_cleanup as cleanup
     from customers.operations.welcome import messages_cleanup
 

@@ -106,9 +106,18 @@ def store_many(rows):
                 pass
 
 
+def _count_key(key):
+    return f"prov:count:{key}"
+
+
+def count_read(key):
+    """The current value of a count_in_window counter (0 when none): one cache read."""
+    return cache.get(_count_key(key)) or 0
+
+
 def count_in_window(key, seconds):
     """Increment a fixed-window counter in the shared cache and return its new value."""
-    key = f"prov:count:{key}"
+    key = _count_key(key)
     cache.add(key, 0, timeout=seconds)
     try:
         return cache.incr(key)

@@ -1,71 +1,125 @@
-"""The provisioning security log (PRV-5): one line per refused request, for fail2ban.
+"""The provisioning endpoint's security: its security-log lines and the refusal throttle (PRV-5).
 
-Written to the ``connect.security`` logger (settings.LOGGING) as::
+Security log (connect.lib.securitylog, one format for fail2ban)::
 
     provisioning-denied ip=203.0.113.7 reason=bad-ticket method=GET path=/prov/***/snom/snomD345.htm
 
-The ticket segment, and any other run of ticket characters as long as a ticket, is replaced by
-``***`` and the path is reduced to printable ASCII
-(percent-encoded otherwise) and cut at 200 characters, so neither a ticket nor a forged control
-character reaches the log. ``reason`` is one word; a fail2ban filter can ignore
-``reason=not-provided`` (files every healthy Mitel asks for: .tuz, .lic, firmware):
+The ticket segment, and any other ticket-like token, is replaced by ``***`` (securitylog.mask).
+``reason`` is one word; a fail2ban filter can ignore ``reason=not-provided`` (files every healthy
+Mitel asks for: .tuz, .lic, firmware).
 
-    failregex = connect-security provisioning-denied ip=<HOST> reason=(?!not-provided)\\S+
+Throttle. Refusals of requests that hold no valid ticket (``THROTTLED_REASONS``) are counted per
+client address in the shared cache (Redis when REDIS_URL is set, so every web process and machine
+counts together; the process-local cache otherwise) in a window of 60 seconds from the first
+one. An address with PROVISIONING_REFUSALS_PER_MINUTE such refusals in its window gets the common
+404 for every request until the window is over, before any database query and without a log
+line of its own: the refusal that reaches the limit writes one ``reason=throttled`` line instead. IPv6
+clients are counted per /64 (one subscriber's prefix). Refusals under a valid ticket (foreign
+MAC, unsupported model, files not provided...) are not counted: they come from the
+organisation's phones, many of which may share one address behind NAT, and are in the security
+log for fail2ban.
+
+``throttled(ip)`` is the whole check (one cache read); it needs nothing but the address, so a
+leaner WSGI path for /prov/ can call it before Django builds a request.
 """
 
+import hashlib
+import ipaddress
 import logging
-import re
-from urllib.parse import quote
+import time
 
 from django.conf import settings
 
-logger = logging.getLogger("connect.security")
+from connect.lib.securitylog import client_ip, log_event, mask, one_line
+from provisioning.cache import count_in_window, count_read
 
-PREFIX = "/prov/"
-MAX_LOGGED_PATH = 200
-# Anything as long as the shortest ticket we accept, wherever it appears (e.g. /prov/../prov/<t>).
-# File names stay readable: the longest, "snomD345-000413A11FA7", has 21 such characters.
-_TICKET_LIKE = re.compile(r"[A-Za-z0-9_-]{22,}")
+logger = logging.getLogger(__name__)
 
+WINDOW = 60  # seconds: PROVISIONING_REFUSALS_PER_MINUTE
+# Refusals raised before a valid ticket was found (see views.serve).
+THROTTLED_REASONS = frozenset({"method", "malformed-path", "bad-ticket"})
 
-def client_ip(request):
-    """REMOTE_ADDR, or the address the configured number of trusted proxies saw (X-Forwarded-For)."""
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = int(getattr(settings, "PROVISIONING_PROXY_COUNT", getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)) or 0)
-    if proxies > 0:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= proxies:
-            remote = forwarded[-proxies]
-    return remote[:64]
+__all__ = ["client_ip", "count_refusal", "log_added", "log_denied", "masked_path", "throttled"]
 
 
 def masked_path(path):
-    """The request path with the ticket segment replaced by *** (printable ASCII only)."""
-    path = path or ""
-    if path.startswith(PREFIX):
-        rest = path[len(PREFIX):]
-        _ticket, sep, tail = rest.partition("/")
-        path = PREFIX + "***" + sep + tail
-    path = _TICKET_LIKE.sub("***", path)
-    safe = quote(path, safe="/-._~*+:@!$&'()=,;")
-    if len(safe) > MAX_LOGGED_PATH:
-        safe = safe[:MAX_LOGGED_PATH] + "..."
-    return safe
+    """The request path with every ticket-like token replaced by *** (for a log message)."""
+    return one_line(mask(path or ""))
 
 
 def log_denied(request, reason):
     method = "".join(ch for ch in (request.method or "")[:10] if ch.isalpha()) or "-"
-    logger.info(
-        "provisioning-denied ip=%s reason=%s method=%s path=%s",
-        client_ip(request) or "-",
-        reason,
-        method,
-        masked_path(request.path),
-    )
+    log_event("provisioning-denied", request, reason=reason, method=method, path=request.path)
 
 
 def log_added(request, organisation_id, mac):
     """An unknown phone was added automatically (wazo-provd logs the same for fail2ban)."""
-    logger.info(
-        "provisioning-auto-added ip=%s organisation=%s mac=%s", client_ip(request) or "-", organisation_id, mac
-    )
+    log_event("provisioning-auto-added", request, organisation=organisation_id, mac=mac)
+
+
+# -- throttle -------------------------------------------------------------------------------------
+
+
+def _limit():
+    return int(getattr(settings, "PROVISIONING_REFUSALS_PER_MINUTE", 60) or 0)
+
+
+def _client_key(ip):
+    """The counter's name for an address: the IPv4 address, the IPv6 /64, or a digest."""
+    try:
+        address = ipaddress.ip_address((ip or "").split("%", 1)[0])
+    except ValueError:
+        return "x" + hashlib.sha256((ip or "").encode("utf-8", "replace")).hexdigest()[:16]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address) + "/64"
+    return str(address)
+
+
+def _counter(ip):
+    return f"refusals:{_client_key(ip)}"
+
+
+_warned_at = 0.0
+
+
+def _unavailable(exc):
+    """The cache is down: the throttle lets everything through (phones must still boot), and
+    says so at most once a minute per process."""
+    global _warned_at
+    now = time.monotonic()
+    if now - _warned_at > WINDOW:
+        _warned_at = now
+        logger.warning(
+            "Provisioning refusal throttle unavailable (%s): not throttling", type(exc).__name__
+        )
+
+
+def throttled(ip):
+    """Has `ip` used up its refusals for this minute? One cache read; no database, no request."""
+    limit = _limit()
+    if limit <= 0:
+        return False
+    counter = _counter(ip)
+    try:
+        return count_read(counter) >= limit
+    except Exception as exc:  # noqa: BLE001 - any cache failure
+        _unavailable(exc)
+        return False
+
+
+def count_refusal(ip, reason):
+    """Count a refusal of `reason` against the client address `ip`; write the one
+    ``reason=throttled`` line when this refusal reaches the limit."""
+    limit = _limit()
+    if limit <= 0 or reason not in THROTTLED_REASONS:
+        return
+    counter = _counter(ip)
+    try:
+        count = count_in_window(counter, WINDOW)
+    except Exception as exc:  # noqa: BLE001 - any cache failure
+        _unavailable(exc)
+        return
+    if count == limit:
+        log_event("provisioning-denied", ip=ip, reason="throttled", limit=limit, seconds=WINDOW)

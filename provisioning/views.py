@@ -2,8 +2,10 @@
 
 ``/prov/<ticket>/<family>/<file>`` with family snom, mitel or mivoice. Every refusal (bad or
 renewed ticket, another organisation's MAC, unsupported model, disagreeing User-Agent, malformed
-path, method other than GET/HEAD, rate-limited auto-add) is the same 404 response, changes
-nothing, and writes one line to the security log. Django's own "Not Found: <path>" warning is
+path, method other than GET/HEAD, rate-limited auto-add, a phone's own file over plain HTTP) is
+the same 404 response, changes nothing, and writes one line to the security log. An address that
+sends too many requests without a valid ticket is throttled (provisioning.security): the same 404,
+before any database query. Django's own "Not Found: <path>" warning is
 suppressed for these responses: the path holds the ticket.
 
 provisioning.middleware.ProvisioningMiddleware sends /prov/ requests straight here, past the
@@ -28,6 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from connect.lib.securitylog import TICKET_MIN_LENGTH
 from connect.lib.views import no_access_response, require_organisation
 from customers import permissions
 from devices import catalog
@@ -42,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND_BODY = b"Not Found\n"
 MAX_PATH = 200
-_TICKET = re.compile(r"[A-Za-z0-9_-]{22,128}")
+# Tickets are secrets.token_urlsafe(32); shorter ones down to the length the logs mask are accepted.
+_TICKET = re.compile(rf"[A-Za-z0-9_-]{{{TICKET_MIN_LENGTH},128}}")
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _FAMILY_VENDOR = {"snom": useragents.SNOM, "mitel": useragents.MITEL, "mivoice": useragents.MITEL}
 
@@ -217,6 +221,11 @@ def serve(request, rest):
     own_file = route is not None and route.kind == PHONE
     common_file = route is not None and route.kind in (GLOBAL, MODEL)
     mac = route.mac if own_file else (agent.mac if common_file else "")
+    if own_file and not (request.is_secure() or settings.PROVISIONING_ALLOW_HTTP):
+        # A phone's own file holds its SIP passwords: never over plain HTTP (is_secure() follows
+        # SECURE_PROXY_SSL_HEADER behind a TLS proxy). The common files carry none, so phones can
+        # still bootstrap over HTTP and learn the https setting server from them.
+        raise Denied("plain-http")
     seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
     ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family if own_file else "")
     if ticket is None:
@@ -258,10 +267,14 @@ def serve(request, rest):
 @csrf_exempt
 def fetch(request, rest=""):
     """The endpoint: /prov/<ticket>/<family>/<file> (GET and HEAD)."""
+    ip = security.client_ip(request)
+    if security.throttled(ip):  # before any query; the crossing refusal wrote the log line
+        return not_found()
     try:
         body, content_type = serve(request, rest)
     except Denied as exc:
         security.log_denied(request, exc.reason)
+        security.count_refusal(ip, exc.reason)
         return not_found()
     except Exception:
         # Log without the path's ticket, answer without detail.

@@ -41,7 +41,9 @@ class SystemPrompt:
 class Field:
     name: str
     label: str
-    input: str  # yesno | choice | int | phone | prompt | prompt_or_none | group_or_org | greeting | groups | flag
+    # yesno | choice | int | phone (a number calls are sent to) | prompt | prompt_or_none |
+    # group_or_org | greeting | groups | flag
+    input: str
     default: object = None
     choices: tuple = ()
     min_value: int | None = None

@@ -195,7 +195,7 @@ class ServiceSettingsForm(forms.Form):
         for f in self.service.fields:
             if f.input == "phone" and cleaned.get(f.name):
                 try:
-                    cleaned[f.name] = numbers.normalise(cleaned[f.name]).number
+                    cleaned[f.name] = numbers.normalise(cleaned[f.name], use=numbers.TARGET).number
                 except ValidationError as exc:
                     self.add_error(f.name, exc)
         try:

@@ -42,8 +42,8 @@ def _check_value(service, f, value, organisation):
             raise ValidationError(
                 {f.name: _("Enter a number from %(min)s to %(max)s.") % {"min": f.min_value, "max": f.max_value}}
             )
-    elif f.input == "phone":
-        value = numbers.normalise(value).number
+    elif f.input == "phone":  # a number calls are sent to ("forward to", "redirect to")
+        value = numbers.normalise(value, use=numbers.TARGET).number
     elif f.input in ("prompt", "prompt_or_none", "greeting"):
         if f.input == "prompt_or_none" and value == NONE:
             return value

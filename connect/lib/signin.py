@@ -13,7 +13,6 @@ be reached without the password. A refused code counts as a failed sign-in for t
 and address (the same lock-out page) and is written to the security log.
 """
 
-import logging
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -29,7 +28,6 @@ PENDING_SESSION_KEY = "connect_signin_pending"
 VERIFIED_SESSION_KEY = "connect_2fa_verified"
 _PENDING_SALT = "connect.signin.pending"
 
-security_logger = logging.getLogger("connect.security")
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -121,12 +119,13 @@ def code_refused(request, user, reason):
 
 
 def log_two_factor_denied(request, user, reason):
-    """One fail2ban-ready line on the connect.security logger, in the style of
-    provisioning/security.py; never the code itself:
+    """One fail2ban-ready line in the security log (connect.lib.securitylog); never the code:
 
         connect-security two-factor-denied ip=203.0.113.7 reason=wrong-code user=42
     """
     from axes.helpers import get_client_ip_address
 
-    ip = getattr(request, "axes_ip_address", None) or get_client_ip_address(request) or "-"
-    security_logger.info("two-factor-denied ip=%s reason=%s user=%s", str(ip)[:64], reason, user.pk)
+    from connect.lib.securitylog import log_event
+
+    ip = getattr(request, "axes_ip_address", None) or get_client_ip_address(request) or ""
+    log_event("two-factor-denied", ip=ip, reason=reason, user=user.pk)

@@ -1,25 +1,37 @@
 """The SMS transport seam (ARCHITECTURE.md convention 6): the only thing tests patch.
 
-`send_sms(to, text)` hands one message to the backend chosen by settings.SMS_BACKEND:
+`send_sms(to, text, idempotency_key=..., timeout=...)` makes ONE attempt at handing one message
+to the backend chosen by settings.SMS_BACKEND:
 
 - "console": writes the message to stdout (the default: the portal runs on a bare machine);
 - "file": writes it as one JSON file per message into SMS_FILE_PATH (a directory);
 - "locmem": keeps it in `outbox` (a list in this module; for tests);
 - "http": POSTs JSON {"to", "from", "text"} to SMS_GATEWAY_URL with
-  "Authorization: Bearer SMS_GATEWAY_TOKEN". Retries with exponential backoff on 5xx, 429,
-  timeouts and connection errors (SMS_GATEWAY_RETRIES tries, SMS_GATEWAY_BACKOFF seconds doubling);
-  never retries other 4xx answers (the request itself is wrong).
+  "Authorization: Bearer SMS_GATEWAY_TOKEN" and "Idempotency-Key: <key>".
 
-Errors: `SmsTemporaryError` (gateway down, still failing after the retries: try again later),
-`SmsPermanentError` (refused: don't try again). Both carry a message safe to show an admin; the
+The transport never retries and never sleeps: the outbox (customers/operations/welcome.py) owns
+the retries, their jitter and their deadline, so one message is submitted at most
+SMS_GATEWAY_RETRIES times, whoever sends it.
+
+The idempotency key (for gateway implementers): every outbound message has one key, a UUID,
+sent in the `Idempotency-Key` header of every submission of that message, the first and every
+retry. A retry of a message means "the same message again", never a new one: a gateway that
+receives a key it has already accepted answers with the original result (2xx and the same
+`{"id": ...}`) and delivers nothing. Keys are unique per message; keep them for at least
+SMS_GATEWAY_DEADLINE seconds.
+
+Errors: `SmsPermanentError` (refused, 4xx other than 429: don't try again),
+`SmsTemporaryError` (not delivered: connection refused, 5xx, 429: try again later) and its
+subclass `SmsUnknownError` (the request was sent but no answer came: the gateway may have
+accepted it; try again later with the same key). All carry a message safe to show an admin; the
 gateway token and the message text are never logged.
 """
 
+import http.client
 import json
 import logging
 import os
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -38,7 +50,12 @@ class SmsError(Exception):
 
 
 class SmsTemporaryError(SmsError):
-    """The gateway could not be reached or failed (5xx/timeout); sending again later may work."""
+    """The gateway could not be reached or failed (5xx/429); sending again later may work."""
+
+
+class SmsUnknownError(SmsTemporaryError):
+    """The request went out but no answer came (timeout, connection dropped): the gateway may have
+    accepted the message. Send again only with the same idempotency key."""
 
 
 class SmsPermanentError(SmsError):
@@ -56,13 +73,21 @@ class SmsMessage:
     to: str
     text: str
     sender: str
+    idempotency_key: str = ""
 
 
 def _sender():
     return getattr(settings, "SMS_SENDER", "Connect")
 
 
-class ConsoleBackend:
+class Backend:
+    name = ""
+
+    def __init__(self, *, timeout=None):
+        self.timeout = timeout  # seconds to wait for an answer (backends that talk to a server)
+
+
+class ConsoleBackend(Backend):
     name = "console"
 
     def send(self, message):
@@ -72,7 +97,7 @@ class ConsoleBackend:
         return SmsResult(self.name)
 
 
-class FileBackend:
+class FileBackend(Backend):
     name = "file"
 
     def send(self, message):
@@ -80,13 +105,19 @@ class FileBackend:
         os.makedirs(directory, exist_ok=True)
         now = timezone.now()
         path = os.path.join(directory, f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.json")
-        record = {"at": now.isoformat(), "to": message.to, "from": message.sender, "text": message.text}
+        record = {
+            "at": now.isoformat(),
+            "to": message.to,
+            "from": message.sender,
+            "text": message.text,
+            "idempotency_key": message.idempotency_key,
+        }
         with open(path, "x", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False)
         return SmsResult(self.name, path)
 
 
-class LocmemBackend:
+class LocmemBackend(Backend):
     name = "locmem"
 
     def send(self, message):
@@ -94,56 +125,55 @@ class LocmemBackend:
         return SmsResult(self.name, str(len(outbox)))
 
 
-class HttpBackend:
-    """A JSON-over-HTTPS SMS gateway (see module docstring)."""
+class HttpBackend(Backend):
+    """A JSON-over-HTTPS SMS gateway (see module docstring): one request per call."""
 
     name = "http"
-    sleep = staticmethod(time.sleep)  # tests replace it to keep the backoff instant
 
-    def __init__(self):
+    def __init__(self, *, timeout=None):
+        super().__init__(timeout=timeout or float(settings.SMS_GATEWAY_TIMEOUT))
         self.url = settings.SMS_GATEWAY_URL
         self.token = settings.SMS_GATEWAY_TOKEN
-        self.tries = max(1, int(getattr(settings, "SMS_GATEWAY_RETRIES", 3)))
-        self.backoff = float(getattr(settings, "SMS_GATEWAY_BACKOFF", 1.0))
-        self.timeout = float(getattr(settings, "SMS_GATEWAY_TIMEOUT", 10.0))
 
     def _request(self, message):
         body = json.dumps({"to": message.to, "from": message.sender, "text": message.text}).encode("utf-8")
         request = urllib.request.Request(self.url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         request.add_header("Accept", "application/json")
+        if message.idempotency_key:
+            request.add_header("Idempotency-Key", message.idempotency_key)
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         return request
 
     def send(self, message):
-        last_error = None
-        for attempt in range(self.tries):
-            if attempt:
-                self.sleep(self.backoff * (2 ** (attempt - 1)))
-            try:
-                with urllib.request.urlopen(self._request(message), timeout=self.timeout) as response:
-                    payload = response.read(65536)
-                reference = ""
-                try:
-                    reference = str(json.loads(payload or b"{}").get("id", ""))[:100]
-                except (ValueError, AttributeError):
-                    pass
-                return SmsResult(self.name, reference)
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-                exc.close()
-                if status >= 500 or status == 429:
-                    last_error = SmsTemporaryError(f"SMS gateway answered HTTP {status}")
-                    logger.warning("SMS gateway HTTP %s (attempt %s of %s)", status, attempt + 1, self.tries)
-                    continue
-                raise SmsPermanentError(f"SMS gateway refused the message (HTTP {status})") from None
-            except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                last_error = SmsTemporaryError(f"SMS gateway not reachable ({type(reason).__name__})")
-                logger.warning("SMS gateway not reachable (attempt %s of %s): %s", attempt + 1, self.tries, type(reason).__name__)
-                continue
-        raise last_error
+        try:
+            response = urllib.request.urlopen(self._request(message), timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+            exc.close()
+            if status >= 500 or status == 429:
+                logger.warning("SMS gateway answered HTTP %s", status)
+                raise SmsTemporaryError(f"SMS gateway answered HTTP {status}") from None
+            raise SmsPermanentError(f"SMS gateway refused the message (HTTP {status})") from None
+        except urllib.error.URLError as exc:
+            # Raised while connecting or sending the request: the gateway has not got it.
+            reason = type(getattr(exc, "reason", exc)).__name__
+            logger.warning("SMS gateway not reachable: %s", reason)
+            raise SmsTemporaryError(f"SMS gateway not reachable ({reason})") from None
+        except (OSError, http.client.HTTPException) as exc:
+            # The request went out, the answer did not come back (timeout, connection dropped).
+            logger.warning("SMS gateway did not answer: %s", type(exc).__name__)
+            raise SmsUnknownError(f"SMS gateway did not answer in time ({type(exc).__name__}); delivery not confirmed") from None
+        # A 2xx status line means the gateway accepted the message, whatever happens to the body.
+        reference = ""
+        try:
+            with response:
+                payload = response.read(65536)
+            reference = str(json.loads(payload or b"{}").get("id", ""))[:100]
+        except (OSError, http.client.HTTPException, ValueError, AttributeError):
+            pass
+        return SmsResult(self.name, reference)
 
 
 BACKENDS = {
@@ -154,16 +184,21 @@ BACKENDS = {
 }
 
 
-def get_backend(name=None):
+def get_backend(name=None, *, timeout=None):
     name = name or settings.SMS_BACKEND
     try:
-        return BACKENDS[name]()
+        backend = BACKENDS[name]
     except KeyError:
         raise SmsPermanentError(f"Unknown SMS backend {name!r}") from None
+    return backend(timeout=timeout)
 
 
-def send_sms(to, text, sender=None):
-    """Send one SMS to `to` (E.164). Returns SmsResult; raises SmsTemporaryError/SmsPermanentError."""
+def send_sms(to, text, sender=None, *, idempotency_key="", timeout=None):
+    """Make one attempt at sending an SMS to `to` (E.164), tagged with `idempotency_key` (the same
+    for every attempt of one message), waiting at most `timeout` seconds (default
+    SMS_GATEWAY_TIMEOUT) for the gateway. Returns SmsResult; raises SmsPermanentError,
+    SmsTemporaryError or SmsUnknownError."""
     if not to or not str(to).startswith("+"):
         raise SmsPermanentError("The recipient must be a full phone number (+45...).")
-    return get_backend().send(SmsMessage(to=str(to), text=str(text), sender=sender or _sender()))
+    message = SmsMessage(to=str(to), text=str(text), sender=sender or _sender(), idempotency_key=str(idempotency_key or ""))
+    return get_backend(timeout=timeout).send(message)

@@ -20,7 +20,7 @@ from connect.lib.imports import check_upload
 from connect.lib.imports.files import allowed_extensions
 from connect.lib.validators import validate_clean_text
 from customers.models import Language, NumberKind, UserLine
-from customers.operations.users import RESERVED_LOCAL_FIRST, RESERVED_LOCAL_LAST, normalise_username
+from customers.operations.users import normalise_username
 
 DIRECTORY_FIELD_COUNT = 6
 
@@ -143,22 +143,6 @@ class ImportContext:
         return False
 
 
-def _reserved(normalised):
-    return (
-        normalised.kind == NumberKind.LOCAL
-        and len(normalised.number) == 4
-        and RESERVED_LOCAL_FIRST <= normalised.value <= RESERVED_LOCAL_LAST
-    )
-
-
-def _reserved_error():
-    return ValidationError(
-        _("Local numbers %(first)d–%(last)d are reserved for function numbers."),
-        code="reserved",
-        params={"first": RESERVED_LOCAL_FIRST, "last": RESERVED_LOCAL_LAST},
-    )
-
-
 class ImportField(forms.CharField):
     """A plain text cell. Import forms are only ever cleaned, never rendered, so their fields
     are shared between the thousands of form instances of one file instead of deep-copied."""
@@ -278,23 +262,22 @@ class UserImportForm(forms.Form):
             )
         return licence
 
-    def _number(self, name, allow_local=True):
+    def _number(self, name, use, allow_local=True):
         value = self.cleaned_data.get(name, "")
         if not value.strip():
             return None
         normalised = self.context.normalise(value, allow_local=allow_local)
-        if _reserved(normalised):
-            raise _reserved_error()
+        numberlib.check_use(normalised, use)
         return normalised
 
     def clean_primary(self):
-        return self._number("primary")
+        return self._number("primary", numberlib.USER_LINE)
 
     def clean_secondary(self):
-        return self._number("secondary")
+        return self._number("secondary", numberlib.USER_LINE)
 
     def clean_mobile(self):
-        return self._number("mobile", allow_local=False)
+        return self._number("mobile", numberlib.MOBILE, allow_local=False)
 
     def _line_type(self, name):
         value = self._text(name, 32)
@@ -326,10 +309,7 @@ class UserImportForm(forms.Form):
                 continue
             try:
                 alias = self.context.normalise(raw, allow_local=True)
-                if alias.kind != NumberKind.LOCAL:
-                    raise ValidationError(_("An alias must be a local number, e.g. 765."), code="alias_not_local")
-                if _reserved(alias):
-                    raise _reserved_error()
+                numberlib.check_use(alias, numberlib.ALIAS)
                 aliases.append(alias)
             except ValidationError as exc:
                 problems.append(ValidationError(_("%(value)s: %(message)s"), code="alias", params={"value": raw, "message": exc}))

@@ -46,16 +46,18 @@ class AvailableNumberInput(forms.TextInput):
 
         primary_line = forms.CharField(label=_("Number"), required=False, widget=AvailableNumberInput())
 
-    Clicking a free number fills the input. `range_id` narrows the list to one NumberRange.
+    Clicking a free number fills the input. `range_id` narrows the list to one NumberRange;
+    `purpose` (a use of connect.lib.numbers, e.g. USER_LINE) offers only numbers that use accepts.
     Needs htmx (base.html loads it); without JavaScript the button is a link to the full list.
     """
 
     template_name = "customers/widgets/available_number_input.html"
 
-    def __init__(self, attrs=None, range_id=None):
+    def __init__(self, attrs=None, range_id=None, purpose=None):
         attrs = {"autocomplete": "off", "inputmode": "tel", **(attrs or {})}
         super().__init__(attrs)
         self.range_id = range_id
+        self.purpose = purpose
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -63,6 +65,8 @@ class AvailableNumberInput(forms.TextInput):
         params = f"target={target}"
         if self.range_id:
             params += f"&range={self.range_id}"
+        if self.purpose:
+            params += f"&purpose={self.purpose}"
         context["widget"]["free_url"] = f"{reverse('customers:available_numbers')}?{params}"
         context["widget"]["free_target"] = target
         return context

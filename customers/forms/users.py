@@ -299,26 +299,27 @@ class UserForm(forms.Form):
             validate_photo(upload)
         return upload
 
-    # The number fields are checked for form here, so a mistyped number is reported together with
-    # the other fields' errors; ranges, aliases and "already in use" are the operations' word.
-    # The raw text is kept: the operations normalise it themselves.
-    def _check_number(self, name, *, allow_local=True):
+    # The number fields are checked for form and use here (no emergency numbers, users stay out of
+    # 1500–1799, ...), so a mistyped number is reported together with the other fields' errors;
+    # ranges, aliases and "already in use" are the operations' word. The raw text is kept: the
+    # operations normalise it themselves.
+    def _check_number(self, name, use, *, allow_local=True):
         raw = self.cleaned_data.get(name)
         if raw:
-            numberlib.normalise(raw, allow_local=allow_local)
+            numberlib.normalise(raw, allow_local=allow_local, use=use)
         return raw
 
     def clean_primary(self):
-        return self._check_number("primary")
+        return self._check_number("primary", numberlib.USER_LINE)
 
     def clean_secondary(self):
-        return self._check_number("secondary")
+        return self._check_number("secondary", numberlib.USER_LINE)
 
     def clean_mobile_number(self):
-        return self._check_number("mobile_number", allow_local=False)
+        return self._check_number("mobile_number", numberlib.MOBILE, allow_local=False)
 
     def clean_diversion_number(self):
-        return self._check_number("diversion_number")
+        return self._check_number("diversion_number", numberlib.TARGET)
 
     def clean(self):
         data = super().clean()
@@ -334,7 +335,7 @@ class UserForm(forms.Form):
                     self.add_error("password", exc)
         if data.get("calendar_sync_enabled") and not data.get("calendar_sync_id"):
             self.add_error("calendar_sync_id", _("Enter the user's Exchange e-mail address to synchronise the calendar."))
-        if data.get("diversion_enabled") and not data.get("diversion_number"):
+        if data.get("diversion_enabled") and not data.get("diversion_number") and "diversion_number" not in self.errors:
             self.add_error("diversion_number", _("Enter the number calls are diverted to."))
         return data
 

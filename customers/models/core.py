@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib import numbers as numberlib
 from connect.lib.validators import validate_clean_text
 
 
@@ -328,12 +329,13 @@ class Number(models.Model):
     """The single number registry (invariant 3): every number in use is one row here."""
 
     class Purpose(models.TextChoices):
-        USER_LINE = "user_line", _("User line")
-        ALIAS = "alias", _("Alias")
-        MOBILE = "mobile", _("Mobile phone")
-        FUNCTION_NUMBER = "function_number", _("Function number")
-        VOICEMAIL = "voicemail", _("Voicemail number")
-        SWITCHBOARD = "switchboard", _("Switchboard number")
+        # The uses connect.lib.numbers.check_use knows, so the registry applies its rules.
+        USER_LINE = numberlib.USER_LINE, _("User line")
+        ALIAS = numberlib.ALIAS, _("Alias")
+        MOBILE = numberlib.MOBILE, _("Mobile phone")
+        FUNCTION_NUMBER = numberlib.FUNCTION_NUMBER, _("Function number")
+        VOICEMAIL = numberlib.VOICEMAIL, _("Voicemail number")
+        SWITCHBOARD = numberlib.SWITCHBOARD, _("Switchboard number")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="numbers", verbose_name=_("organisation")

@@ -1,9 +1,15 @@
 """Outbound messages (ARCHITECTURE.md convention 6): every e-mail/SMS the portal sends is a row.
 
-READY -> SENDING -> SENT | FAILED. A sender claims a READY row with a conditional update before
-it talks to the transport, so a retried or redelivered task never sends the same message twice.
-The body is rendered at send time and not stored: a welcome message carries a set-password link.
+READY -> SENDING -> SENT | FAILED | READY or UNKNOWN (to be tried again at `next_attempt_at`).
+A sender claims a due row with a conditional update before it talks to the transport, so a
+retried or redelivered task never sends the same message twice at once. UNKNOWN means an attempt
+went unanswered (a timeout): the gateway may have the message, so it is never reported as failed,
+and every later attempt carries the same `idempotency_key`. An UNKNOWN row without a next
+attempt is final ("not confirmed"). The body is rendered at send time and not stored: a welcome
+message carries a set-password link.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +31,7 @@ class OutboundMessage(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Not confirmed")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="outbound_messages", verbose_name=_("organisation")
@@ -45,6 +52,10 @@ class OutboundMessage(models.Model):
     recipient = models.CharField(_("recipient"), max_length=254)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.READY)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Sent with every attempt (Idempotency-Key header): a gateway that honours it delivers once.
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,7 +1,9 @@
 """Number ranges (ORG-9) and the single number registry (ARCHITECTURE.md invariant 3).
 
 `number_register` is the only way a number comes into use: it normalises the input, checks that
-the number lies inside one of the organisation's ranges, and inserts the registry row. The
+the number may be used for the purpose (connect.lib.numbers.check_use: no emergency or service
+numbers, users stay out of 1500–1799, ...) and lies inside one of the organisation's ranges, and
+inserts the registry row. The
 database unique constraint (organisation, number) is what makes "never given twice" true even
 for concurrent requests; the friendly pre-check only gives the common case a nicer message.
 
@@ -77,14 +79,15 @@ def _in_use_error(number):
 # --- the registry ----------------------------------------------------------------------------
 
 
-def number_check_available(*, organisation, raw, allow_local=True, exclude=None, require_range=True):
+def number_check_available(*, organisation, raw, allow_local=True, exclude=None, require_range=True, purpose=None):
     """Validate a number for use without registering it; returns the NormalisedNumber.
 
     For form clean() methods. `exclude` is a Number row of the organisation that may keep the
     number (the one being edited). `require_range=False` for numbers that need not lie in the
-    ranges but must still be unique (user aliases and mobile phones, USR-11/USR-12).
+    ranges but must still be unique (user aliases and mobile phones, USR-11/USR-12). `purpose`
+    (Number.Purpose) also checks that the number may be used for it.
     """
-    normalised = numberlib.normalise(raw, allow_local=allow_local)
+    normalised = numberlib.normalise(raw, allow_local=allow_local, use=purpose)
     if require_range and range_containing(organisation, normalised) is None:
         raise ValidationError(
             _("The number %(number)s is outside the organisation's number ranges."),
@@ -104,16 +107,16 @@ def number_register(
 ):
     """Put a number into use for `purpose` (Number.Purpose) and return the new Number row.
 
-    `raw` is what the admin typed ("88 88 77 65", "004588887765", "765"). The number must lie in
-    one of the organisation's ranges and be free. Raises ValidationError (translated, not keyed
-    by field).
+    `raw` is what the admin typed ("88 88 77 65", "004588887765", "765"). The number must be
+    allowed for `purpose`, lie in one of the organisation's ranges and be free. Raises
+    ValidationError (translated, not keyed by field).
     """
     if purpose not in Number.Purpose.values:
         raise ValueError(f"unknown number purpose {purpose!r}")
     with transaction.atomic():
         _key_share_organisation(organisation)
         normalised = number_check_available(
-            organisation=organisation, raw=raw, allow_local=allow_local, require_range=require_range
+            organisation=organisation, raw=raw, allow_local=allow_local, require_range=require_range, purpose=purpose
         )
         number = Number(
             organisation=organisation,

@@ -204,7 +204,7 @@ def _shortcut_save(shortcut, fields, *, before, by):
     if "diversion_number" in fields:
         raw = (fields["diversion_number"] or "").strip()
         try:
-            shortcut.diversion_number = numberlib.normalise(raw).number if raw else ""
+            shortcut.diversion_number = numberlib.normalise(raw, use=numberlib.TARGET).number if raw else ""
         except ValidationError as exc:
             raise ValidationError({"diversion_number": exc.messages}) from exc
     check_unique_name(shortcut)

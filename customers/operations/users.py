@@ -89,10 +89,6 @@ NON_PERSONAL_FIELDS = (
     "app_miteam",
 )
 
-# SET-6: local numbers 1500–1799 belong to function numbers.
-RESERVED_LOCAL_FIRST = 1500
-RESERVED_LOCAL_LAST = 1799
-
 SIP_PASSWORD_MIN_LENGTH = 12
 
 
@@ -171,7 +167,7 @@ def _clean_field(organisation, user, name, value):
     if name == "diversion_number":
         if value in (None, ""):
             return ""
-        return numberlib.normalise(value, allow_local=True).number
+        return numberlib.normalise(value, allow_local=True, use=numberlib.TARGET).number
     if name == "photo":
         return value or ""
     field = User._meta.get_field(name)
@@ -400,22 +396,6 @@ def user_set_groups(*, user, groups, by):
 # --- personal lines (USR-11) -------------------------------------------------------------------
 
 
-def _is_reserved_local(normalised):
-    return (
-        normalised.kind == NumberKind.LOCAL
-        and len(normalised.number) == 4
-        and RESERVED_LOCAL_FIRST <= normalised.value <= RESERVED_LOCAL_LAST
-    )
-
-
-def _reserved_error():
-    return ValidationError(
-        _("Local numbers %(first)d–%(last)d are reserved for function numbers."),
-        code="reserved",
-        params={"first": RESERVED_LOCAL_FIRST, "last": RESERVED_LOCAL_LAST},
-    )
-
-
 def _split_aliases(aliases):
     if aliases is None:
         return []
@@ -430,21 +410,14 @@ def _normalise_line(raw, aliases, field, errors):
     raw = str(raw or "").strip()
     if raw:
         try:
-            line = numberlib.normalise(raw, allow_local=True)
-            if _is_reserved_local(line):
-                raise _reserved_error()
+            line = numberlib.normalise(raw, allow_local=True, use=numberlib.USER_LINE)
         except ValidationError as exc:
             errors.setdefault(field, []).extend(exc.messages)
     normalised_aliases = []
     alias_field = f"{field}_aliases"
     for alias in _split_aliases(aliases):
         try:
-            value = numberlib.normalise(alias, allow_local=True)
-            if value.kind != NumberKind.LOCAL:
-                raise ValidationError(_("An alias must be a local number, e.g. 765."), code="alias_not_local")
-            if _is_reserved_local(value):
-                raise _reserved_error()
-            normalised_aliases.append(value)
+            normalised_aliases.append(numberlib.normalise(alias, allow_local=True, use=numberlib.ALIAS))
         except ValidationError as exc:
             errors.setdefault(alias_field, []).extend(f"{alias}: {m}" for m in exc.messages)
     if normalised_aliases and line is not None and line.kind != NumberKind.E164:
@@ -612,7 +585,7 @@ def user_set_mobile(*, user, number, licence=None, profile="standard", by):
     raw = str(number or "").strip()
     if raw:
         try:
-            normalised = numberlib.normalise(raw, allow_local=False)
+            normalised = numberlib.normalise(raw, allow_local=False, use=numberlib.MOBILE)
         except ValidationError as exc:
             errors["mobile_number"] = exc.messages
     try:

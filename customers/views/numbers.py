@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from connect.lib import numbers as numberlib
 from connect.lib.views import (
     PortalCreateView,
     PortalDeleteView,
@@ -120,7 +121,8 @@ class AvailableNumbersView(PortalMixin, View):
     """"Vis tilgængelige numre": free numbers of the organisation's ranges.
 
     GET parameters (all optional): range (NumberRange pk), after (keyset: the last number shown),
-    search (digits the number must contain), target (id of the input a click fills).
+    search (digits the number must contain), target (id of the input a click fills), purpose
+    (what the number is for, e.g. user_line: only numbers that field accepts are offered).
     htmx requests get the panel partial (or, with after=, just the next items); other requests
     the full page, so the button also works without JavaScript.
     """
@@ -136,13 +138,18 @@ class AvailableNumbersView(PortalMixin, View):
             if not range_param.isdigit():
                 raise Http404
             selected = self.get_object_for_organisation(NumberRange, pk=int(range_param))
+        purpose = request.GET.get("purpose", "") or None
+        if purpose is not None and purpose not in numberlib.USES:
+            raise Http404
         target = "".join(ch for ch in request.GET.get("target", "") if ch.isalnum() or ch in "_-")[:100]
         search = request.GET.get("search", "")[:32]
         after = request.GET.get("after", "")[:32]
-        numbers = available_numbers(organisation=self.organisation, range=selected, after=after, limit=PAGE_SIZE, search=search)
+        numbers = available_numbers(
+            organisation=self.organisation, range=selected, after=after, limit=PAGE_SIZE, search=search, purpose=purpose
+        )
         more_url = ""
         if len(numbers) == PAGE_SIZE:
-            params = {"after": numbers[-1].number, "target": target, "search": search}
+            params = {"after": numbers[-1].number, "target": target, "search": search, "purpose": purpose}
             if selected:
                 params["range"] = selected.pk
             more_url = reverse("customers:available_numbers") + "?" + urlencode({k: v for k, v in params.items() if v})
@@ -151,6 +158,7 @@ class AvailableNumbersView(PortalMixin, View):
             "ranges": ranges,
             "selected_range": selected,
             "target": target,
+            "purpose": purpose,
             "search": search,
             "after": after,
             "more_url": more_url,

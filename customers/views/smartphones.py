@@ -78,19 +78,22 @@ class SmartphoneInviteView(PortalMixin, View):
             )
         if invite:
             from customers.operations.welcome import welcome_send
+            from customers.views.welcome import repeated_message
 
             try:
-                welcome_send(organisation=self.organisation, users=invite, email=False, sms=True, by=request.user)
+                result = welcome_send(organisation=self.organisation, users=invite, email=False, sms=True, by=request.user)
             except ValidationError as exc:
                 for error in exc.messages:
                     messages.error(request, error)
                 return HttpResponseRedirect(back)
-            count = len(invite)
-            messages.success(
-                request,
-                ngettext("An invitation is being sent to %(count)d user.", "Invitations are being sent to %(count)d users.", count)
-                % {"count": count},
-            )
+            repeated_message(request, result.repeated)
+            count = len(invite) - len(result.repeated)
+            if count:
+                messages.success(
+                    request,
+                    ngettext("An invitation is being sent to %(count)d user.", "Invitations are being sent to %(count)d users.", count)
+                    % {"count": count},
+                )
         return HttpResponseRedirect(back)
 
 

@@ -29,9 +29,11 @@ CODES_SESSION_KEY = "connect_2fa_new_codes"
 
 
 def _may_set_require(request):
+    """The organisation's requirement is a change to the organisation: support staff need their
+    change permission for it, not just a view permission."""
     organisation = getattr(request, "organisation", None)
     return organisation is not None and permissions.may(
-        request.user, permissions.ADMINISTER_ORGANISATION, organisation=organisation
+        request.user, permissions.ADMINISTER_ORGANISATION, organisation=organisation, write=True
     )
 
 

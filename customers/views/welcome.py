@@ -31,6 +31,7 @@ from customers.forms.users import BulkUsersForm
 from customers.models import User
 from customers.operations.welcome import (
     CLIENT_FIELDS,
+    REPEAT_WINDOW,
     available_channels,
     client_first_use,
     download_links,
@@ -58,6 +59,22 @@ def _skipped_message(request, skipped):
             _("Skipped (no e-mail address or mobile number for the chosen channels): %(users)s")
             % {"users": ", ".join(u.username for u in skipped[:50]) + (" …" if len(skipped) > 50 else "")},
         )
+
+
+def repeated_message(request, repeated):
+    """Tell the admin which users' welcome messages were not queued again (a double click)."""
+    if not repeated:
+        return
+    minutes = int(REPEAT_WINDOW.total_seconds() // 60)
+    if len(repeated) == 1:
+        text = _("The welcome message to %(user)s was sent less than %(minutes)d minutes ago and is not sent again.")
+        messages.info(request, text % {"user": repeated[0].username, "minutes": minutes})
+        return
+    messages.info(
+        request,
+        _("Not sent again (sent less than %(minutes)d minutes ago): %(users)s")
+        % {"minutes": minutes, "users": ", ".join(u.username for u in repeated[:50]) + (" …" if len(repeated) > 50 else "")},
+    )
 
 
 class WelcomeMixin(PortalMixin):
@@ -107,7 +124,10 @@ class UserWelcomeView(WelcomeMixin, View):
         if result.skipped:
             form.add_error(None, _("The user has no e-mail address or mobile number for the chosen channels."))
             return self.render_dialog(request, user, form, mobile)
-        messages.success(request, _("The welcome message to %(user)s is being sent.") % {"user": user.username})
+        if result.messages:
+            messages.success(request, _("The welcome message to %(user)s is being sent.") % {"user": user.username})
+        else:
+            repeated_message(request, result.repeated)
         return HttpResponseRedirect(_safe_next(request, reverse("customers:user_update", args=[user.pk])))
 
 
@@ -137,6 +157,7 @@ class UsersWelcomeView(WelcomeMixin, View):
                 form.add_error(None, error)
             return self.render_dialog(request, users, mobiles, form)
         _skipped_message(request, result.skipped)
+        repeated_message(request, result.repeated)
         if result.job is not None:
             return HttpResponseRedirect(reverse("customers:job_detail", args=[result.job.pk]))
         if result.messages:

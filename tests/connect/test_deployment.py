@@ -170,3 +170,7 @@ def test_bad_values_fail_loudly_at_start_up():
     assert result.returncode != 0 and "SMS_BACKEND must be" in result.stderr
     result = run_manage("check", env=production_env(SMS_BACKEND="http"))
     assert result.returncode != 0 and "SMS_GATEWAY_URL must be set" in result.stderr
+    result = run_manage("check", env=production_env(SMS_GATEWAY_RETRIES="0"))
+    assert result.returncode != 0 and "SMS_GATEWAY_RETRIES must be at least 1" in result.stderr
+    result = run_manage("check", env=production_env(SMS_GATEWAY_EAGER_TIMEOUT="0"))
+    assert result.returncode != 0 and "timeouts must be positive" in result.stderr

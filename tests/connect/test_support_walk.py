@@ -61,6 +61,12 @@ def _snapshot(walk, organisation):
     return rows
 
 
+# The signed-in person's own account pages (two-factor sign-in): any staff member may protect their
+# own sign-in, with or without the support permission. The organisation's requirement on that page
+# follows the permissions (test_support_permissions).
+OWN_ACCOUNT_PAGES = {"customers:two_factor", "customers:two_factor_setup", "customers:two_factor_codes"}
+
+
 def test_view_only_support_opens_every_page_and_writes_nothing(walk):
     instances = _instances_or_fail(walk)
     client = _inside(_staff("viewer@connect.example", support=True), walk.org_a)
@@ -71,6 +77,8 @@ def test_view_only_support_opens_every_page_and_writes_nothing(walk):
     )
     failures, opened = [], 0
     for name, _route, kwargs_a, _kwargs_b, _has_objects in instances:
+        if name in OWN_ACCOUNT_PAGES:
+            continue
         url = _url(name, kwargs_a)
         get = client.get(url)
         opened += get.status_code == 200
@@ -98,6 +106,8 @@ def test_staff_without_the_support_permission_get_nothing_of_the_portal(walk):
     before, audit = _snapshot(walk, walk.org_a), AuditEntry.objects.count()
     failures = []
     for name, _route, kwargs_a, _kwargs_b, _has_objects in instances:
+        if name in OWN_ACCOUNT_PAGES:
+            continue
         url = _url(name, kwargs_a)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
@@ -111,3 +121,14 @@ def test_staff_without_the_support_permission_get_nothing_of_the_portal(walk):
                 )
     assert _snapshot(walk, walk.org_a) == before and AuditEntry.objects.count() == audit
     assert not failures, "\n".join(failures)
+
+
+def test_view_only_support_cannot_change_the_organisations_two_factor_rule(walk):
+    from django.urls import reverse
+
+    client = _inside(_staff("viewer2@connect.example", support=True), walk.org_a)
+    page = client.get(reverse("customers:two_factor"))
+    assert page.status_code == 200 and 'name="require-require_2fa"' not in page.content.decode()
+    client.post(reverse("customers:two_factor"), {"action": "require", "require-require_2fa": "on"})
+    walk.org_a.refresh_from_db()
+    assert walk.org_a.require_2fa is False

@@ -11,6 +11,8 @@ an organisation and checks, as a person would notice it:
 - every POST form on those pages, replayed as the browser would send it but with org B's group,
   user or phone in one reference field (hidden field, select, checkbox), is refused: nothing
   of org A ends up pointing at org B, nothing of org B changes, never a 500;
+- a NUL character (`%00`) in the query string, in string path arguments or in POST data, sent
+  by org A's admin to every URL, never gives a 500 (PostgreSQL cannot store NUL);
 - anonymous visitors are sent to the sign-in page;
 - a standard user (no administrator profile) gets the 403 "no administrator access" page.
 
@@ -32,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from customers.models import AuditEntry, GroupMembership, Organisation
@@ -633,6 +635,47 @@ def test_forms_reject_references_to_other_organisations(walk):
                 if changed_b:
                     failures.append(f"{where}: a crafted {field!r} changed org B's data")
     assert len(replayed) >= 5, f"the walk found almost no forms with group/user fields: {sorted(replayed)}"
+    assert not failures, "\n".join(failures)
+
+
+NUL = "\x00"
+NUL_QUERY = {key: NUL for key in ("q", "query", "search", "term", "after", "range", "target", "purpose", "page", "next")}
+
+
+def _nul_urls(name, kwargs):
+    """The URL with org A's objects, plus one URL per path argument that can carry a NUL
+    (str/path converters and regex groups; reverse() refuses it for int and slug)."""
+    urls = [(_url(name, kwargs), False)]
+    for kwarg in kwargs:
+        try:
+            urls.append((_url(name, {**kwargs, kwarg: NUL}), True))
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def test_nul_characters_never_give_a_500(walk):
+    """NUL in the query string, as a path argument and in POST data, sent by org A's admin to
+    every portal URL: a clear answer, never a 500 (run it on PostgreSQL: SQLite accepts NUL)."""
+    instances = _instances_or_fail(walk)
+    admin = _client(walk.admin_a)
+    failures, nul_paths = [], []
+    for name, _route, kwargs_a, _kwargs_b, _has_objects in instances:
+        for url, nul_in_path in _nul_urls(name, kwargs_a):
+            sends = [
+                ("GET ?…=%00", lambda url=url: admin.get(url, NUL_QUERY)),
+                ("POST …=%00", lambda url=url: admin.post(url, {**NUL_QUERY, "name": f"a{NUL}b", NUL: "x"})),
+            ]
+            if nul_in_path:
+                nul_paths.append(url)
+                sends.append(("GET", lambda url=url: admin.get(url)))
+            for label, send in sends:
+                with transaction.atomic():
+                    response = send()
+                    transaction.set_rollback(True)
+                if response.status_code >= 500:
+                    failures.append(f"{name} {url}: {label} answered {response.status_code}")
+    assert any(url.startswith("/history/") for url in nul_paths), "the walk sent no NUL as a path argument"
     assert not failures, "\n".join(failures)
 
 

@@ -20,6 +20,7 @@ from customers.operations.organisations import apply_template
 
 __all__ = [
     "CSV_HEADER",
+    "anna",
     "csv_bytes",
     "danish",
     "import_org",
@@ -63,6 +64,16 @@ def sms_outbox(settings):
     smslib.outbox.clear()
     yield smslib.outbox
     smslib.outbox.clear()
+
+
+@pytest.fixture
+def anna(import_org, admin_a):
+    """A user of org A with an e-mail address and a mobile number (+4520304050), English."""
+    from customers.operations.users import user_create, user_set_mobile
+
+    user = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", language="en", by=admin_a)
+    user_set_mobile(user=user, number="+45 20 30 40 50", by=admin_a)
+    return user
 
 
 @pytest.fixture

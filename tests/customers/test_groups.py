@@ -186,7 +186,8 @@ def test_duplicate_name_is_a_form_error(client_a, org_a, three):
     assert UserGroup.objects.filter(organisation=org_a).count() == 3
 
 
-@pytest.mark.parametrize("bad", ["a\x00b", "x" * 500, "ok\x1bname"])
+# NUL itself never reaches the form: connect.middleware.RefuseNulMiddleware answers 400 (tests/connect).
+@pytest.mark.parametrize("bad", ["a\x01b", "x" * 500, "ok\x1bname"])
 def test_bad_input_gives_field_errors_not_500(client_a, org_a, bad):
     response = client_a.post(reverse("customers:usergroup_create"), {"name": bad})
     assert response.status_code == 200

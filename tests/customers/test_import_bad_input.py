@@ -257,6 +257,26 @@ def test_numbers_outside_ranges_in_use_or_with_unicode_digits(client_a, import_o
     assert Number.objects.filter(organisation=import_org).count() == 2
 
 
+def test_emergency_and_function_numbers_are_refused_even_with_leading_zeros(
+    client_a, import_org, django_capture_on_commit_callbacks
+):
+    data = csv_bytes(
+        [
+            "a@firma.dk;A;A;;;;;0112;;;;;;;;;;;",
+            "b@firma.dk;B;B;;;;;+4588887701;;;;114 01500;;;;;;;",
+            "c@firma.dk;C;C;;;;;01799;;;;;;;;;;;",
+        ]
+    )
+    _job, errors = _preview_errors(client_a, django_capture_on_commit_callbacks, data)
+    assert errors == [
+        "Row 2, Primær linje: 0112 is an emergency or service number of the public network and cannot be used here.",
+        "Row 3, Aliasser: 114: 114 is an emergency or service number of the public network and cannot be used here.",
+        "Row 3, Aliasser: 01500: Local numbers 1500–1799 are reserved for function numbers.",
+        "Row 4, Primær linje: Local numbers 1500–1799 are reserved for function numbers.",
+    ]
+    assert not Number.objects.filter(organisation=import_org).exists()
+
+
 def test_same_number_twice_in_the_file(client_a, import_org, django_capture_on_commit_callbacks):
     data = csv_bytes(["a@firma.dk;A;A;;;;;+4588887701;;;;;;;;;;;", "b@firma.dk;B;B;;;;;88 88 77 01;;;;;;;;;;;"])
     _job, errors = _preview_errors(client_a, django_capture_on_commit_callbacks, data)

@@ -77,11 +77,33 @@ def test_two_concurrent_sends_of_one_message_send_once(import_org, admin_a, monk
     message = OutboundMessage.objects.create(organisation=import_org, user=user, channel="email", recipient="anna@firma.dk")
     original = welcome._deliver
 
-    def slow_deliver(msg):
+    def slow_deliver(msg, **kwargs):
         time.sleep(0.8)
-        return original(msg)
+        return original(msg, **kwargs)
 
     monkeypatch.setattr(welcome, "_deliver", slow_deliver)
     results = _in_threads(lambda: message_send(message_id=message.pk), lambda: message_send(message_id=message.pk))
     assert sorted(results.values()) == ["sent", "skipped"]
     assert len(mail.outbox) == 1
+
+
+def test_two_concurrent_welcome_sends_for_one_user_queue_one_message(import_org, admin_a, monkeypatch, settings):
+    """A double click whose two requests run at the same time: the second waits for the first's
+    commit (the user's row is locked) and then finds its message."""
+    from customers.operations import welcome
+    from customers.operations.users import user_set_mobile
+
+    settings.SMS_BACKEND = "locmem"
+    user = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", by=admin_a)
+    user_set_mobile(user=user, number="+4520304050", by=admin_a)
+    real_audit = welcome.audit_record
+
+    def slow_audit(**kwargs):
+        real_audit(**kwargs)
+        time.sleep(0.8)  # still inside the first request's transaction
+
+    monkeypatch.setattr(welcome, "audit_record", slow_audit)
+    results = _in_threads(*[lambda: welcome.welcome_send(users=[user], by=admin_a)] * 2)
+    assert sorted(len(r.messages) for r in results.values()) == [0, 2]
+    assert [len(r.repeated) for r in results.values() if not r.messages] == [1]
+    assert OutboundMessage.objects.filter(user=user).count() == 2  # one e-mail, one SMS

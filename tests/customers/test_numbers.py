@@ -1,5 +1,7 @@
 """Number ranges (ORG-9), the number registry and "Vis tilgængelige numre" (invariant 3)."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,18 +9,23 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connect.lib import numbers as numberlib
+from connect.lib.numbers import EMERGENCY_NUMBERS, SERVICE_NUMBERS
 from customers.models import AuditEntry, Number, NumberRange, UserLine
 from customers.operations import (
+    number_check_available,
     number_register,
     number_release,
     numberrange_create,
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.users import user_set_lines
 from customers.queries import available_numbers
 from tests.factories import OrganisationFactory, UserFactory
 
 USER_LINE = Number.Purpose.USER_LINE
+FUNCTION_NUMBER = Number.Purpose.FUNCTION_NUMBER
 
 
 @pytest.fixture
@@ -31,8 +38,8 @@ def ranges(org_a, admin_a):
     }
 
 
-def register(org, raw, by=None):
-    return number_register(organisation=org, raw=raw, purpose=USER_LINE, by=by)
+def register(org, raw, by=None, purpose=USER_LINE):
+    return number_register(organisation=org, raw=raw, purpose=purpose, by=by)
 
 
 def free(org, **kwargs):
@@ -94,8 +101,8 @@ def test_range_cannot_shrink_below_numbers_in_use(org_a, admin_a, ranges):
 
 
 def test_range_in_use_cannot_be_deleted(org_a, admin_a, ranges):
-    number = register(org_a, "1500")
-    register(org_a, "1501")
+    number = register(org_a, "1500", purpose=FUNCTION_NUMBER)
+    register(org_a, "1501", purpose=FUNCTION_NUMBER)
     with pytest.raises(ValidationError) as exc:
         numberrange_delete(number_range=ranges["fn"], by=admin_a)
     assert exc.value.messages == ["The range cannot be deleted while 2 of its numbers are in use, e.g. 1500."]
@@ -237,7 +244,8 @@ def test_keyset_pages_walk_every_range_once(org_a, ranges):
             break
         after = page[-1]
     expected = [f"+45888877{i:02d}" for i in range(99)] + [str(i) for i in range(200, 300) if i != 201]
-    expected += [str(i) for i in range(1500, 1899)]
+    # Emergency and service numbers (1801, 1813, ...) are free for no use, so they are not offered.
+    expected += [str(i) for i in range(1500, 1899) if i not in SERVICE_NUMBERS]
     assert pages == expected
 
 
@@ -246,7 +254,7 @@ def test_search_keeps_numbers_with_those_digits(org_a, ranges):
     assert free(org_a, range=ranges["local"], search="77") == []
     assert free(org_a, search="7 7 5", limit=3) == ["+4588887750", "+4588887751", "+4588887752"]
     assert free(org_a, range=ranges["fn"], search="٤abc") == []  # no ASCII digits: nothing matches ... but no error
-    assert free(org_a, range=ranges["fn"], search="188", limit=3) == ["1880", "1881", "1882"]
+    assert free(org_a, range=ranges["fn"], search="188", limit=3) == ["1880", "1882", "1883"]  # 1881: a service number
 
 
 def test_local_numbers_keep_their_leading_zeros(org_a, admin_a):
@@ -312,7 +320,7 @@ def test_create_range_through_the_form(client_a, org_a):
     [
         ({"first": "٤٥", "last": "99"}, "Use only the digits 0-9."),
         ({"first": "４５", "last": "99"}, "Use only the digits 0-9."),
-        ({"first": "10", "last": "2\x000"}, "Null characters are not allowed."),
+        ({"first": "10", "last": "2\x070"}, "The number contains control characters."),  # NUL: a 400 page
         ({"first": "1" * 40, "last": "99"}, "Ensure this value has at most 32 characters (it has 40)."),
         ({"first": "10", "last": "99", "description": "x" * 300}, "Ensure this value has at most 255 characters (it has 300)."),
         ({"first": "10", "last": "99", "description": "tab\x1b"}, "The text contains control characters, which are not allowed."),
@@ -338,7 +346,7 @@ def test_edit_page_shows_history_and_shrink_error(client_a, org_a, ranges):
 
 
 def test_delete_in_use_shows_error(client_a, org_a, ranges):
-    register(org_a, "1600")
+    register(org_a, "1600", purpose=FUNCTION_NUMBER)
     url = reverse("customers:numberrange_delete", args=[ranges["fn"].pk])
     response = client_a.post(url, follow=True)
     assert "The range cannot be deleted while 1 of its numbers is in use: 1600." in response.content.decode()
@@ -375,6 +383,11 @@ def test_available_number_widget_renders_the_button(org_a):
 
     html = str(LineForm()["primary"])
     assert 'hx-get="/numbers/available/?target=id_primary&amp;range=7"' in html
+
+    class FunctionNumberForm(forms.Form):
+        number = forms.CharField(widget=AvailableNumberInput(purpose=FUNCTION_NUMBER))
+
+    assert "?target=id_number&amp;purpose=function_number" in str(FunctionNumberForm()["number"])
     assert 'id="id_primary-free"' in html and "Show available numbers" in html
 
 
@@ -390,3 +403,207 @@ def test_other_organisations_ranges_are_404(client_b, org_a, ranges):
     assert r.last == "299"
     assert "+4588887700" not in client_b.get(reverse("customers:numberrange_list")).content.decode()
     assert "+4588887700" not in client_b.get(reverse("customers:available_numbers")).content.decode()
+
+
+# --- what a number may be used for (emergency and service numbers, 1500–1799) ----------------
+
+SERVICE_ERROR = "{} is an emergency or service number of the public network and cannot be used here."
+RESERVED_ERROR = "Local numbers 1500–1799 are reserved for function numbers."
+
+
+@pytest.fixture
+def user_ranges(org_a, admin_a):
+    """Ranges that hold the emergency numbers, 1500–1799 and a 5-digit twin of it, so only the
+    use rule (not "outside the ranges") can refuse them."""
+    for first, last in (("+4588887700", "+4588887799"), ("100", "199"), ("1400", "1899"), ("01400", "01899")):
+        numberrange_create(organisation=org_a, first=first, last=last, by=admin_a)
+    return org_a
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("112", SERVICE_ERROR.format("112")),
+    ("114", SERVICE_ERROR.format("114")),
+    ("0112", SERVICE_ERROR.format("0112")),  # a leading zero hides nothing
+    ("1813", SERVICE_ERROR.format("1813")),  # Akuttelefonen
+    ("1500", RESERVED_ERROR),
+    ("01500", RESERVED_ERROR),
+    ("0 1 7 9 9", RESERVED_ERROR),
+])
+def test_users_lines_and_aliases_refuse_emergency_service_and_function_numbers(user_ranges, admin_a, user_a, raw, message):
+    with pytest.raises(ValidationError) as line:
+        user_set_lines(user=user_a, primary=raw, by=admin_a)
+    assert line.value.message_dict["primary"] == [message]
+    with pytest.raises(ValidationError) as alias:
+        user_set_lines(user=user_a, primary="+4588887701", primary_aliases=[raw], by=admin_a)
+    assert alias.value.message_dict["primary_aliases"] == [f"{raw}: {message}"]
+    # The registry itself refuses them too, whoever calls it.
+    with pytest.raises(ValidationError):
+        register(user_ranges, raw)
+    assert not Number.objects.exists()
+
+
+def test_numbers_next_to_the_refused_ones_are_fine(user_ranges, admin_a, user_a):
+    user_set_lines(user=user_a, primary="+4588887701", primary_aliases=["113", "1499", "01800", "1800"], by=admin_a)
+    assert set(Number.objects.filter(purpose="alias").values_list("number", flat=True)) == {"113", "1499", "01800", "1800"}
+
+
+def test_function_numbers_may_use_1500_to_1799_but_not_service_numbers(user_ranges):
+    assert register(user_ranges, "1500", purpose=FUNCTION_NUMBER).number == "1500"
+    with pytest.raises(ValidationError) as exc:
+        register(user_ranges, "1813", purpose=FUNCTION_NUMBER)
+    assert exc.value.messages == [SERVICE_ERROR.format("1813")]
+
+
+@pytest.mark.parametrize("raw", ["112", "114", "0114", "1813"])
+def test_emergency_numbers_are_never_a_diversion_target(org_a, admin_a, user_a, raw):
+    from customers.operations.users import user_update
+
+    with pytest.raises(ValidationError) as exc:
+        user_update(user=user_a, diversion_enabled=True, diversion_number=raw, by=admin_a)
+    assert exc.value.message_dict["diversion_number"] == [SERVICE_ERROR.format(raw)]
+    user_a.refresh_from_db()
+    assert (user_a.diversion_enabled, user_a.diversion_number) == (False, "")
+    # 1500 is a function number: a fine place to divert to.
+    user_update(user=user_a, diversion_enabled=True, diversion_number="1500", by=admin_a)
+
+
+def test_user_page_shows_the_emergency_number_errors(client_a, user_ranges):
+    response = client_a.post(
+        reverse("customers:user_create"),
+        {
+            "username": "ny@a.example", "first_name": "Ny", "last_name": "Bruger", "language": "da",
+            "profile": "standard", "primary": "112", "primary_type": "fixed", "secondary_type": "mobile",
+            "mobile_profile": "standard", "sip_display_as": "fixed", "diversion_enabled": "on", "diversion_number": "114",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["primary"] == [SERVICE_ERROR.format("112")]
+    assert form.errors["diversion_number"] == [SERVICE_ERROR.format("114")]
+    assert not Number.objects.exists()
+
+
+def test_the_service_numbers_are_phonenumbers_danish_short_numbers():
+    """SERVICE_NUMBERS is phonenumbers' DK short-number list: a new phonenumbers release that
+    adds or drops one makes this fail, so the list is updated by a person, not silently."""
+    from phonenumbers import shortnumberinfo
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    metadata = PhoneMetadata.short_metadata_for_region("DK")
+    pattern = re.compile(metadata.short_code.national_number_pattern)
+    lengths = metadata.general_desc.possible_length
+    found = {int(d) for n in lengths for d in (f"1{i:0{n - 1}d}" for i in range(10 ** (n - 1))) if pattern.fullmatch(d)}
+    assert found == set(SERVICE_NUMBERS)
+    assert {n for n in SERVICE_NUMBERS if shortnumberinfo.is_emergency_number(str(n), "DK")} == set(EMERGENCY_NUMBERS)
+
+
+# "Vis tilgængelige numre" for a user's line offers only what the user form accepts.
+
+
+def test_available_numbers_for_a_user_line_skip_function_and_service_numbers(user_ranges):
+    r = NumberRange.objects.get(first="1400")
+    offered = [f.number for f in available_numbers(organisation=user_ranges, range=r, after="1497", limit=5, purpose=USER_LINE)]
+    assert offered == ["1498", "1499", "1800", "1802", "1803"]  # 1500–1799 and 1801 are not offered
+    five_digits = NumberRange.objects.get(first="01400")
+    assert free(user_ranges, range=five_digits, after="01499", limit=1, purpose=USER_LINE) == ["01800"]
+    assert free(user_ranges, range=NumberRange.objects.get(first="100"), after="110", limit=4, purpose=USER_LINE) == [
+        "111", "113", "115", "116"
+    ]
+    # For a function number 1500 is fine; 112 is free for no purpose at all.
+    assert free(user_ranges, range=r, after="1499", limit=1, purpose=FUNCTION_NUMBER) == ["1500"]
+    assert "112" not in free(user_ranges, range=NumberRange.objects.get(first="100"), limit=20)
+
+
+def test_show_available_numbers_on_the_user_page_offers_what_the_field_accepts(client_a, user_ranges):
+    page = client_a.get(reverse("customers:user_create")).content.decode()
+    assert "/numbers/available/?target=id_primary&amp;purpose=user_line" in page
+    assert "/numbers/available/?target=id_mobile_number&amp;purpose=mobile" in page
+    url = reverse("customers:available_numbers")
+    r = NumberRange.objects.get(first="1400")
+    params = {"target": "id_primary", "purpose": "user_line", "range": r.pk}
+    panel = client_a.get(url, params, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="purpose" value="user_line"' in panel  # the panel's own filter keeps the purpose
+    html = client_a.get(url, {**params, "after": "1489"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-number="1499"' in html and 'data-number="1800"' in html
+    assert 'data-number="1500"' not in html and 'data-number="1801"' not in html
+    more = re.search(r'hx-get="([^"]*after=[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "purpose=user_line" in more
+    more_html = client_a.get(more, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-number="1899"' in more_html and 'data-number="1851"' not in more_html
+    assert client_a.get(url, {"purpose": "nonsense"}).status_code == 404
+    # Mobile phones take full numbers only.
+    mobile = client_a.get(url, {"target": "id_mobile_number", "purpose": "mobile"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-number="+4588887700"' in mobile and 'data-number="100"' not in mobile
+
+
+def _user_form(org, admin, **fields):
+    from customers.forms.users import UserForm
+
+    data = {"username": "ny@a.example", "first_name": "Ny", "last_name": "Bruger", "language": "da", "profile": "standard",
+            "primary_type": "fixed", "secondary_type": "mobile", "mobile_profile": "standard", "sip_display_as": "fixed", **fields}
+    form = UserForm(data, organisation=org, user=admin)
+    form.is_valid()
+    return form
+
+
+# Digits as admins type them: leading zeros, separators, and the interesting numbers.
+typed_numbers = st.builds(
+    lambda zeros, value, sep: sep.join("0" * zeros + str(value)),
+    st.integers(0, 3),
+    st.one_of(st.sampled_from(SERVICE_NUMBERS), st.integers(1490, 1810), st.integers(0, 10**9)),
+    st.sampled_from(["", " ", "-"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.one_of(typed_numbers, st.text(max_size=24)))
+def test_the_line_field_accepts_only_numbers_outside_the_refused_sets(org_a, admin_a, raw):
+    """Property: whatever is typed, the user's line field either accepts a number that is no
+    emergency/service number and not in 1500–1799, or gives a ValidationError."""
+    form = _user_form(org_a, admin_a, primary=raw)
+    if "primary" in form.errors:
+        return
+    value = form.cleaned_data["primary"]
+    if value:
+        normalised = numberlib.normalise(value)
+        if normalised.kind == "local":
+            assert normalised.value not in SERVICE_NUMBERS
+            assert not 1500 <= normalised.value <= 1799
+    # The registry's check (what saving runs) agrees with the field.
+    try:
+        normalised = numberlib.normalise(raw, use=USER_LINE)
+    except ValidationError as exc:
+        assert exc.messages and not value.strip()
+    else:
+        assert normalised.kind == "e164" or (normalised.value not in SERVICE_NUMBERS and not 1500 <= normalised.value <= 1799)
+
+
+@pytest.mark.django_db
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    width=st.integers(2, 6),
+    first=st.integers(0, 2000),
+    size=st.integers(1, 400),
+    after=st.one_of(st.none(), st.integers(0, 2400)),
+    data=st.data(),
+)
+def test_every_number_offered_for_a_user_line_is_accepted_by_the_user_form(width, first, size, after, data):
+    """Property: "Vis tilgængelige numre" for a user's line offers only numbers that the user
+    form accepts and that saving registers."""
+    first = min(max(first, 10 ** (width - 2)), 10**width - 1)  # "00…" would be an international prefix
+    last = min(first + size - 1, 10**width - 1)
+    with transaction.atomic():
+        org = OrganisationFactory(name="offered")
+        admin = UserFactory(organisation=org, username="admin@offered.example")
+        numberrange_create(organisation=org, first=f"{first:0{width}d}", last=f"{last:0{width}d}", by=None)
+        cursor = None if after is None else f"{after:0{width}d}"
+        offered = free(org, after=cursor, limit=20, purpose=USER_LINE)
+        for number in offered:
+            number_check_available(organisation=org, raw=number, purpose=USER_LINE)
+        if offered:
+            chosen = data.draw(st.sampled_from(offered))
+            form = _user_form(org, admin, primary=chosen)
+            assert "primary" not in form.errors
+            user = UserFactory(organisation=org, username="line@offered.example")
+            user_set_lines(user=user, primary=chosen, by=admin)
+        transaction.set_rollback(True)

@@ -87,6 +87,15 @@ def test_a_bad_diversion_number_is_a_field_error(client_a, ledig):
     assert not PresenceShortcut.objects.exists()
 
 
+def test_emergency_numbers_are_no_diversion_target(client_a, ledig):
+    response = client_a.post(
+        reverse("customers:shortcut_create"),
+        {"name": "Nød", "duration": "none", "availability": "busy", "icon": "person", "diversion_number": "112"},
+    )
+    assert response.status_code == 200 and "emergency or service number" in response.content.decode()
+    assert not PresenceShortcut.objects.exists()
+
+
 def test_an_activity_in_use_lists_its_references_and_is_not_deleted(client_a, org_a, admin_a, ledig):
     shortcut = operations.shortcut_create(organisation=org_a, by=admin_a, name="Frokost", activity=ledig)
     url = reverse("customers:activity_delete", args=[ledig.pk])

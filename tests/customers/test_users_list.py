@@ -54,8 +54,9 @@ def test_search(client_a, people, q, expected):
 
 def test_overlong_and_control_character_search_is_fine(client_a, people):
     assert client_a.get(URL, {"q": "x" * 5000}).status_code == 200
-    assert usernames(client_a.get(URL, {"q": "kasp\x00zzz"})) == []
-    assert usernames(client_a.get(URL, {"q": "\x00kasper"})) == ["klj@ipvision.dk"]
+    assert usernames(client_a.get(URL, {"q": "kasp\x07zzz"})) == []
+    # NUL never reaches the search: connect.middleware.RefuseNulMiddleware answers 400.
+    assert client_a.get(URL, {"q": "\x00kasper"}).status_code == 400
 
 
 def test_filters_and_found_count(client_a, people, admin_a):

@@ -18,18 +18,13 @@ from customers.operations.users import user_create, user_set_mobile
 from customers.operations.welcome import (
     SendOutcome,
     message_send,
+    messages_due,
+    messages_send,
     welcome_send,
     welcome_token_generator,
 )
 from tests.customers.jobs_helpers import *  # noqa: F401,F403
 from tests.factories import PASSWORD
-
-
-@pytest.fixture
-def anna(import_org, admin_a):
-    user = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", language="en", by=admin_a)
-    user_set_mobile(user=user, number="+45 20 30 40 50", by=admin_a)
-    return user
 
 
 @pytest.fixture
@@ -102,14 +97,14 @@ def test_a_message_being_sent_is_not_sent_again(anna, admin_a, sms_outbox, djang
     assert sms_outbox == []
 
 
-def test_temporary_gateway_errors_are_retried_then_sent_once(anna, admin_a, monkeypatch, settings, django_capture_on_commit_callbacks):
+def test_temporary_gateway_errors_are_retried_by_the_sweep_then_sent_once(anna, admin_a, monkeypatch, settings, django_capture_on_commit_callbacks):
     settings.SMS_BACKEND = "locmem"
     smslib.outbox.clear()
     calls = []
     real = smslib.LocmemBackend.send
 
     def flaky(self, message):
-        calls.append(message.to)
+        calls.append(message.idempotency_key)
         if len(calls) < 3:
             raise smslib.SmsTemporaryError("SMS gateway answered HTTP 503")
         return real(self, message)
@@ -119,8 +114,15 @@ def test_temporary_gateway_errors_are_retried_then_sent_once(anna, admin_a, monk
         result = welcome_send(users=[anna], email=False, by=admin_a)
     (message,) = result.messages
     message.refresh_from_db()
+    assert (message.status, message.attempts, len(calls)) == ("ready", 1, 1)  # one attempt, no waiting
+    assert tasks.messages_retry() == {}  # not due yet
+    for _ in range(2):
+        message.refresh_from_db()
+        later = message.next_attempt_at
+        messages_send(message_ids=messages_due(now=later), now=later)
+    message.refresh_from_db()
     assert message.status == OutboundMessage.Status.SENT and message.attempts == 3
-    assert len(smslib.outbox) == 1
+    assert len(smslib.outbox) == 1 and set(calls) == {str(message.idempotency_key)}
     smslib.outbox.clear()
 
 
@@ -355,7 +357,7 @@ def test_set_password_pages_speak_the_users_language(client, bo, admin_a, danish
     assert "Din adgangskode er gemt" in done.content.decode()
 
 
-def test_messages_stuck_while_sending_are_marked_failed_never_resent(client_a, anna, admin_a, sms_outbox, django_capture_on_commit_callbacks):
+def test_messages_stuck_while_sending_are_marked_not_confirmed_never_resent(client_a, anna, admin_a, sms_outbox, django_capture_on_commit_callbacks):
     from customers.operations.welcome import messages_cleanup
 
     with django_capture_on_commit_callbacks(execute=False):
@@ -365,7 +367,7 @@ def test_messages_stuck_while_sending_are_marked_failed_never_resent(client_a, a
     assert messages_cleanup() == 0
     assert messages_cleanup(now=timezone.now() + timedelta(hours=2)) == 1
     message.refresh_from_db()
-    assert message.status == OutboundMessage.Status.FAILED and "not confirmed" in message.error
+    assert message.status == OutboundMessage.Status.UNKNOWN and "not confirmed" in message.error
     assert tasks.send_message(message.pk) == SendOutcome.SKIPPED and sms_outbox == []
     page = client_a.get(reverse("customers:welcome_status", args=[anna.pk])).content.decode()
-    assert "Delivery not confirmed" in page
+    assert "Not confirmed — Delivery not confirmed" in page

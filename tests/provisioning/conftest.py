@@ -1,6 +1,8 @@
 """Fixtures for the provisioning endpoint: a ticket, phones with users, real User-Agents."""
 
+import logging
 import os
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -39,7 +41,9 @@ REDIS_TEST_URL = os.environ.get("PROVISIONING_TEST_REDIS_URL", "redis://127.0.0.
 
 @pytest.fixture
 def redis_cache(settings):
-    """The default cache (auto-add rate limits) on a real Redis (a database of its own), as in production."""
+    """The default cache (auto-add and refusal counters) on a real Redis (a database of its own),
+    as in production. Each test has a key prefix of its own, so tests running in parallel
+    (pytest-xdist) never see or delete each other's counters."""
     import redis
 
     client = redis.Redis.from_url(REDIS_TEST_URL)
@@ -47,12 +51,12 @@ def redis_cache(settings):
         client.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_TEST_URL}")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL}}
-    keys = list(client.scan_iter(match="*prov:*"))
-    if keys:
-        client.delete(*keys)
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}
+    }
     yield client
-    keys = list(client.scan_iter(match="*prov:*"))
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
         client.delete(*keys)
 
@@ -75,6 +79,13 @@ def ticket_a(org_a):
 @pytest.fixture
 def ticket_b(org_b):
     return ticket_for(org_b)
+
+
+@pytest.fixture
+def world(org_a, org_b, snom_phone, ticket_a, ticket_b):
+    """org A with a Snom phone, org B with its own Snom phone; both tickets exist."""
+    foreign = PhoneFactory(organisation=org_b, mac="000413B0B0B0", model="snom-725")
+    return {"a": f"/prov/{ticket_a.ticket}", "b": f"/prov/{ticket_b.ticket}", "foreign": foreign}
 
 
 @pytest.fixture
@@ -101,10 +112,33 @@ def mitel_phone(org_a, line_user, admin_a):
     return phone
 
 
+class SecurityLog(logging.Handler):
+    """The messages written to the security log (connect.security)."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 @pytest.fixture
-def phone_client(client):
-    """The test client as a phone: no session, REMOTE_ADDR set like a real request."""
-    client.defaults["REMOTE_ADDR"] = "198.51.100.23"
+def security_log():
+    handler = SecurityLog()
+    logger = logging.getLogger("connect.security")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def phone_client(client, settings):
+    """The test client as a phone: no session, REMOTE_ADDR set like a real request, over HTTPS
+    through the TLS proxy (a phone's own file is refused over plain HTTP unless
+    PROVISIONING_ALLOW_HTTP is on)."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    client.defaults.update({"REMOTE_ADDR": "198.51.100.23", "HTTP_X_FORWARDED_PROTO": "https"})
     return client
 
 

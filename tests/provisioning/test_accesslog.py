@@ -1,42 +1,84 @@
-"""The gunicorn access log never shows a provisioning ticket."""
+"""gunicorn's access and error logs never show a provisioning ticket (the logger of gunicorn.conf.py)."""
 
 import datetime
 import logging
+import secrets
 
+import pytest
 from gunicorn.config import Config
 
 from provisioning.accesslog import TicketMaskingLogger
-
-TICKET = "Bk95o51QITIrXeE5qHzNIvQLB1xqDi7AV8nVT8lCtxg"
+from tests.connect.test_securitylog import spellings
 
 
 class Response:
-    status = "200 OK"
-    sent = 2364
-    headers = [("Content-Type", "application/xml")]
+    status = "404 Not Found"
+    sent = 10
+    headers = [("Content-Type", "text/plain")]
 
 
-def test_access_log_masks_the_ticket_everywhere():
+@pytest.fixture
+def gunicorn_logger():
     config = Config()
     config.set("accesslog", "-")
-    config.set("access_log_format", '%(h)s "%(r)s" %(U)s %(s)s "%(f)s" %({raw_uri}e)s')
+    config.set("loglevel", "debug")
+    config.set(
+        "access_log_format",
+        '%(h)s "%(r)s" %(U)s ?%(q)s %(s)s "%(f)s" "%(a)s" %({raw_uri}e)s %({x-original-url}i)s',
+    )
     logger = TicketMaskingLogger(config)
     lines = []
 
     class Capture(logging.Handler):
         def emit(self, record):
-            lines.append(record.getMessage())
+            lines.append(self.format(record))
 
-    logger.access_log.addHandler(Capture())
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "RAW_URI": f"/prov/{TICKET}/snom/000413A1B2C3.xml",
-        "PATH_INFO": f"/prov/{TICKET}/snom/000413A1B2C3.xml",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "198.51.100.23",
-        "HTTP_REFERER": f"https://x.example/prov/{TICKET}/mitel/",
-    }
-    logger.access(Response(), environ, environ, datetime.timedelta(milliseconds=3))
-    assert lines and TICKET not in lines[0]
-    assert lines[0].count("/prov/***/") == 4
-    assert "/snom/000413A1B2C3.xml" in lines[0]
+    capture = Capture()
+    logger.access_log.addHandler(capture)
+    logger.error_log.addHandler(capture)
+    yield logger, lines
+    logger.access_log.removeHandler(capture)
+    logger.error_log.removeHandler(capture)
+
+
+def test_access_and_error_lines_mask_every_spelling_of_the_ticket(gunicorn_logger):
+    logger, lines = gunicorn_logger
+    ticket = secrets.token_urlsafe(32)
+    for path in spellings(ticket):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": path,
+            "PATH_INFO": path.split("?", 1)[0],
+            "QUERY_STRING": f"ticket={ticket}",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "198.51.100.23",
+            "HTTP_REFERER": f"https://x.example{path}",
+            "HTTP_USER_AGENT": f"curl/8.5.0 {ticket}",
+        }
+        headers = [("X-ORIGINAL-URL", path)]
+        logger.access(
+            Response(),
+            type("Req", (), {"headers": headers})(),
+            environ,
+            datetime.timedelta(milliseconds=3),
+        )
+        logger.error("Error handling request %s", path)
+        logger.warning(
+            f"Invalid request from ip=198.51.100.23: Invalid HTTP request line: 'GET {path} HTTP/1.1'"
+        )
+        logger.debug("GET %s", path)
+    assert len(lines) == 4 * len(spellings(ticket))
+    assert all(ticket[:12] not in line and ticket[-12:] not in line for line in lines)
+    assert all("\n" not in line for line in lines)
+    assert (
+        '"GET /prov/***/snom/000413A1B2C3.xml HTTP/1.1" /prov/***/snom/000413A1B2C3.xml ?ticket=***'
+        in lines[0]
+    )
+
+
+def test_the_filter_is_added_once_across_reloads(gunicorn_logger):
+    logger, lines = gunicorn_logger
+    logger.setup(logger.cfg)  # a HUP reloads the configuration
+    logger.error("x")
+    assert len(logger.error_log.filters) == 1 and len(logger.access_log.filters) == 1
+    assert len(lines) == 1

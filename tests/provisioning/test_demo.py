@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_gives_working_curl_commands_for_the_demo_phones(client, org_a, settings):
     settings.PROVISIONING_BASE_URL = "http://127.0.0.1:8000"
+    settings.PROVISIONING_ALLOW_HTTP = True  # as in the demo (DEBUG on): its commands use plain HTTP
     UserFactory(organisation=org_a, username="klj@ipvision.dk", first_name="Kasper Leth", last_name="Jensen")
     devices_demo.seed(org_a)
     notes = demo.seed(org_a)

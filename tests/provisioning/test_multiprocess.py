@@ -141,7 +141,7 @@ def test_a_connection_the_database_dropped_is_replaced_without_a_failed_fetch(or
     PhoneFactory(organisation=org_a, mac="000413A1B2C3", model="snom-725")
     value = ticket_for(org_a).ticket
     path = f"/prov/{value}/snom/000413A1B2C3.xml"
-    assert client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    assert client.get(path, HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 200
     pid = connection.connection.info.backend_pid
     other = connections.create_connection("default")
     try:
@@ -149,4 +149,4 @@ def test_a_connection_the_database_dropped_is_replaced_without_a_failed_fetch(or
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     finally:
         other.close()
-    assert client.get(path, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    assert client.get(path, HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 200

@@ -91,13 +91,13 @@ def test_fetch_during_renewal(client, org_a, admin_a):
     worker.start()
     assert inside.wait(10)
     # Not committed yet: the old ticket still works, the new one does not exist for others.
-    assert client.get(url.format(old), HTTP_USER_AGENT=snom_ua("725")).status_code == 200
-    assert client.get(url.format(result["new"]), HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+    assert client.get(url.format(old), HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 200
+    assert client.get(url.format(result["new"]), HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 404
     fetched.set()
     worker.join(10)
     # Committed: the old ticket is the common 404 at once, the new one works.
-    assert client.get(url.format(old), HTTP_USER_AGENT=snom_ua("725")).status_code == 404
-    assert client.get(url.format(result["new"]), HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    assert client.get(url.format(old), HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 404
+    assert client.get(url.format(result["new"]), HTTP_USER_AGENT=snom_ua("725"), secure=True).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
@@ -115,7 +115,9 @@ def test_no_request_started_after_the_commit_is_served_with_the_old_ticket(org_a
         try:
             while not stop.is_set():
                 start = time.monotonic()
-                status = client.get(f"/prov/{old}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code
+                status = client.get(
+                    f"/prov/{old}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725"), secure=True
+                ).status_code
                 log.append((start, time.monotonic(), status))
         finally:
             connections.close_all()

@@ -1,6 +1,7 @@
 """Service pages: scope picker, every scope renders, saving, inheritance hints, validation, tenancy."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from customers.models import AuditEntry, Prompt, UserGroup
@@ -276,6 +277,21 @@ def test_forward_number_is_normalised(client_a, org_a, system_prompts):
     assert CallQueueSettings.objects.get().forward_number == "+4588887765"
 
 
+@pytest.mark.parametrize("number", ["112", "114", "0112"])
+def test_calls_are_never_forwarded_to_an_emergency_number(client_a, org_a, system_prompts, number):
+    data = {**QUEUE_ORG, "when_full": "forward", "forward_number": number, "waiting_prompt": str(system_prompts["Ringing"].pk)}
+    response = client_a.post(url("call-queues"), data)
+    assert response.status_code == 200
+    message = f"{number} is an emergency or service number of the public network and cannot be used here."
+    assert response.context["form"].errors["forward_number"] == [message]
+    assert not CallQueueSettings.objects.exists()
+    with pytest.raises(ValidationError) as exc:
+        operations.service_settings_save(
+            service="call-queues", scope=Scope(org_a), data={"when_full": "forward", "forward_number": number}, by=None
+        )
+    assert exc.value.messages == [message]
+
+
 def test_forward_number_may_be_inherited(client_a, org_a, groups_a):
     operations.service_settings_save(
         service="call-queues", scope=Scope(org_a), data={"when_full": "busy", "forward_number": "+4588887765"}, by=None
@@ -319,7 +335,7 @@ def test_personal_assistance_requires_a_number(client_a, org_a, groups_a):
         ("voicemail", "max_inbox_mb", "1001", "less than or equal to 1000"),
         ("voicemail", "max_inbox_mb", "99999999999999999999", "less than or equal to 1000"),
         ("call-queues", "forward_number", "٤٥٦٧٨٩٠١", "Use only the digits 0-9."),
-        ("call-queues", "forward_number", "88\x0088", "control characters"),
+        ("call-queues", "forward_number", "88\x0788", "control characters"),
         ("call-queues", "forward_number", "8" * 40, "at most 32 characters"),
         ("voicemail", "personal_assistance_number", "abc", "only digits"),
         ("call-queues", "callback_key", "7", "Select a valid choice"),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_presence_states'),
+        ('customers', '0012_presence_states'),
     ]
 
     operations = [

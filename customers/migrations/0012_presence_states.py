@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0010_job_messages_as_codes'),
+        ('customers', '0011_outbound_message_retry'),
     ]
 
     operations = [
