@@ -48,6 +48,7 @@ class ClassificationEditView(PortalMixin, View):
     """Create (no pk) or edit a classification. "Tilføj" and × change the list shown (carried in
     hidden inputs); "Gem" saves name and list through the operations."""
 
+    model = NumberClassification  # the object of the pk (also read by the tenancy walk)
     permission = permissions.ADMINISTER_ORGANISATION
     template_name = "customers/classification_form.html"
 
@@ -145,6 +146,7 @@ class ClassificationDeleteView(PortalDeleteView):
 class ClassificationImportView(ImportUploadView):
     """CSV of prefixes, one per line, with "Tilføj" (append) or "Erstat" (replace the list)."""
 
+    model = NumberClassification
     permission = permissions.ADMINISTER_ORGANISATION
     template_name = "customers/classification_import.html"
     job_kind = Job.Kind.PREFIXES_IMPORT
