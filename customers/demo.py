@@ -3,7 +3,7 @@
 `seed()` is idempotent: it creates what is missing and brings the demo rows back to the
 described state, through the ordinary operations (template, priorities, number ranges, audit).
 It makes DEMO-1 "dialplantest4" (template applied), DEMO-2 groups in priority order, DEMO-4
-number ranges, DEMO-14 directory field names, the second organisation "demo-other" and the
+number ranges, DEMO-14 directory field names, DEMO-5 presence states and the shortcut "Frokost", the second organisation "demo-other" and the
 support user; the users (DEMO-3, and demo-other's users) come from customers.demo_users.
 """
 
@@ -11,16 +11,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.demo_users import DEMO_ORGANISATION, DEMO_PASSWORD, OTHER_ORGANISATION, seed_users
-from customers.models import DirectoryField, NumberRange, Organisation, User, UserGroup
+from customers.models import (
+    Activity,
+    DirectoryField,
+    NumberRange,
+    Organisation,
+    PresenceShortcut,
+    User,
+    UserGroup,
+)
+from customers.models.presence import Availability
 from customers.operations import (
     apply_template,
     numberrange_create,
     organisation_create,
+    shortcut_create,
     usergroup_create,
     usergroup_set_order,
     usergroup_update,
 )
 from customers.operations.directory import directoryfields_update
+from customers.operations.presence import ensure_presence_states
 
 SUPPORT_USERNAME = "support@connect.example"
 
@@ -106,6 +117,29 @@ def _directory_fields(organisation, by):
         directoryfields_update(organisation=organisation, rows=rows, by=by)
 
 
+# DEMO-5: activities (name, feature code, shown as, labels), roles, and the shortcut "Frokost".
+DEMO_ACTIVITIES = (
+    ("Ledig", 1, Availability.AVAILABLE, {"da": "Ledig", "en": "Available"}),
+    ("Forstyr ikke", 2, Availability.BUSY, {"da": "Forstyr ikke", "en": "Busy"}),
+    ("Test", 3, Availability.BUSY, {"da": "Test", "en": "Test"}),
+)
+DEMO_ROLES = (("Arbejde", 1, {"da": "Arbejde", "en": "Work"}), ("Privat", 2, {"da": "Privat", "en": "Private"}))
+
+
+def _presence(organisation, by):
+    ensure_presence_states(organisation, DEMO_ACTIVITIES, DEMO_ROLES, by=by)
+    if not PresenceShortcut.objects.for_organisation(organisation).filter(name__iexact="Frokost").exists():
+        shortcut_create(
+            organisation=organisation,
+            by=by,
+            name="Frokost",
+            activity=Activity.objects.for_organisation(organisation).get(name="Forstyr ikke"),
+            duration=PresenceShortcut.Duration.MIN_30,
+            availability=Availability.BUSY,
+            icon=PresenceShortcut.Icon.LUNCH,
+        )
+
+
 def seed():
     """Create or complete the customers demo data; returns (dialplantest4, demo-other)."""
     with transaction.atomic():
@@ -114,6 +148,7 @@ def seed():
         _groups(demo, DEMO_GROUPS, support)
         _ranges(demo, DEMO_RANGES, support)
         _directory_fields(demo, support)
+        _presence(demo, support)
         other = _organisation(OTHER_ORGANISATION, support)
         _groups(other, OTHER_GROUPS, support)
         _ranges(other, OTHER_RANGES, support)

@@ -14,6 +14,22 @@ def users_import(job_id):
     return run_import_job(job_id, lambda job: UsersImporter(organisation=job.organisation, by=job.created_by))
 
 
+@shared_task(base=JobTask, name="customers.prefixes_import")
+def prefixes_import(job_id):
+    """CSV of a classification's prefixes (ORG-6): preview, then add or replace in one transaction."""
+    from customers.operations.prefix_import import PrefixesImporter
+
+    return run_import_job(
+        job_id,
+        lambda job: PrefixesImporter(
+            organisation=job.organisation,
+            by=job.created_by,
+            classification_id=job.params["classification"],
+            mode=job.params.get("mode", "add"),
+        ),
+    )
+
+
 @shared_task(base=JobTask, name="customers.directory_sync")
 def directory_sync(job_id):
     """Preview or commit an LDIF directory synchronisation (USR-1)."""

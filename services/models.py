@@ -78,6 +78,16 @@ class ScopedSettings(ScopedModel):
 
         return f"{get_service(self.service_slug).title}: {self.scope_name}"
 
+    def get_absolute_url(self):
+        """The service page at this row's scope (where a reference to a prompt is changed)."""
+        from django.urls import reverse
+
+        if self.user_id:
+            return reverse("services:service_user", args=[self.service_slug, self.user_id])
+        if self.group_id:
+            return reverse("services:service_group", args=[self.service_slug, self.group_id])
+        return reverse("services:service", args=[self.service_slug])
+
 
 def YesNoField(verbose_name):  # noqa: N802 - reads like a field class in the model bodies
     """A "Ja"/"Nej" dropdown (not a checkbox): NULL = inherit, resolved by priority (SET-3)."""
@@ -91,7 +101,7 @@ def InheritCharField(verbose_name, max_length, choices=None):  # noqa: N802
 
 def _prompt_fk(verbose_name, **kwargs):
     return models.ForeignKey(
-        Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=verbose_name, **kwargs
+        Prompt, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name, **kwargs
     )
 
 

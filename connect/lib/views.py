@@ -111,8 +111,18 @@ class PortalUpdateView(ScopedQuerysetMixin, OperationFormMixin, generic.UpdateVi
 
 
 class PortalDeleteView(ScopedQuerysetMixin, generic.DeleteView):
+    """The confirmation lists what still refers to the object (connect.lib.references); such an
+    object is not offered for deletion, and the operation refuses it anyway."""
+
     template_name = "generic/confirm_delete.html"
     success_message = ""
+
+    def get_context_data(self, **kwargs):
+        from connect.lib.references import references_to
+
+        context = super().get_context_data(**kwargs)
+        context["references"] = references_to(self.object)
+        return context
 
     def perform_delete(self, obj):
         raise NotImplementedError

@@ -44,6 +44,7 @@ class Job(models.Model):
         DIRECTORY_SYNC = "directory_sync", _("Directory synchronisation")
         WELCOME = "welcome", _("Welcome messages")
         PHONES_IMPORT = "phones_import", _("Phone import")
+        PREFIXES_IMPORT = "prefixes_import", _("Prefix import")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -20,6 +20,14 @@ from customers.operations.numbers import (  # noqa: E402,F401
     numberrange_delete,
     numberrange_update,
 )
+from customers.operations.numbertypes import (  # noqa: E402,F401
+    blockinggroup_create,
+    blockinggroup_delete,
+    blockinggroup_update,
+    classification_create,
+    classification_delete,
+    classification_update,
+)
 from customers.operations.organisations import (  # noqa: E402,F401
     apply_template,
     organisation_create,
@@ -34,6 +42,18 @@ from customers.operations.twofactor import (  # noqa: E402,F401
     two_factor_disable,
     two_factor_reset,
     two_factor_verify,
+)
+from customers.operations.presence import (  # noqa: E402,F401
+    activity_create,
+    activity_delete,
+    activity_update,
+    organisation_languages_set,
+    role_create,
+    role_delete,
+    role_update,
+    shortcut_create,
+    shortcut_delete,
+    shortcut_update,
 )
 from customers.operations.users import (  # noqa: E402,F401
     user_copy,

@@ -2,7 +2,8 @@
 
 The template of this app: languages Dansk + Engelsk (ORG-8), the system music-on-hold categories
 and the system prompt "Ringing" (created once, shared by every organisation), the organisation
-prompt "IpvisionLukket", the licence types (ORG-4) and the six directory fields (USR-17).
+prompt "IpvisionLukket", the licence types (ORG-4), the six directory fields (USR-17), the activity
+"Ledig" and the role "Arbejde" (ORG-7).
 
 Other apps add their part of the template (number conversions, presence states, service
 defaults...) by connecting a receiver to `organisation_created`; it is sent inside the same
@@ -73,7 +74,14 @@ def validate_linked_organisations(*, organisation, linked):
 
 def apply_template(organisation, *, by=None):
     """Create the template rows that are missing (safe to run again on an existing organisation)."""
+    from customers.operations.presence import (
+        TEMPLATE_ACTIVITIES,
+        TEMPLATE_ROLES,
+        ensure_presence_states,
+    )
+
     ensure_system_prompts()
+    ensure_presence_states(organisation, TEMPLATE_ACTIVITIES, TEMPLATE_ROLES, by=by)
     for name, description in ORGANISATION_PROMPTS:
         prompt, created = Prompt.objects.get_or_create(
             organisation=organisation, name=name, defaults={"kind": Prompt.Kind.PROMPT, "description": description}
