@@ -101,7 +101,7 @@ def InheritCharField(verbose_name, max_length, choices=None):  # noqa: N802
 
 def _prompt_fk(verbose_name, **kwargs):
     return models.ForeignKey(
-        Prompt, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name, **kwargs
+        Prompt, on_delete=models.RESTRICT, null=True, blank=True, related_name="+", verbose_name=verbose_name, **kwargs
     )
 
 

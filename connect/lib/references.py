@@ -2,8 +2,10 @@
 blocking groups, connectors...).
 
 A reference is a row of another model whose foreign key (PROTECT, RESTRICT, SET_NULL or
-SET_DEFAULT: a row that outlives the object) or many-to-many field points at the object. Rows that
-belong to the object (CASCADE children such as its own labels) are parts, not references. Delete
+SET_DEFAULT: a row that outlives the object) or plain many-to-many field points at the object. Rows
+that belong to the object (CASCADE children such as its own labels) are parts, not references, and
+so are memberships kept in an explicit "through" model (a group's members: deleting the group
+ends them, which its confirmation page says). Delete
 operations call `refuse_delete_if_referenced(obj)`; the confirmation page lists `references_to(obj)`
 with links, so an admin sees what to change first. A model can describe its rows better than
 `str()` with `reference_label()`, and give a link with `get_absolute_url()`.
@@ -48,6 +50,8 @@ def references_to(obj, limit=MAX_LISTED):
         if relation.many_to_many:
             if relation.related_model is obj.__class__ and relation.remote_field.model is obj.__class__:
                 continue  # symmetrical self-relations (linked organisations) are not references
+            if not relation.through._meta.auto_created:
+                continue  # memberships (GroupMembership): parts of the object, not references
         elif relation.one_to_many or relation.one_to_one:
             if relation.on_delete not in _REFERRING:
                 continue

@@ -179,7 +179,7 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.DANISH)
     licence = models.ForeignKey(
         Licence,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -213,7 +213,7 @@ class User(AbstractUser):
     mobile_voip_enabled = models.BooleanField(_("enable mobile VoIP"), default=False)
     mobile_licence = models.ForeignKey(
         Licence,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

@@ -2,7 +2,7 @@
 
 Activities and roles carry a feature-code number (0-99, unique per kind in the organisation) that
 users dial with FC-11/12/13, and one translated label per organisation language (ORG-8), kept as
-a {language code: label} mapping. Other settings refer to activities with PROTECT foreign keys:
+a {language code: label} mapping. Other settings refer to activities with RESTRICT foreign keys:
 one that is in use cannot be deleted (connect.lib.references lists what uses it).
 """
 
@@ -79,7 +79,7 @@ class Activity(PresenceState):
     show_as = models.CharField(_("show activity as"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE)
     message = models.ForeignKey(
         Prompt,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -150,7 +150,7 @@ class PresenceShortcut(models.Model):
     )
     name = models.CharField(_("name"), max_length=64, validators=[validate_clean_text])
     activity = models.ForeignKey(
-        Activity, on_delete=models.PROTECT, null=True, blank=True, related_name="shortcuts", verbose_name=_("activity")
+        Activity, on_delete=models.RESTRICT, null=True, blank=True, related_name="shortcuts", verbose_name=_("activity")
     )
     duration = models.CharField(_("duration"), max_length=16, choices=Duration.choices, default=Duration.NONE)
     availability = models.CharField(_("availability"), max_length=16, choices=Availability.choices, default=Availability.AVAILABLE)

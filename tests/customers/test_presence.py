@@ -1,7 +1,7 @@
 """Presence states (ORG-7), presence shortcuts (ORG-2), languages (ORG-8) and "what refers to this"."""
 
 import pytest
-from django.db.models import ProtectedError
+from django.db.models import RestrictedError
 from django.urls import reverse
 
 from connect.lib.references import references_to
@@ -114,7 +114,7 @@ def test_a_prompt_used_by_a_setting_cannot_be_deleted(org_a):
     setting = CallQueueSettings.objects.create(organisation=org_a, welcome_prompt=prompt)
     references = references_to(prompt)
     assert [r.url for r in references] == [reverse("services:service", args=["call-queues"])]
-    with pytest.raises(ProtectedError):
+    with pytest.raises(RestrictedError):
         prompt.delete()
     setting.refresh_from_db()
     assert setting.welcome_prompt == prompt  # before, the setting silently fell back to "inherit"
@@ -192,3 +192,17 @@ def test_the_demo_has_the_presence_states_of_demo_5(db):
     assert set(Role.objects.filter(organisation=demo).values_list("name", "feature_code")) == {("Arbejde", 1), ("Privat", 2)}
     frokost = PresenceShortcut.objects.get(organisation=demo, name="Frokost")
     assert (frokost.activity.name, frokost.duration, frokost.availability, frokost.icon) == ("Forstyr ikke", "30", "busy", "lunch")
+
+
+def test_a_whole_organisation_can_still_be_deleted(org_a, admin_a, ledig):
+    """RESTRICT, not PROTECT: objects of one organisation that refer to each other go together."""
+    from customers.models import Licence, Organisation
+
+    prompt = Prompt.objects.create(organisation=org_a, name="Velkommen")
+    operations.activity_update(activity=ledig, by=admin_a, message=prompt)
+    operations.shortcut_create(organisation=org_a, by=admin_a, name="Frokost", activity=ledig)
+    CallQueueSettings.objects.create(organisation=org_a, welcome_prompt=prompt)
+    admin_a.licence = Licence.objects.create(organisation=org_a, name="Standard")
+    admin_a.save()
+    Organisation.objects.filter(pk=org_a.pk).delete()
+    assert not Activity.objects.exists() and not Prompt.objects.filter(organisation=org_a.pk).exists()
