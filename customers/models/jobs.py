@@ -39,6 +39,7 @@ class Job(models.Model):
         DIRECTORY_SYNC = "directory_sync", _("Directory synchronisation")
         WELCOME = "welcome", _("Welcome messages")
         PHONES_IMPORT = "phones_import", _("Phone import")
+        LICENCE_REPORT = "licence_report", _("Licence report")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
