@@ -26,7 +26,8 @@ class CalendarConnector(models.Model):
     )
     name = models.CharField(_("name"), max_length=64, validators=[validate_clean_text])
     kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.EXCHANGE)
-    server_url = models.URLField(_("server URL"), max_length=500)
+    # Checked by customers.operations.connectors.clean_server_url (https, no internal address).
+    server_url = models.CharField(_("server URL"), max_length=500)
     username = models.CharField(_("user name"), max_length=254, blank=True, validators=[validate_clean_text])
     password_encrypted = models.TextField(blank=True, editable=False)
     sync_calendar = models.BooleanField(_("synchronise calendar"), default=True)

@@ -312,3 +312,17 @@ def test_the_demo_has_the_calendar_connector_ipvexch01(db):
     (connector,) = CalendarConnector.objects.for_organisation(demo)
     assert (connector.name, connector.kind, connector.sync_calendar) == ("ipvexch01", CalendarConnector.Kind.EXCHANGE, True)
     assert not CalendarConnector.objects.for_organisation(other).exists()
+
+
+def test_support_staff_use_the_same_rules_in_the_admin(client, support, org_a):
+    client.force_login(support)
+    url = reverse("admin:customers_calendarconnector_add")
+    data = {"organisation": org_a.pk, "name": "ipvexch01", "kind": "ews", "username": "svc@example.com", "password": SECRET}
+    refused = client.post(url, {**data, "server_url": "https://169.254.169.254/latest/meta-data/"})
+    assert refused.status_code == 200 and "special network address" in refused.content.decode()
+    assert not CalendarConnector.objects.exists()
+    assert client.post(url, {**data, "server_url": "https://mail.example.com/EWS/Exchange.asmx"}).status_code == 302
+    connector = CalendarConnector.objects.get(organisation=org_a)
+    assert crypto.decrypt(connector.password_encrypted) == SECRET
+    page = client.get(reverse("admin:customers_calendarconnector_change", args=[connector.pk])).content.decode()
+    assert SECRET not in page and connector.password_encrypted not in page
