@@ -10,8 +10,9 @@ server-side request forgery.
   answer differently), while TLS still verifies the certificate against the host NAME;
 - redirects are followed only to the same host and port over https (at most MAX_REDIRECTS), each
   checked again; a redirect to another host is refused and reported;
-- a short timeout on every socket operation (settings.CONNECTOR_TEST_TIMEOUT) and at most
-  MAX_BODY bytes of the answer are read.
+- a short timeout on every socket operation (settings.CONNECTOR_TEST_TIMEOUT), a deadline of
+  DEADLINE_FACTOR times that for the whole request with its redirects (a server that drips its
+  answer byte by byte cannot hold a web worker), and at most MAX_BODY bytes of the answer read.
 
 `request()` returns an `Answer` or raises `OutboundError` whose `code` says what went wrong
 (`refused_url`, `refused_address`, `redirect`, `dns`, `timeout`, `certificate`, `tls`,
@@ -23,6 +24,7 @@ import ipaddress
 import os
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 
 MAX_REDIRECTS = 3
 MAX_BODY = 64 * 1024
+DEADLINE_FACTOR = 3
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
@@ -142,17 +145,34 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             raise
 
 
-def _once(method, parts, *, headers, body, timeout):
+def _timed_out(timeout):
+    return OutboundError("timeout", _("The server did not answer within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"})
+
+
+def _read_body(response, deadline, timeout):
+    chunks, size = [], 0
+    while size < MAX_BODY:
+        if time.monotonic() > deadline:
+            raise _timed_out(timeout)
+        chunk = response.read1(min(8192, MAX_BODY - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _once(method, parts, *, headers, body, timeout, socket_timeout, deadline):
     port = parts.port or 443
     address = resolve(parts.hostname, port)[0]
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    connection = _PinnedHTTPSConnection(parts.hostname, port, address=address, context=tls_context(), timeout=timeout)
+    connection = _PinnedHTTPSConnection(parts.hostname, port, address=address, context=tls_context(), timeout=socket_timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        data = response.read(MAX_BODY)
+        data = _read_body(response, deadline, timeout)
         return Answer(
             status=response.status,
             headers={k.lower(): v for k, v in response.getheaders()},
@@ -168,7 +188,7 @@ def _once(method, parts, *, headers, body, timeout):
             _("The server's TLS certificate is not trusted (%(detail)s).") % {"detail": detail},
         ) from exc
     except TimeoutError as exc:
-        raise OutboundError("timeout", _("The server did not answer within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"}) from exc
+        raise _timed_out(timeout) from exc
     except ssl.SSLError as exc:
         raise OutboundError("tls", _("A secure (TLS) connection to the server could not be made.")) from exc
     except ConnectionRefusedError as exc:
@@ -183,9 +203,15 @@ def request(method, url, *, headers=None, body=None, timeout=None):
     """Send one request to `url` under the rules of the module docstring; the final Answer."""
     timeout = timeout or settings.CONNECTOR_TEST_TIMEOUT
     parts = check_url(url)
+    deadline = time.monotonic() + DEADLINE_FACTOR * timeout
     origin = (parts.hostname.lower(), parts.port or 443)
     for _hop in range(MAX_REDIRECTS + 1):
-        answer = _once(method, parts, headers=headers, body=body, timeout=timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _timed_out(timeout)
+        answer = _once(
+            method, parts, headers=headers, body=body, timeout=timeout, socket_timeout=min(timeout, remaining), deadline=deadline
+        )
         location = answer.headers.get("location")
         if answer.status not in REDIRECT_STATUSES or not location:
             return answer

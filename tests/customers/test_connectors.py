@@ -212,6 +212,14 @@ def test_a_server_that_does_not_answer_times_out(client_a, org_a, settings):
         silent.close()
 
 
+def test_a_server_that_drips_its_answer_is_cut_off(client_a, org_a, server, settings):
+    settings.CONNECTOR_TEST_TIMEOUT = 0.5  # every byte comes in time, the whole answer does not
+    server.drip = 0.1
+    server.answer = (200, {}, b"x" * 5000)
+    connector = connector_at(org_a, f"{server.url}/EWS/Exchange.asmx")
+    assert run_test(client_a, connector) == ["The server did not answer within 0.5 seconds."]
+
+
 def test_private_addresses_are_refused_at_connection_time_unless_allowed(client_a, org_a, server, settings):
     settings.CONNECTOR_ALLOW_PRIVATE_ADDRESSES = False
     connector = connector_at(org_a, f"{server.url}/EWS/Exchange.asmx")  # saved while it was allowed

@@ -3,13 +3,15 @@
 It serves with a self-signed certificate for 127.0.0.1 made with `cryptography`; `ca_file` is
 that certificate, to be trusted through settings.CONNECTOR_CA_FILE. Each answer is given by
 `server.answer = (status, headers, body)`, or by the next of `server.answers` while that list is
-not empty; `server.requests` records what arrived.
+not empty; `server.requests` records what arrived. With `server.drip` (seconds) the body is
+sent one byte at a time, that many seconds apart.
 """
 
 import datetime
 import ipaddress
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography import x509
@@ -48,6 +50,7 @@ class TLSServer:
         self.ca_file, key_file = self_signed_certificate(directory)
         self.answer = (200, {}, b"")
         self.answers = []
+        self.drip = 0
         self.requests = []
         outer = self
 
@@ -62,7 +65,16 @@ class TLSServer:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if not outer.drip:
+                    self.wfile.write(payload)
+                    return
+                try:
+                    for i in range(len(payload)):
+                        self.wfile.write(payload[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(outer.drip)
+                except OSError:
+                    pass  # the client gave up
 
             do_GET = do_POST = _serve
 
