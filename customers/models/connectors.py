@@ -2,9 +2,9 @@
 users synchronise calendar and contacts with.
 
 The password is stored encrypted (connect.lib.crypto) and never rendered back. Users that
-synchronise their calendar through a connector refer to it with a PROTECT foreign key
-(User.calendar_connector, USR-14): a connector in use cannot be deleted, and
-connect.lib.references lists those users.
+synchronise their calendar through a connector refer to it with a RESTRICT foreign key
+(User.calendar_connector, USR-14): a connector in use cannot be deleted (connect.lib.references
+lists those users), while deleting the whole organisation still works.
 """
 
 from django.db import models

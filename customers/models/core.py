@@ -226,7 +226,9 @@ class User(AbstractUser):
     calendar_sync_id = models.EmailField(_("user ID for calendar synchronisation"), max_length=254, blank=True)
     calendar_connector = models.ForeignKey(
         "customers.CalendarConnector",
-        on_delete=models.PROTECT,
+        # RESTRICT: a connector in use cannot be deleted (like PROTECT), but the organisation
+        # can, taking its users and connectors with it.
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="users",

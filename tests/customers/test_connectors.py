@@ -334,3 +334,19 @@ def test_support_staff_use_the_same_rules_in_the_admin(client, support, org_a):
     assert crypto.decrypt(connector.password_encrypted) == SECRET
     page = client.get(reverse("admin:customers_calendarconnector_change", args=[connector.pk])).content.decode()
     assert SECRET not in page and connector.password_encrypted not in page
+
+
+def test_an_organisation_whose_users_sync_through_a_connector_can_still_be_deleted(org_a):
+    connector = CalendarConnectorFactory(organisation=org_a)
+    UserFactory(organisation=org_a, calendar_sync_enabled=True, calendar_sync_id="a@example.com", calendar_connector=connector)
+    org_a.delete()  # the users go with it, so the connector is no longer in use
+    assert not CalendarConnector.objects.exists()
+
+
+def test_the_database_refuses_to_delete_a_connector_in_use_even_without_the_page(org_a):
+    from django.db.models import RestrictedError
+
+    connector = CalendarConnectorFactory(organisation=org_a)
+    UserFactory(organisation=org_a, calendar_sync_enabled=True, calendar_sync_id="a@example.com", calendar_connector=connector)
+    with pytest.raises(RestrictedError):
+        connector.delete()
