@@ -21,21 +21,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib import crypto, safehttp
-from connect.lib.audit import snapshot
-from customers.models import CalendarConnector
-from customers.operations.presence import (
-    _check_fields,
-    _check_unique_name,
-    _clean_choice,
-    _clean_text,
-    _delete,
-    _save,
-)
+from connect.lib.audit import audit_record, diff, snapshot
+from customers.models import AuditEntry, CalendarConnector
+from customers.operations.naming import check_unique_name, clean_text
+from customers.operations.presence import _check_fields, _clean_choice, _delete
 
 CONNECTOR_FIELDS = ("name", "kind", "server_url", "username", "password", "sync_calendar", "sync_contacts")
 PASSWORD_MAX_LENGTH = 256
@@ -83,13 +77,13 @@ def connector_update(*, connector, by, **fields):
 def _connector_save(connector, fields, *, before, by):
     creating = not before
     if "name" in fields or creating:
-        connector.name = _clean_text(CalendarConnector, "name", fields.get("name"), required=True)
+        connector.name = clean_text(CalendarConnector, "name", fields.get("name"), required=True)
     if "kind" in fields or creating:
         connector.kind = _clean_choice("kind", fields.get("kind"), CalendarConnector.Kind, CalendarConnector.Kind.EXCHANGE)
     if "server_url" in fields or creating:
         connector.server_url = clean_server_url(fields.get("server_url"))
     if "username" in fields:
-        connector.username = _clean_text(CalendarConnector, "username", fields["username"], required=False)
+        connector.username = clean_text(CalendarConnector, "username", fields["username"], required=False)
     for name in ("sync_calendar", "sync_contacts"):
         if name in fields:
             setattr(connector, name, bool(fields[name]))
@@ -98,9 +92,18 @@ def _connector_save(connector, fields, *, before, by):
         raise ValidationError({"password": _("At most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH}}, code="max_length")
     if password:
         connector.password_encrypted = crypto.encrypt(password)
-    _check_unique_name(connector)
-    extra = {"password": ["", "(changed)"]} if password and not creating else None
-    return _save(connector, before=before, by=by, extra=extra)
+    check_unique_name(connector)
+    try:
+        with transaction.atomic():
+            connector.save()
+    except IntegrityError as exc:  # a concurrent request took the name first
+        raise ValidationError({"name": _("The name “%(name)s” is already used.") % {"name": connector.name}}, code="unique") from exc
+    changes = diff(before, snapshot(connector))
+    if password and not creating:
+        changes["password"] = ["", "(changed)"]  # that it changed, never what to
+    action = AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE
+    audit_record(actor=by, action=action, obj=connector, changes=changes)
+    return connector
 
 
 def connector_delete(*, connector, by):

@@ -97,14 +97,14 @@ def _clean_choice(name, value, choices, default):
     return value
 
 
-def _save(instance, *, before, by, extra=None):
+def _save(instance, *, before, by):
     try:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:  # a concurrent request took the name or the number first
         raise ValidationError(_("The name or the number was just taken by someone else. Try again."), code="unique") from exc
     action = AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE
-    audit_record(actor=by, action=action, obj=instance, changes={**diff(before, snapshot(instance)), **(extra or {})})
+    audit_record(actor=by, action=action, obj=instance, changes=diff(before, snapshot(instance)))
     return instance
 
 
