@@ -13,7 +13,7 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
-from connect.lib.imports import Column, text_cell, write_csv_sections
+from connect.lib.imports import Column, text_cell, write_csv_sections, xlsx_text
 from customers.queries_licences import licence_usage, licence_user_rows
 
 
@@ -72,7 +72,7 @@ def write_licence_xlsx(stream, organisation, *, progress=lambda done, total: Non
     users = workbook.create_sheet(title=gettext("Users")[:31])
     users.append([text_cell(users, c.header) for c in user_columns])
     for row in _user_rows(organisation, progress, total):
-        users.append([text_cell(users, row[c.key]) for c in user_columns])
+        users.append([xlsx_text(users, row[c.key]) for c in user_columns])
     workbook.save(stream)
 
 

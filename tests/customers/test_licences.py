@@ -115,3 +115,18 @@ def test_another_organisations_report_is_404(client, admin_b, client_a, licences
     job, _data = _report(client_a, django_capture_on_commit_callbacks, "csv")
     client.force_login(admin_b)
     assert client.get(reverse("customers:job_download", args=[job.pk])).status_code == 404
+
+
+def test_xlsx_text_keeps_formulas_and_error_codes_as_text():
+    from openpyxl import Workbook
+
+    from connect.lib.imports import xlsx_text
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("T")
+    sheet.append([xlsx_text(sheet, v) for v in ("=1+1", "#REF!", "+4588887765", "Søren\x07", None)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    row = load_workbook(buffer)["T"][1]
+    assert [c.value for c in row] == ["=1+1", "#REF!", "+4588887765", "Søren", None]
+    assert [c.data_type for c in row[:4]] == ["s", "s", "s", "s"]

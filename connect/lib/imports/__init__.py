@@ -60,6 +60,7 @@ from connect.lib.imports.export import (
     write_csv,
     write_csv_sections,
     write_xlsx,
+    xlsx_text,
 )
 from connect.lib.imports.files import check_upload, check_xlsx_safe, detect_text_encoding
 from connect.lib.imports.ldifreader import LdifEntry, dn_first_cn, read_ldif
@@ -90,4 +91,5 @@ __all__ = [
     "write_csv",
     "write_csv_sections",
     "write_xlsx",
+    "xlsx_text",
 ]

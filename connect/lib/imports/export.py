@@ -67,6 +67,15 @@ def text_cell(sheet, value):
     return cell
 
 
+def xlsx_text(sheet, value):
+    """`value` for a write-only sheet as text: a plain string where openpyxl keeps it text (the
+    fast path), a forced text cell where it would read a formula ("=...") or an error ("#...")."""
+    text = _sanitize_xml_text("" if value is None else str(value))
+    if text[:1] in ("=", "#"):
+        return text_cell(sheet, text)
+    return text
+
+
 def write_xlsx(stream, columns, rows, title="Export"):
     """Write an .xlsx of `rows` to a binary stream; every cell is a text cell."""
     from openpyxl import Workbook
