@@ -257,6 +257,18 @@ if not FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
     FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
 
+# Calendar connectors (ORG-3): "Test forbindelse" reaches out to an admin-typed URL. Private and
+# loopback addresses are refused unless allowed here (tests and lab set-ups with a local server);
+# link-local, multicast and reserved addresses are refused always.
+CONNECTOR_ALLOW_PRIVATE_ADDRESSES = env.bool("CONNECTOR_ALLOW_PRIVATE_ADDRESSES", default=False)
+CONNECTOR_TEST_TIMEOUT = env.float("CONNECTOR_TEST_TIMEOUT", default=5.0)
+if not 0 < CONNECTOR_TEST_TIMEOUT <= 60:
+    raise ImproperlyConfigured("CONNECTOR_TEST_TIMEOUT must be between 0 and 60 seconds.")
+# Extra CA certificates (PEM file) trusted for connector servers, e.g. an internal Exchange CA.
+CONNECTOR_CA_FILE = env.str("CONNECTOR_CA_FILE", default="")
+if CONNECTOR_CA_FILE and not Path(CONNECTOR_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"CONNECTOR_CA_FILE {CONNECTOR_CA_FILE!r} is not a file.")
+
 # Telephony platform.
 SIP_REGISTRAR = env.str("SIP_REGISTRAR", default="sip.connect.example")
 SIP_PROXY = env.str("SIP_PROXY", default=SIP_REGISTRAR)

@@ -25,6 +25,7 @@ from customers import operations, permissions
 from customers.models import (
     AuditEntry,
     AuthenticatorApp,
+    CalendarConnector,
     DirectoryField,
     DirectoryFieldValue,
     GroupMembership,
@@ -443,6 +444,64 @@ class PromptAdmin(AuditedModelAdmin):
     list_display = ["name", "kind", "organisation", "language", "description"]
     list_filter = [organisation_filter(), "kind", ("organisation", admin.EmptyFieldListFilter), "language"]
     search_fields = ["name", "description", "organisation__name"]
+
+
+CONNECTOR_ADMIN_FIELDS = ("name", "kind", "server_url", "username", "password", "sync_calendar", "sync_contacts")
+
+
+class CalendarConnectorAdminForm(forms.ModelForm):
+    """The portal's rules (https, no internal address, unique name) through its operations; the
+    password is encrypted and never shown, empty keeps the stored one."""
+
+    password = forms.CharField(
+        label=_("Password"), required=False, strip=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+    )
+
+    class Meta:
+        model = CalendarConnector
+        fields = ["organisation", "name", "kind", "server_url", "username", "sync_calendar", "sync_contacts"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        fields = {key: cleaned.get(key) for key in CONNECTOR_ADMIN_FIELDS}
+        if self.instance.pk:
+            dry_run(self, lambda: operations.connector_update(connector=self.instance, by=None, **fields))
+        elif cleaned.get("organisation"):
+            dry_run(self, lambda: operations.connector_create(organisation=cleaned["organisation"], by=None, **fields))
+        return cleaned
+
+    def _post_clean(self):
+        pass
+
+
+@admin.register(CalendarConnector)
+class CalendarConnectorAdmin(AuditedModelAdmin):
+    form = CalendarConnectorAdminForm
+    list_display = ["name", "organisation", "kind", "server_url", "sync_calendar", "sync_contacts"]
+    list_filter = [organisation_filter(), "kind"]
+    search_fields = ["name", "server_url", "organisation__name"]
+    list_select_related = ["organisation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organisation"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        fields = {key: form.cleaned_data.get(key) for key in CONNECTOR_ADMIN_FIELDS}
+        if change:
+            operations.connector_update(connector=obj, by=request.user, **fields)
+        else:
+            saved = operations.connector_create(organisation=form.cleaned_data["organisation"], by=request.user, **fields)
+            obj.pk = saved.pk
+            obj._state.adding = False
+        mark_audited(obj)
+
+    def delete_model(self, request, obj):
+        try:
+            operations.connector_delete(connector=obj, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
 
 
 @admin.register(DirectoryField)

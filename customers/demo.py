@@ -3,7 +3,9 @@
 `seed()` is idempotent: it creates what is missing and brings the demo rows back to the
 described state, through the ordinary operations (template, priorities, number ranges, audit).
 It makes DEMO-1 "dialplantest4" (template applied), DEMO-2 groups in priority order, DEMO-4
-number ranges, DEMO-14 directory field names, DEMO-5 presence states and the shortcut "Frokost", the second organisation "demo-other" and the
+number ranges, DEMO-14 directory field names, DEMO-5 presence states and the shortcut "Frokost",
+DEMO-6 calendar connector "ipvexch01" (its presence-sync mappings are the services'), the second
+organisation "demo-other" and the
 support user; the users (DEMO-3, and demo-other's users) come from customers.demo_users.
 """
 
@@ -13,6 +15,7 @@ from django.db import transaction
 from customers.demo_users import DEMO_ORGANISATION, DEMO_PASSWORD, OTHER_ORGANISATION, seed_users
 from customers.models import (
     Activity,
+    CalendarConnector,
     DirectoryField,
     NumberRange,
     Organisation,
@@ -23,6 +26,7 @@ from customers.models import (
 from customers.models.presence import Availability
 from customers.operations import (
     apply_template,
+    connector_create,
     numberrange_create,
     organisation_create,
     shortcut_create,
@@ -140,6 +144,22 @@ def _presence(organisation, by):
         )
 
 
+# DEMO-6 (our decision: the server's address and service account; no password in the demo).
+DEMO_CONNECTOR = {
+    "name": "ipvexch01",
+    "kind": CalendarConnector.Kind.EXCHANGE,
+    "server_url": "https://ipvexch01.ipvision.dk/EWS/Exchange.asmx",
+    "username": "svc-connect@ipvision.dk",
+    "sync_calendar": True,
+    "sync_contacts": False,
+}
+
+
+def _connector(organisation, by):
+    if not CalendarConnector.objects.for_organisation(organisation).filter(name__iexact=DEMO_CONNECTOR["name"]).exists():
+        connector_create(organisation=organisation, by=by, **DEMO_CONNECTOR)
+
+
 def seed():
     """Create or complete the customers demo data; returns (dialplantest4, demo-other)."""
     with transaction.atomic():
@@ -149,6 +169,7 @@ def seed():
         _ranges(demo, DEMO_RANGES, support)
         _directory_fields(demo, support)
         _presence(demo, support)
+        _connector(demo, support)
         other = _organisation(OTHER_ORGANISATION, support)
         _groups(other, OTHER_GROUPS, support)
         _ranges(other, OTHER_RANGES, support)

@@ -46,6 +46,14 @@ def users_export(job_id):
     return run_job(job_id, UsersExportHandler())
 
 
+@shared_task(base=JobTask, name="customers.licence_report")
+def licence_report(job_id):
+    """Write the licence report (ORG-4) as CSV or XLSX."""
+    from customers.operations.licences import LicenceReportHandler
+
+    return run_job(job_id, LicenceReportHandler())
+
+
 @shared_task(base=JobTask, name="customers.welcome_job")
 def welcome_job(job_id):
     """Send the welcome messages of a bulk send (USR-5)."""

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    connectors,
     directory,
     groups,
     history,
@@ -34,6 +35,13 @@ urlpatterns = [
     path("presence-shortcuts/new/", presence.shortcut_create, name="shortcut_create"),
     path("presence-shortcuts/<int:pk>/", presence.shortcut_update, name="shortcut_update"),
     path("presence-shortcuts/<int:pk>/delete/", presence.shortcut_delete, name="shortcut_delete"),
+    # Calendar connectors (ORG-3) and licence usage (ORG-4).
+    path("calendar-connectors/", connectors.connector_list, name="connector_list"),
+    path("calendar-connectors/new/", connectors.connector_create, name="connector_create"),
+    path("calendar-connectors/<int:pk>/", connectors.connector_update, name="connector_update"),
+    path("calendar-connectors/<int:pk>/delete/", connectors.connector_delete, name="connector_delete"),
+    path("calendar-connectors/<int:pk>/test/", connectors.connector_test, name="connector_test"),
+    path("licences/", connectors.licence_usage_view, name="licence_usage"),
     path("presence-states/", presence.presence_states, name="presence_states"),
     path("presence-states/activities/new/", presence.activity_create, name="activity_create"),
     path("presence-states/activities/<int:pk>/", presence.activity_update, name="activity_update"),

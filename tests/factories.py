@@ -65,3 +65,16 @@ class SupportFactory(UserFactory):
     organisation = None
     is_staff = True
     is_superuser = True
+
+
+class CalendarConnectorFactory(factory.django.DjangoModelFactory):
+    """A connector whose server is a documentation address (192.0.2.0/24): a test of it is
+    refused before any network traffic."""
+
+    class Meta:
+        model = "customers.CalendarConnector"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"exch{n:02d}")
+    server_url = "https://192.0.2.10/EWS/Exchange.asmx"
+    username = "svc-connect@example.com"

@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers as numberlib
 from connect.lib.tenancy import scoped
 from connect.lib.validators import validate_clean_text
-from customers.models import DirectoryField, DirectoryFieldValue, Licence, User, UserGroup, UserLine
+from customers.models import (
+    CalendarConnector,
+    DirectoryField,
+    DirectoryFieldValue,
+    Licence,
+    User,
+    UserGroup,
+    UserLine,
+)
 from customers.models.users import ThirdPartySipAccount
 from customers.operations.users import caller_id_choices, normalise_username
 
@@ -187,6 +195,9 @@ class UserForm(forms.Form):
     # USR-14 Exchange calendar sync
     calendar_sync_enabled = forms.BooleanField(label=_("Synchronise presence from Exchange"), required=False)
     calendar_sync_id = forms.EmailField(label=_("User ID for calendar synchronisation"), required=False, max_length=254)
+    calendar_connector = forms.ModelChoiceField(
+        label=_("Calendar connector"), queryset=CalendarConnector.objects.none(), required=False, empty_label=_("(choose)")
+    )
 
     DETAIL_FIELDS = ("username", "password", "password_confirm", "language", "licence", "caller_id_number", "diversion_enabled", "diversion_number", "photo", "photo_clear")
     SEARCHABLE_FIELDS = ("first_name", "last_name", "department", "email", "title")
@@ -209,6 +220,12 @@ class UserForm(forms.Form):
         self.fields["caller_id_number"].queryset = caller_id_choices(organisation, instance)
         self.fields["caller_id_number"].label_from_instance = self._caller_id_label
         self.fields["user_groups"].queryset = scoped(UserGroup, organisation).order_by("priority")
+        # USR-14: the connector is chosen only when there are several (with one, it is used).
+        connectors = scoped(CalendarConnector, organisation).order_by("name")
+        if connectors.count() > 1:
+            self.fields["calendar_connector"].queryset = connectors
+        else:
+            del self.fields["calendar_connector"]
         self.fields["profile"].initial = User.Profile.STANDARD
         self.fields["admin_profile"].initial = User.AdminProfile.ORG_ADMIN
         self.directory_fields = list(scoped(DirectoryField, organisation).order_by("number"))
@@ -254,7 +271,7 @@ class UserForm(forms.Form):
                 "username", "language", "licence", "caller_id_number", "diversion_enabled", "diversion_number", "first_name",
                 "last_name", "department", "email", "title", "profile", "softphone_enabled", "mobile_voip_enabled",
                 "mobile_licence", "mobile_profile", "app_softphone_light", "app_ipad", "app_unified_inbox", "app_miteam",
-                "calendar_sync_enabled", "calendar_sync_id",
+                "calendar_sync_enabled", "calendar_sync_id", "calendar_connector",
             )
         }
         data["is_admin"] = user.is_org_admin
@@ -335,6 +352,8 @@ class UserForm(forms.Form):
                     self.add_error("password", exc)
         if data.get("calendar_sync_enabled") and not data.get("calendar_sync_id"):
             self.add_error("calendar_sync_id", _("Enter the user's Exchange e-mail address to synchronise the calendar."))
+        if data.get("calendar_sync_enabled") and "calendar_connector" in self.fields and not data.get("calendar_connector"):
+            self.add_error("calendar_connector", _("Choose the calendar connector the user synchronises through."))
         if data.get("diversion_enabled") and not data.get("diversion_number") and "diversion_number" not in self.errors:
             self.add_error("diversion_number", _("Enter the number calls are diverted to."))
         return data
@@ -351,6 +370,8 @@ class UserForm(forms.Form):
             )
         }
         fields["admin_profile"] = User.AdminProfile.ORG_ADMIN if data.get("is_admin") else User.AdminProfile.NONE
+        if "calendar_connector" in self.fields:
+            fields["calendar_connector"] = data.get("calendar_connector")
         if data.get("photo"):
             fields["photo"] = data["photo"]
         elif data.get("photo_clear"):

@@ -1,5 +1,6 @@
 """customers models, one module per area; import from `customers.models`."""
 
+from customers.models.connectors import CalendarConnector  # noqa: E402,F401
 from customers.models.core import *  # noqa: F401,F403
 from customers.models.core import (  # noqa: F401
     AuditEntry,

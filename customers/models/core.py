@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import EmailValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers as numberlib
@@ -231,6 +232,16 @@ class User(AbstractUser):
     # USR-14 Exchange calendar sync.
     calendar_sync_enabled = models.BooleanField(_("synchronise presence from Exchange"), default=False)
     calendar_sync_id = models.EmailField(_("user ID for calendar synchronisation"), max_length=254, blank=True)
+    calendar_connector = models.ForeignKey(
+        "customers.CalendarConnector",
+        # RESTRICT: a connector in use cannot be deleted (like PROTECT), but the organisation
+        # can, taking its users and connectors with it.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("calendar connector"),
+    )
     # Welcome message and client status (USR-2 icons, USR-5, DEV-5). Set by real events only.
     welcome_sent_at = models.DateTimeField(_("welcome message sent"), null=True, blank=True)
     mobile_app_first_used_at = models.DateTimeField(_("mobile app in use since"), null=True, blank=True)
@@ -261,6 +272,14 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.username
+
+    def get_absolute_url(self):
+        return reverse("customers:user_update", args=[self.pk])
+
+    def reference_label(self):
+        """How connect.lib.references lists the user (a connector's users, ...)."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return f"{name} ({self.username})" if name else self.username
 
     def save(self, *args, **kwargs):
         self.username = self.username.strip().lower()

@@ -45,6 +45,7 @@ class Job(models.Model):
         WELCOME = "welcome", _("Welcome messages")
         PHONES_IMPORT = "phones_import", _("Phone import")
         PREFIXES_IMPORT = "prefixes_import", _("Prefix import")
+        LICENCE_REPORT = "licence_report", _("Licence report")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -1,10 +1,16 @@
 """customers write operations (keyword-only `<entity>_<verb>`), one module per area.
 
 Import them from here: `from customers.operations import usergroup_create`.
-Modules: organisations, groups, numbers, users, imports, welcome, twofactor (each owned by its
-area).
+Modules: organisations, connectors, licences, presence, numbertypes, groups, numbers, users, imports,
+welcome, twofactor (each owned by its area).
 """
 
+from customers.operations.connectors import (  # noqa: E402,F401
+    connector_create,
+    connector_delete,
+    connector_test,
+    connector_update,
+)
 from customers.operations.groups import (  # noqa: E402,F401
     usergroup_create,
     usergroup_delete,

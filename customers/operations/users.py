@@ -21,6 +21,7 @@ from connect.lib.audit import audit_record, diff, snapshot
 from connect.lib.validators import validate_clean_text
 from customers.models import (
     AuditEntry,
+    CalendarConnector,
     GroupMembership,
     Licence,
     Number,
@@ -58,6 +59,7 @@ USER_FIELDS = (
     "app_miteam",
     "calendar_sync_enabled",
     "calendar_sync_id",
+    "calendar_connector",
     "is_active",
 )
 
@@ -158,6 +160,12 @@ def _clean_field(organisation, user, name, value):
         if not isinstance(value, Licence) or value.organisation_id != organisation.pk or value.kind != kind:
             raise ValidationError(_("Choose one of the organisation's licences."), code="invalid_choice")
         return value
+    if name == "calendar_connector":
+        if value in (None, ""):
+            return None
+        if not isinstance(value, CalendarConnector) or value.organisation_id != organisation.pk:
+            raise ValidationError(_("Choose one of the organisation's calendar connectors."), code="invalid_choice")
+        return value
     if name == "caller_id_number":
         if value in (None, ""):
             return None
@@ -224,6 +232,26 @@ def _check_last_org_admin(user, fields, by):
         )
 
 
+def _apply_calendar_connector(organisation, user, fields):
+    """USR-14: a user who synchronises the calendar does so through one of the organisation's
+    connectors: the chosen one, or the only one; with several, the choice is required. A user who
+    does not synchronise holds none (so the connector is not "in use" by that user)."""
+    if not {"calendar_sync_enabled", "calendar_sync_id", "calendar_connector"} & set(fields):
+        return
+    if not fields.get("calendar_sync_enabled", user.calendar_sync_enabled):
+        fields["calendar_connector"] = None
+        return
+    connector = fields.get("calendar_connector", user.calendar_connector if user.pk else None)
+    if connector is None:
+        connectors = list(CalendarConnector.objects.for_organisation(organisation).order_by("pk")[:2])
+        if len(connectors) > 1:
+            raise ValidationError(
+                {"calendar_connector": ValidationError(_("Choose the calendar connector the user synchronises through."), code="required")}
+            )
+        connector = connectors[0] if connectors else None
+    fields["calendar_connector"] = connector
+
+
 def _audit_user(user, before, by, extra=None):
     changes = diff(before, snapshot(user))
     if extra:
@@ -251,6 +279,7 @@ def user_create(*, organisation, username, password=None, first_name, last_name,
     user = User(organisation=organisation, username=username if not errors else "")
     try:
         _clean_fields(organisation, user, fields)
+        _apply_calendar_connector(organisation, user, fields)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -303,6 +332,7 @@ def user_update(*, user, by, **fields):
             raise ValidationError(
                 {"calendar_sync_id": ValidationError(_("Enter the user's Exchange e-mail address to synchronise the calendar."), code="required")}
             )
+        _apply_calendar_connector(organisation, user, fields)
         if username is not None:
             user.username = username
         old_photo = user.photo.name if "photo" in fields and user.photo else ""

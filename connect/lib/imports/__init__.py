@@ -61,7 +61,14 @@ run as a formula are neutralised (`safe_cell`), without touching phone numbers l
 
 from connect.lib.imports.base import Action, Importer, ImportRejected, Preview, RowResult
 from connect.lib.imports.errors import FileError, RowError, format_row_error
-from connect.lib.imports.export import safe_cell, write_csv, write_xlsx
+from connect.lib.imports.export import (
+    safe_cell,
+    text_cell,
+    write_csv,
+    write_csv_sections,
+    write_xlsx,
+    xlsx_text,
+)
 from connect.lib.imports.files import check_upload, check_xlsx_safe, detect_text_encoding
 from connect.lib.imports.ldifreader import LdifEntry, dn_first_cn, read_ldif
 from connect.lib.imports.readers import Column, Row, read_csv, read_table, read_xlsx
@@ -87,6 +94,9 @@ __all__ = [
     "read_table",
     "read_xlsx",
     "safe_cell",
+    "text_cell",
     "write_csv",
+    "write_csv_sections",
     "write_xlsx",
+    "xlsx_text",
 ]

@@ -37,32 +37,52 @@ def _sanitize_xml_text(text):
 
 def write_csv(stream, columns, rows, delimiter=";"):
     """Write a UTF-8 (BOM) CSV of `rows` (iterables of dicts keyed by column key) to a binary stream."""
+    write_csv_sections(stream, [(columns, rows)], delimiter=delimiter)
+
+
+def write_csv_sections(stream, sections, delimiter=";"):
+    """Several tables in one CSV, each (columns, rows) with its own header row, separated by an
+    empty line (a report: a summary, then the details)."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow([c.header for c in columns])
-        for row in rows:
-            writer.writerow([safe_cell(row.get(c.key, "")) for c in columns])
+        for index, (columns, rows) in enumerate(sections):
+            if index:
+                writer.writerow([])
+            writer.writerow([safe_cell(c.header) for c in columns])
+            for row in rows:
+                writer.writerow([safe_cell(row.get(c.key, "")) for c in columns])
         text.flush()
     finally:
         text.detach()
 
 
+def text_cell(sheet, value):
+    """A write-only XLSX cell holding `value` as text: never evaluated as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.value = _sanitize_xml_text("" if value is None else str(value))
+    cell.data_type = "s"
+    return cell
+
+
+def xlsx_text(sheet, value):
+    """`value` for a write-only sheet as text: a plain string where openpyxl keeps it text (the
+    fast path), a forced text cell where it would read a formula ("=...") or an error ("#...")."""
+    text = _sanitize_xml_text("" if value is None else str(value))
+    if text[:1] in ("=", "#"):
+        return text_cell(sheet, text)
+    return text
+
+
 def write_xlsx(stream, columns, rows, title="Export"):
     """Write an .xlsx of `rows` to a binary stream; every cell is a text cell."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-
-    def text_cell(value):
-        cell = WriteOnlyCell(sheet, value=None)
-        cell.value = _sanitize_xml_text("" if value is None else str(value))
-        cell.data_type = "s"  # a string cell: never evaluated as a formula
-        return cell
-
-    sheet.append([text_cell(c.header) for c in columns])
+    sheet.append([text_cell(sheet, c.header) for c in columns])
     for row in rows:
-        sheet.append([text_cell(row.get(c.key, "")) for c in columns])
+        sheet.append([text_cell(sheet, row.get(c.key, "")) for c in columns])
     workbook.save(stream)
