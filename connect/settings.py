@@ -152,6 +152,12 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Voice prompts (ORG-5): the largest sound file accepted (refused while it streams in) and how
+# long ffprobe/ffmpeg may take to check or convert one.
+PROMPT_UPLOAD_MAX_BYTES = env.int("PROMPT_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+AUDIO_TOOL_TIMEOUT = env.float("AUDIO_TOOL_TIMEOUT", default=120.0)
+if PROMPT_UPLOAD_MAX_BYTES <= 0 or AUDIO_TOOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PROMPT_UPLOAD_MAX_BYTES and AUDIO_TOOL_TIMEOUT must be positive.")
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Imports (connect/lib/imports): rows per file, LDIF entries per file, characters per line.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)

@@ -12,6 +12,7 @@ EDIT_FUNCTION_NUMBER = "edit_function_number"
 EDIT_SCHEDULE = "edit_schedule"
 CONTROL_AGENTS = "control_agents"
 MODERATE_DIRECTORY = "moderate_directory"
+RECORD_PROMPT = "record_prompt"  # "Optag filen": the platform calls the admin (ORG-5, SET-5)
 
 ORG_ADMIN_ACTIONS = {
     ADMINISTER_ORGANISATION,
@@ -22,6 +23,7 @@ ORG_ADMIN_ACTIONS = {
     EDIT_SCHEDULE,
     CONTROL_AGENTS,
     MODERATE_DIRECTORY,
+    RECORD_PROMPT,
 }
 
 

@@ -7,6 +7,7 @@ from customers.views import (
     jobs,
     numbers,
     presence,
+    prompts,
     smartphones,
     users,
     welcome,
@@ -40,6 +41,13 @@ urlpatterns = [
     path("presence-states/roles/<int:pk>/", presence.role_update, name="role_update"),
     path("presence-states/roles/<int:pk>/delete/", presence.role_delete, name="role_delete"),
     path("languages/", presence.languages, name="languages"),
+    # Voice prompts (ORG-5).
+    path("prompts/", prompts.prompt_list, name="prompt_list"),
+    path("prompts/new/", prompts.prompt_create, name="prompt_create"),
+    path("prompts/<int:pk>/", prompts.prompt_update, name="prompt_update"),
+    path("prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
+    path("prompts/<int:pk>/import/", prompts.prompt_import, name="prompt_import"),
+    path("prompt-recordings/<int:pk>/sound.wav", prompts.recording_audio, name="recording_audio"),
     # Users (USR-2 … USR-15), directory fields (USR-17/18), smartphone clients (DEV-5): users area.
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create_view, name="user_create"),

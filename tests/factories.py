@@ -65,3 +65,48 @@ class SupportFactory(UserFactory):
     organisation = None
     is_staff = True
     is_superuser = True
+
+
+# --- voice prompts (ORG-5) ------------------------------------------------------------------
+
+
+def wav_bytes(seconds=0.2, rate=8000, channels=1, width=2, frequency=440):
+    """A small sine tone as WAV bytes (Python's wave module: no ffmpeg needed)."""
+    import io
+    import math
+    import wave
+
+    buffer = io.BytesIO()
+    peak = 2 ** (8 * width - 1) - 1
+    frames = bytearray()
+    for i in range(int(rate * seconds)):
+        value = int(0.4 * peak * math.sin(2 * math.pi * frequency * i / rate))
+        frames += value.to_bytes(width, "little", signed=width > 1) * channels if width > 1 else bytes([128 + value // 2]) * channels
+    with wave.open(buffer, "wb") as f:
+        f.setnchannels(channels)
+        f.setsampwidth(width)
+        f.setframerate(rate)
+        f.writeframes(bytes(frames))
+    return buffer.getvalue()
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Prompt"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Prompt {n}")
+    description = "Velkommen"
+
+
+class PromptRecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.PromptRecording"
+
+    prompt = factory.SubFactory(PromptFactory)
+    language = "da"
+    status = "ready"
+    source = "upload"
+    duration_ms = 200
+    original_name = "tone.wav"
+    file = factory.django.FileField(filename="tone.wav", data=factory.LazyFunction(wav_bytes))

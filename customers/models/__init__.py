@@ -20,4 +20,5 @@ from customers.models.directory import DirectoryField, DirectoryFieldValue  # no
 from customers.models.jobs import Job  # noqa: E402,F401
 from customers.models.messaging import OutboundMessage  # noqa: E402,F401
 from customers.models.presence import Activity, Availability, PresenceShortcut, Role  # noqa: E402,F401
+from customers.models.prompts import PromptCall, PromptRecording  # noqa: E402,F401
 from customers.models.users import DirectoryFieldProposal, ThirdPartySipAccount  # noqa: E402,F401

@@ -39,6 +39,7 @@ class Job(models.Model):
         DIRECTORY_SYNC = "directory_sync", _("Directory synchronisation")
         WELCOME = "welcome", _("Welcome messages")
         PHONES_IMPORT = "phones_import", _("Phone import")
+        PROMPT_CONVERT = "prompt_convert", _("Sound file conversion")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

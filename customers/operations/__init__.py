@@ -36,6 +36,13 @@ from customers.operations.presence import (  # noqa: E402,F401
     shortcut_delete,
     shortcut_update,
 )
+from customers.operations.prompts import (  # noqa: E402,F401
+    prompt_create,
+    prompt_delete,
+    prompt_recording_import,
+    prompt_recordings_delete,
+    prompt_update,
+)
 from customers.operations.users import (  # noqa: E402,F401
     user_copy,
     user_create,

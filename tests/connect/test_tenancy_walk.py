@@ -76,6 +76,8 @@ SEGMENT_MODELS = {
     "external": "services.ExternalContact",
     "mandatory": "services.MandatoryContact",
     "jobs": "customers.Job",
+    "prompts": "customers.Prompt",
+    "prompt-recordings": "customers.PromptRecording",
 }
 
 

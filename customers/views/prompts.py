@@ -1,0 +1,229 @@
+"""Organisation → Lydfiler (ORG-5): the prompts list with a player per recording, the
+organisation's own prompts (create, edit, delete), "Importér filen" per language and the
+recordings' sound, streamed to signed-in admins only (never a public media URL)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from connect.lib.forms import add_operation_errors
+from connect.lib.uploads import limited_upload
+from connect.lib.views import (
+    PortalCreateView,
+    PortalDeleteView,
+    PortalListView,
+    PortalMixin,
+    PortalUpdateView,
+)
+from customers import operations, permissions
+from customers.forms.prompts import PromptForm, PromptImportForm
+from customers.models import Prompt, PromptRecording
+from customers.views.numbers import history_url
+
+
+def recording_rows(organisation, prompts):
+    """Per prompt, one cell per organisation language: (code, language name, recording or None)."""
+    languages = organisation.language_choices()
+    for prompt in prompts:
+        by_language = {r.language: r for r in prompt.recordings.all()}
+        prompt.cells = [(code, name, by_language.get(code)) for code, name in languages]
+    return languages
+
+
+class PromptListView(PortalListView):
+    """System prompts (read-only) and the organisation's own (click the row to edit)."""
+
+    model = Prompt
+    permission = permissions.ADMINISTER_ORGANISATION
+    template_name = "customers/prompt_list.html"
+    paginate_by = None
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related("recordings")
+            .order_by("organisation", "kind", "name")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        prompts = list(context["object_list"])
+        context.update(
+            {
+                "title": _("Voice prompts"),
+                "own_prompts": [p for p in prompts if not p.is_system],
+                "system_prompts": [p for p in prompts if p.is_system],
+                "languages": recording_rows(self.organisation, prompts),
+                "create_url": reverse("customers:prompt_create"),
+            }
+        )
+        return context
+
+
+class OwnPromptMixin:
+    """Only the organisation's own prompts can be edited: a system prompt's id is a 404 here."""
+
+    model = Prompt
+    permission = permissions.ADMINISTER_ORGANISATION
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organisation=self.organisation)
+
+
+class PromptCreateView(OwnPromptMixin, PortalCreateView):
+    form_class = PromptForm
+    template_name = "customers/prompt_form.html"
+    success_message = gettext_lazy(
+        "The voice prompt “%(object)s” was created. Now add its sound in each language."
+    )
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("New voice message"),
+            "cancel_url": reverse("customers:prompt_list"),
+        }
+
+    def perform_save(self, form):
+        return operations.prompt_create(
+            organisation=self.organisation, by=self.request.user, **form.operation_fields()
+        )
+
+    def get_success_url(self):
+        return reverse("customers:prompt_update", args=[self.object.pk])
+
+
+class PromptUpdateView(OwnPromptMixin, PortalUpdateView):
+    form_class = PromptForm
+    template_name = "customers/prompt_form.html"
+    success_message = gettext_lazy("The voice prompt “%(object)s” was saved.")
+    success_url = reverse_lazy("customers:prompt_list")
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("recordings")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "title": _("Voice prompt “%(name)s”") % {"name": self.object},
+                "cancel_url": reverse("customers:prompt_list"),
+                "history_url": history_url(self.object),
+                "delete_url": reverse("customers:prompt_delete", args=[self.object.pk]),
+                "languages": recording_rows(self.organisation, [self.object]),
+                "may_record": permissions.may(
+                    self.request.user, permissions.RECORD_PROMPT, organisation=self.organisation
+                ),
+            }
+        )
+        return context
+
+    def perform_save(self, form):
+        return operations.prompt_update(
+            prompt=self.object, by=self.request.user, **form.operation_fields()
+        )
+
+
+class PromptDeleteView(OwnPromptMixin, PortalDeleteView):
+    success_url = reverse_lazy("customers:prompt_list")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "cancel_url": reverse("customers:prompt_update", args=[self.object.pk]),
+        }
+
+    def perform_delete(self, obj):
+        operations.prompt_delete(prompt=obj, by=self.request.user)
+
+
+@method_decorator(limited_upload(lambda: settings.PROMPT_UPLOAD_MAX_BYTES), name="dispatch")
+class PromptImportView(PortalMixin, View):
+    """ "Importér filen": check the file (decoded, field errors), then convert it in a Job."""
+
+    permission = permissions.ADMINISTER_ORGANISATION
+    template_name = "customers/prompt_import.html"
+
+    def get_prompt(self, pk):
+        return self.get_object_for_organisation(
+            Prompt.objects.filter(organisation=self.organisation), pk=pk
+        )
+
+    def render_form(self, prompt, form, status=200):
+        context = {
+            "prompt": prompt,
+            "form": form,
+            "title": _("Import the file"),
+            "cancel_url": reverse("customers:prompt_update", args=[prompt.pk]),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        prompt = self.get_prompt(pk)
+        form = PromptImportForm(
+            organisation=self.organisation, initial={"language": request.GET.get("language")}
+        )
+        return self.render_form(prompt, form)
+
+    def post(self, request, pk):
+        prompt = self.get_prompt(pk)
+        form = PromptImportForm(
+            request.POST,
+            request.FILES,
+            organisation=self.organisation,
+            too_large=getattr(request, "upload_too_large", False),
+        )
+        if not form.is_valid():
+            return self.render_form(prompt, form, status=400 if form.too_large else 200)
+        try:
+            job = operations.prompt_recording_import(
+                prompt=prompt,
+                language=form.cleaned_data["language"],
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_operation_errors(form, exc)
+            return self.render_form(prompt, form)
+        messages.success(request, _("The file was checked and is being converted."))
+        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+
+
+class RecordingAudioView(PortalMixin, View):
+    """The converted sound of one recording, for the page's player. Only through the portal:
+    the organisation's own recordings and the system prompts'."""
+
+    permission = permissions.ADMINISTER_ORGANISATION
+
+    def get(self, request, pk):
+        recording = self.get_object_for_organisation(PromptRecording, pk=pk)
+        if not recording.file:
+            raise Http404
+        try:
+            handle = recording.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle,
+            content_type="audio/wav",
+            filename=f"{recording.prompt.name}-{recording.language}.wav",
+        )
+        response["Cache-Control"] = "private, max-age=0, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+prompt_list = PromptListView.as_view()
+prompt_create = PromptCreateView.as_view()
+prompt_update = PromptUpdateView.as_view()
+prompt_delete = PromptDeleteView.as_view()
+prompt_import = PromptImportView.as_view()
+recording_audio = RecordingAudioView.as_view()

@@ -1,0 +1,421 @@
+"""Organisation → Lydfiler (ORG-5): prompts, recordings per language, "Importér filen"."""
+
+import io
+import os
+import shutil
+import subprocess
+import wave
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.wsgi import WSGIRequest
+from django.test import RequestFactory
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import reverse
+
+from connect.lib.uploads import SizeLimitUploadHandler
+from customers import operations
+from customers.models import AuditEntry, Job, Prompt, PromptRecording
+from services.models import CallQueueSettings
+from tests.factories import PromptRecordingFactory, wav_bytes
+
+pytestmark = pytest.mark.django_db
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="ffmpeg (Debian package ffmpeg) missing"
+)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def prompt(org_a, admin_a):
+    return operations.prompt_create(
+        organisation=org_a, by=admin_a, name="Velkommen", description="Velkommen til firmaet"
+    )
+
+
+def system_prompt(name="Ringing", kind=Prompt.Kind.PROMPT):
+    return Prompt.objects.get_or_create(organisation=None, name=name, defaults={"kind": kind})[0]
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what waits for the commit (the job's task, deleting files) as a real request would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def upload(commit):
+    def post(client, prompt, content, name="velkommen.wav", language="da"):
+        with commit():
+            return client.post(
+                reverse("customers:prompt_import", args=[prompt.pk]),
+                {
+                    "language": language,
+                    "file": SimpleUploadedFile(name, content, content_type="audio/wav"),
+                },
+            )
+
+    return post
+
+
+def assert_nothing_written(prompt):
+    assert not Job.objects.exists()
+    assert not PromptRecording.objects.filter(prompt=prompt).exclude(file="").exists()
+
+
+# --- the list and the organisation's own prompts ---------------------------------------------
+
+
+def test_an_admin_creates_a_prompt_and_sees_it_next_to_the_read_only_system_prompts(
+    client_a, org_a
+):
+    ringing = system_prompt()
+    response = client_a.post(
+        reverse("customers:prompt_create"),
+        {"name": "IpvisionLukket", "description": "Vi har lukket"},
+    )
+    prompt = Prompt.objects.get(organisation=org_a, name="IpvisionLukket")
+    assert response.status_code == 302 and response.url == reverse(
+        "customers:prompt_update", args=[prompt.pk]
+    )
+    page = client_a.get(reverse("customers:prompt_list")).content.decode()
+    assert "Vi har lukket" in page and "Ringing" in page
+    assert reverse("customers:prompt_update", args=[prompt.pk]) in page
+    assert reverse("customers:prompt_delete", args=[prompt.pk]) in page
+    # the system prompt is listed without an edit link or a delete icon, and cannot be opened
+    assert reverse("customers:prompt_update", args=[ringing.pk]) not in page
+    assert client_a.get(reverse("customers:prompt_update", args=[ringing.pk])).status_code == 404
+    assert client_a.post(reverse("customers:prompt_delete", args=[ringing.pk])).status_code == 404
+    assert AuditEntry.objects.filter(object_id=str(prompt.pk), action="create").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("VELKOMMEN", "already used"),  # unique per organisation whatever the case
+        ("ringing", "name of a system prompt"),  # the same dropdowns list both
+        ("", "required"),
+        ("x" * 65, "at most 64"),
+    ],
+)
+def test_bad_prompt_names_get_a_field_error_and_nothing_is_written(client_a, prompt, name, error):
+    system_prompt()
+    response = client_a.post(reverse("customers:prompt_create"), {"name": name, "description": ""})
+    assert response.status_code == 200
+    assert error in response.content.decode().lower()
+    assert Prompt.objects.filter(organisation=prompt.organisation).count() == 1
+
+
+def test_the_description_may_hold_500_characters(client_a, prompt):
+    response = client_a.post(
+        reverse("customers:prompt_update", args=[prompt.pk]),
+        {"name": "Velkommen", "description": "d" * 501},
+    )
+    assert response.status_code == 200 and "at most 500" in response.content.decode()
+    response = client_a.post(
+        reverse("customers:prompt_update", args=[prompt.pk]),
+        {"name": "Velkommen", "description": "d" * 500},
+    )
+    assert response.status_code == 302
+    prompt.refresh_from_db()
+    assert len(prompt.description) == 500
+
+
+def test_the_same_name_is_fine_in_another_organisation(client_b, prompt):
+    response = client_b.post(
+        reverse("customers:prompt_create"), {"name": "Velkommen", "description": ""}
+    )
+    assert response.status_code == 302
+
+
+def test_a_prompt_in_use_is_not_deleted_and_the_page_lists_what_uses_it(client_a, prompt):
+    CallQueueSettings.objects.create(organisation=prompt.organisation, welcome_prompt=prompt)
+    url = reverse("customers:prompt_delete", args=[prompt.pk])
+    page = client_a.get(url).content.decode()
+    assert reverse("services:service", args=["call-queues"]) in page
+    response = client_a.post(url, follow=True)
+    assert "is in use and cannot be deleted" in response.content.decode()
+    assert Prompt.objects.filter(pk=prompt.pk).exists()
+
+
+def test_deleting_an_unused_prompt_removes_its_recordings_and_their_files(client_a, prompt, commit):
+    recording = PromptRecordingFactory(prompt=prompt)
+    path = recording.file.path
+    with commit():
+        response = client_a.post(reverse("customers:prompt_delete", args=[prompt.pk]))
+    assert response.status_code == 302
+    assert not Prompt.objects.filter(pk=prompt.pk).exists() and not PromptRecording.objects.exists()
+    assert not os.path.exists(path)
+
+
+def test_another_organisations_prompts_and_recordings_answer_404(client_b, prompt):
+    recording = PromptRecordingFactory(prompt=prompt)
+    for name in ("prompt_update", "prompt_delete", "prompt_import"):
+        assert client_b.get(reverse(f"customers:{name}", args=[prompt.pk])).status_code == 404
+    assert (
+        client_b.get(reverse("customers:recording_audio", args=[recording.pk])).status_code == 404
+    )
+    assert "Velkommen" not in client_b.get(reverse("customers:prompt_list")).content.decode()
+
+
+def test_the_sound_is_streamed_to_the_organisations_admins_only(client, client_a, prompt, user_a):
+    recording = PromptRecordingFactory(prompt=prompt)
+    url = reverse("customers:recording_audio", args=[recording.pk])
+    response = client_a.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    assert b"".join(response.streaming_content) == recording.file.open("rb").read()
+    assert "private" in response["Cache-Control"]
+    assert f'src="{url}"' in client_a.get(reverse("customers:prompt_list")).content.decode()
+    client.logout()
+    assert client.get(url).status_code == 302  # sign in first
+    client.force_login(user_a)
+    assert client.get(url).status_code == 403  # a standard user is no admin
+
+
+def test_system_prompt_recordings_play_for_every_organisation(client_b):
+    recording = PromptRecordingFactory(
+        prompt=system_prompt("fpm-sunshine", Prompt.Kind.MUSIC), language="da", source="system"
+    )
+    assert (
+        client_b.get(reverse("customers:recording_audio", args=[recording.pk])).status_code == 200
+    )
+
+
+# --- Importér filen ---------------------------------------------------------------------------
+
+
+def wav_44k_stereo_24bit(seconds=1.5):
+    return wav_bytes(seconds=seconds, rate=44100, channels=2, width=3)
+
+
+@needs_ffmpeg
+def test_a_44k_stereo_24bit_wav_is_converted_to_8k_mono_with_its_duration(client_a, prompt, upload):
+    response = upload(client_a, prompt, wav_44k_stereo_24bit())
+    job = Job.objects.get(kind=Job.Kind.PROMPT_CONVERT)
+    assert response.status_code == 302 and response.url == reverse(
+        "customers:job_detail", args=[job.pk]
+    )
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    recording = PromptRecording.objects.get(prompt=prompt, language="da")
+    assert (recording.status, recording.duration_ms, recording.original_name) == (
+        "ready",
+        1500,
+        "velkommen.wav",
+    )
+    with wave.open(recording.file.open("rb")) as converted:
+        assert (converted.getframerate(), converted.getnchannels(), converted.getsampwidth()) == (
+            8000,
+            1,
+            2,
+        )
+        assert converted.getnframes() == 12000  # 1.5 s
+    page = client_a.get(reverse("customers:prompt_update", args=[prompt.pk])).content.decode()
+    assert "0:01.5" in page and reverse("customers:recording_audio", args=[recording.pk]) in page
+    assert "1.5" in job.message or "0:01.5" in job.message
+    job.refresh_from_db()
+    assert not job.upload  # the original is not kept
+
+
+@needs_ffmpeg
+def test_an_mp3_and_a_mulaw_wav_are_accepted_per_language(client_a, prompt, tmp_path, upload):
+    mp3 = tmp_path / "tone.mp3"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-ac",
+            "1",
+            str(mp3),
+        ],
+        check=True,
+    )
+    mulaw = tmp_path / "mulaw.wav"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-ar",
+            "8000",
+            "-c:a",
+            "pcm_mulaw",
+            str(mulaw),
+        ],
+        check=True,
+    )
+    assert (
+        upload(client_a, prompt, mp3.read_bytes(), name="tone.mp3", language="en").status_code
+        == 302
+    )
+    assert (
+        upload(client_a, prompt, mulaw.read_bytes(), name="mulaw.wav", language="da").status_code
+        == 302
+    )
+    recordings = {r.language: r for r in PromptRecording.objects.filter(prompt=prompt)}
+    assert {code: r.status for code, r in recordings.items()} == {"da": "ready", "en": "ready"}
+    assert 1000 <= recordings["en"].duration_ms < 1100 and recordings["da"].duration_ms == 1000
+
+
+def _truncated_wav():
+    data = wav_bytes(seconds=1.0)
+    return data[: len(data) // 2]
+
+
+def _tags_only_mp3():
+    frame = b"TIT2" + (9).to_bytes(4, "big") + b"\x00\x00" + b"\x03Velkommen"[:9]
+    size = len(frame)
+    syncsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    return b"ID3\x04\x00\x00" + syncsafe + frame
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        (
+            "notes.wav",
+            b"This is a text file, not a recording.\n" * 20,
+            "not a sound file we can read",
+        ),
+        ("cut.wav", _truncated_wav(), "incomplete"),
+        ("tags.mp3", _tags_only_mp3(), "not a sound file we can read"),
+        ("empty.wav", b"", "empty"),
+    ],
+)
+def test_bad_sound_files_get_a_field_error_and_nothing_is_written(
+    client_a, prompt, name, content, error, upload
+):
+    response = upload(client_a, prompt, content, name=name)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert_nothing_written(prompt)
+
+
+def test_only_the_organisations_languages_can_be_imported(client_a, prompt, upload):
+    response = upload(client_a, prompt, wav_bytes(), language="de")
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert_nothing_written(prompt)
+
+
+def test_a_file_over_the_limit_is_refused_with_a_field_error(client_a, prompt, settings, upload):
+    settings.PROMPT_UPLOAD_MAX_BYTES = 20_000
+    response = upload(client_a, prompt, wav_bytes(seconds=3))  # 48 kB
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert_nothing_written(prompt)
+
+
+class CountingStream:
+    """wsgi.input that counts what the server handed to Django."""
+
+    def __init__(self, data):
+        self.stream = io.BytesIO(data)
+        self.read_bytes = 0
+
+    def read(self, size=-1):
+        chunk = self.stream.read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readline(self, size=-1):
+        chunk = self.stream.readline(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+def _multipart_request(file_bytes, content_length=None):
+    body = encode_multipart(
+        BOUNDARY, {"csrfmiddlewaretoken": "x", "file": SimpleUploadedFile("big.wav", file_bytes)}
+    )
+    stream = CountingStream(body)
+    environ = RequestFactory()._base_environ(
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(content_length or len(body)),
+        PATH_INFO="/upload/",
+        **{"wsgi.input": stream},
+    )
+    return WSGIRequest(environ), stream, len(body)
+
+
+@pytest.mark.parametrize("declared", ["exact", "chunked-like"])
+def test_the_upload_handler_stops_reading_the_body_once_the_file_passes_the_limit(
+    declared, settings
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # the rest would go to a temporary file
+    file_bytes = b"\0" * 3_000_000
+    request, stream, total = _multipart_request(file_bytes)
+    if declared == "chunked-like":
+        # a client that does not say the size up front is stopped by counting the bytes
+        handler = SizeLimitUploadHandler(request, 200_000)
+        handler.handle_raw_input = lambda *args, **kwargs: None
+    else:
+        handler = SizeLimitUploadHandler(request, 200_000)
+    request.upload_handlers = [handler, *request.upload_handlers]
+    assert request.POST["csrfmiddlewaretoken"] == "x"  # the fields before the file are kept
+    assert "file" not in request.FILES
+    assert request.upload_too_large
+    assert stream.read_bytes < 400_000 < total
+
+
+def test_the_upload_handler_lets_files_within_the_limit_through(settings):
+    request, stream, total = _multipart_request(b"\1" * 50_000)
+    request.upload_handlers = [SizeLimitUploadHandler(request, 200_000), *request.upload_handlers]
+    assert request.FILES["file"].read() == b"\1" * 50_000
+    assert not request.upload_too_large and stream.read_bytes == total
+
+
+@needs_ffmpeg
+def test_running_a_conversion_twice_changes_nothing_and_an_older_upload_never_wins(
+    client_a, prompt, upload
+):
+    from customers.tasks import prompt_convert
+
+    upload(client_a, prompt, wav_bytes(seconds=1.0))
+    first = Job.objects.get()
+    recording = PromptRecording.objects.get(prompt=prompt)
+    file_name = recording.file.name
+    assert prompt_convert(first.pk) is None  # a finished job is never run again
+    recording.refresh_from_db()
+    assert recording.file.name == file_name
+
+    # an older job that a worker redelivers late does not replace the newer sound
+    upload(client_a, prompt, wav_bytes(seconds=2.0))
+    recording.refresh_from_db()
+    assert recording.duration_ms == 2000
+    Job.objects.filter(pk=first.pk).update(status=Job.Status.QUEUED)
+    prompt_convert(first.pk)
+    recording.refresh_from_db()
+    assert recording.duration_ms == 2000
+
+
+def test_removing_a_language_deletes_its_recordings_after_asking(client_a, org_a, prompt, commit):
+    PromptRecordingFactory(prompt=prompt, language="en")
+    PromptRecordingFactory(prompt=prompt, language="da")
+    response = client_a.post(reverse("customers:languages"), {"action": "remove", "language": "en"})
+    assert (
+        "Velkommen" in response.content.decode()
+    )  # asked first, saying which prompts lose a recording
+    assert PromptRecording.objects.filter(language="en").exists()
+    path = PromptRecording.objects.get(language="en").file.path
+    with commit():
+        client_a.post(
+            reverse("customers:languages"), {"action": "remove", "language": "en", "confirm": "1"}
+        )
+    assert not os.path.exists(path)
+    assert list(PromptRecording.objects.values_list("language", flat=True)) == ["da"]
