@@ -238,6 +238,14 @@ PROVISIONING_PREPARED_STATEMENTS = env.bool("PROVISIONING_PREPARED_STATEMENTS", 
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
+if PLATFORM_BACKEND not in {"sip", "http", "console", "locmem"}:
+    raise ImproperlyConfigured("PLATFORM_BACKEND must be sip, http, console or locmem.")
+# The platform's HTTP API (PLATFORM_BACKEND=http): where the portal asks for recording calls.
+PLATFORM_URL = env.str("PLATFORM_URL", default="")
+PLATFORM_TOKEN = env.str("PLATFORM_TOKEN", default="")
+PLATFORM_HTTP_TIMEOUT = env.float("PLATFORM_HTTP_TIMEOUT", default=10.0)
+if PLATFORM_BACKEND == "http" and not PLATFORM_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PLATFORM_URL (http:// or https://) must be set when PLATFORM_BACKEND=http.")
 
 # Security. Production defaults when DEBUG is off; each can be overridden.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=not DEBUG) else None

@@ -47,6 +47,9 @@ urlpatterns = [
     path("prompts/<int:pk>/", prompts.prompt_update, name="prompt_update"),
     path("prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
     path("prompts/<int:pk>/import/", prompts.prompt_import, name="prompt_import"),
+    path("prompts/<int:pk>/record/", prompts.prompt_record, name="prompt_record"),
+    path("prompt-calls/<int:pk>/", prompts.prompt_call, name="prompt_call"),
+    path("prompt-calls/<int:pk>/status/", prompts.prompt_call_status, name="prompt_call_status"),
     path("prompt-recordings/<int:pk>/sound.wav", prompts.recording_audio, name="recording_audio"),
     # Users (USR-2 … USR-15), directory fields (USR-17/18), smartphone clients (DEV-5): users area.
     path("users/", users.user_list, name="user_list"),
@@ -79,4 +82,5 @@ urlpatterns = [
     path("welcome/<uidb64>/<token>/", welcome.set_password, name="set_password"),
     path("welcome/done/", welcome.set_password_done, name="set_password_done"),
     path("api/clients/first-use/", welcome.client_first_use_endpoint, name="client_first_use"),
+    path("api/platform/prompt-calls/<str:reference>/", prompts.platform_prompt_call, name="platform_prompt_call"),
 ]

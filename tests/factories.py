@@ -71,23 +71,10 @@ class SupportFactory(UserFactory):
 
 
 def wav_bytes(seconds=0.2, rate=8000, channels=1, width=2, frequency=440):
-    """A small sine tone as WAV bytes (Python's wave module: no ffmpeg needed)."""
-    import io
-    import math
-    import wave
+    """A small sine tone as WAV bytes."""
+    from connect.lib.audio import tone_wav
 
-    buffer = io.BytesIO()
-    peak = 2 ** (8 * width - 1) - 1
-    frames = bytearray()
-    for i in range(int(rate * seconds)):
-        value = int(0.4 * peak * math.sin(2 * math.pi * frequency * i / rate))
-        frames += value.to_bytes(width, "little", signed=width > 1) * channels if width > 1 else bytes([128 + value // 2]) * channels
-    with wave.open(buffer, "wb") as f:
-        f.setnchannels(channels)
-        f.setsampwidth(width)
-        f.setframerate(rate)
-        f.writeframes(bytes(frames))
-    return buffer.getvalue()
+    return tone_wav(seconds=seconds, rate=rate, channels=channels, width=width, frequency=frequency)
 
 
 class PromptFactory(factory.django.DjangoModelFactory):

@@ -12,7 +12,9 @@ understands (not audio, truncated, no sound, unsupported encoding). `audio_conve
 writes the platform's format: WAV, PCM signed 16-bit little-endian, 8 kHz, mono.
 """
 
+import io
 import json
+import math
 import os
 import shutil
 import struct
@@ -49,6 +51,30 @@ class AudioInfo:
     sample_rate: int
     channels: int
     duration_ms: int  # of the decoded sound
+
+
+def tone_wav(
+    *, seconds=1.0, rate=SAMPLE_RATE, channels=CHANNELS, width=SAMPLE_BYTES, frequency=440
+):
+    """A sine tone as WAV bytes, made with Python's wave module (demo data, simulated
+    recordings and tests; no ffmpeg needed)."""
+    peak = 2 ** (8 * width - 1) - 1
+    frames = bytearray()
+    for i in range(int(rate * seconds)):
+        value = int(0.4 * peak * math.sin(2 * math.pi * frequency * i / rate))
+        sample = (
+            bytes([128 + value * 127 // peak])
+            if width == 1
+            else value.to_bytes(width, "little", signed=True)
+        )
+        frames += sample * channels
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as f:
+        f.setnchannels(channels)
+        f.setsampwidth(width)
+        f.setframerate(rate)
+        f.writeframes(bytes(frames))
+    return buffer.getvalue()
 
 
 def _tool(name):

@@ -37,6 +37,9 @@ from customers.operations.presence import (  # noqa: E402,F401
     shortcut_update,
 )
 from customers.operations.prompts import (  # noqa: E402,F401
+    prompt_call_report,
+    prompt_call_simulate,
+    prompt_call_start,
     prompt_create,
     prompt_delete,
     prompt_recording_import,

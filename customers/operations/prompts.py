@@ -8,6 +8,9 @@ recording one by phone.
   upload is stored with the job, the worker converts it to 8 kHz mono WAV and saves it on the
   recording, which points at its latest job so a late duplicate or an older upload never
   overwrites a newer one.
+- "Optag filen": connect.lib.platform asks the SIP platform to call the admin; the platform
+  reports progress and finally the recording (prompt_call_report), which is converted by the
+  same job as an imported file.
 - A prompt in use (a service setting, an activity's message...) is not deleted
   (connect.lib.references).
 """
@@ -16,18 +19,21 @@ import logging
 import os
 import tempfile
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from connect.lib import audio
+from connect.lib import audio, platform
 from connect.lib.audit import audit_record, diff, snapshot
 from connect.lib.jobs import job_start
 from connect.lib.references import refuse_delete_if_referenced
-from customers.models import AuditEntry, Job, Prompt, PromptRecording
+from customers.models import AuditEntry, Job, Prompt, PromptCall, PromptRecording
 from customers.operations.presence import _clean_text
 
 logger = logging.getLogger(__name__)
@@ -155,28 +161,35 @@ def _recording_for(prompt, language):
     return recording
 
 
+def _start_conversion(recording, *, upload, by, source):
+    job = job_start(
+        organisation=recording.prompt.organisation,
+        kind=Job.Kind.PROMPT_CONVERT,
+        task="customers.prompt_convert",
+        by=by,
+        upload=upload,
+        file_name=getattr(upload, "name", ""),
+        stage=Job.Stage.RUN,
+        params={
+            "recording": recording.pk,
+            "source": source,
+            "back": reverse("customers:prompt_update", args=[recording.prompt_id]),
+        },
+    )
+    recording.job = job
+    recording.status = PromptRecording.Status.CONVERTING
+    recording.message = ""
+    recording.save(update_fields=["job", "status", "message", "updated_at"])
+    return job
+
+
 def prompt_recording_import(*, prompt, language, upload, by):
     """Start converting an uploaded (and already checked) sound file for one language. Returns the Job."""
     with transaction.atomic():
         recording = _recording_for(prompt, language)
-        job = job_start(
-            organisation=prompt.organisation,
-            kind=Job.Kind.PROMPT_CONVERT,
-            task="customers.prompt_convert",
-            by=by,
-            upload=upload,
-            file_name=getattr(upload, "name", ""),
-            stage=Job.Stage.RUN,
-            params={
-                "recording": recording.pk,
-                "back": reverse("customers:prompt_update", args=[prompt.pk]),
-            },
+        return _start_conversion(
+            recording, upload=upload, by=by, source=PromptRecording.Source.UPLOAD
         )
-        recording.job = job
-        recording.status = PromptRecording.Status.CONVERTING
-        recording.message = ""
-        recording.save(update_fields=["job", "status", "message", "updated_at"])
-    return job
 
 
 def _recording_summary(recording):
@@ -251,7 +264,7 @@ class PromptConvertHandler:
             stored = prompt_recording_store(
                 recording=recording,
                 source_path=source,
-                source=PromptRecording.Source.UPLOAD,
+                source=(job.params or {}).get("source") or PromptRecording.Source.UPLOAD,
                 original_name=job.file_name,
                 job=job,
                 by=job.created_by,
@@ -268,3 +281,107 @@ class PromptConvertHandler:
             },
             "counts": {"duration_ms": stored.duration_ms},
         }
+
+
+# --- "Optag filen": recording by phone ---------------------------------------------------------
+
+CALL_ORDER = [s.value for s in PromptCall.Status if s != PromptCall.Status.FAILED]
+
+
+def prompt_call_start(*, prompt, language, number, by):
+    """Ask the SIP platform to call `number` so `by` (an OrgAdmin) records `language` of
+    `prompt`. Returns the PromptCall; its status is FAILED when the platform refused."""
+    with transaction.atomic():
+        _recording_for(prompt, language)  # an own prompt and one of the organisation's languages
+        call = PromptCall.objects.create(
+            organisation=prompt.organisation,
+            prompt=prompt,
+            language=language,
+            number=number,
+            created_by=by,
+        )
+    # After the commit: the platform may report back before this request ends.
+    result = platform.record_prompt(
+        platform.RecordPrompt(
+            reference=call.reference,
+            number=number,
+            language=language,
+            prompt_name=prompt.name,
+            organisation=prompt.organisation.name,
+            callback_url=settings.PORTAL_BASE_URL.rstrip("/")
+            + reverse("customers:platform_prompt_call", args=[call.reference]),
+        )
+    )
+    if not result.ok:
+        call.status = PromptCall.Status.FAILED
+        call.detail = gettext(
+            "The telephone platform could not place the call. Try again later or import a file instead."
+        )
+        call.save(update_fields=["status", "detail", "updated_at"])
+    return call
+
+
+def prompt_call_report(*, call, status, detail="", upload=None):
+    """The platform reports a call's progress; "done" comes with the recording, which is
+    checked and converted like an imported file. A finished call changes no more, progress
+    never goes backwards, and a repeated report changes nothing (safe to send twice)."""
+    valid = set(PromptCall.Status.values) - {PromptCall.Status.REQUESTED}
+    if status not in valid:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    audio_file = None
+    if status == PromptCall.Status.DONE:
+        if upload is None:
+            raise ValidationError(
+                {"file": _("A finished call must send the recording.")}, code="required"
+            )
+        with tempfile.TemporaryDirectory(prefix="connect-call-") as tmp:
+            path = os.path.join(tmp, "recording")
+            with open(path, "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                audio.audio_check(path)
+            except ValidationError as exc:
+                status, detail, upload = PromptCall.Status.FAILED, " ".join(exc.messages), None
+            audio_file = upload
+    with transaction.atomic():
+        call = (
+            PromptCall.objects.select_for_update(of=("self",))
+            .select_related("prompt__organisation")
+            .get(pk=call.pk)
+        )
+        if call.is_finished:
+            return call
+        if status in CALL_ORDER and CALL_ORDER.index(status) <= CALL_ORDER.index(call.status):
+            return call
+        call.status = status
+        call.detail = (detail or "")[:255]
+        call.save(update_fields=["status", "detail", "updated_at"])
+        if audio_file is not None:
+            audio_file.seek(0)
+            recording = _recording_for(call.prompt, call.language)
+            _start_conversion(
+                recording,
+                upload=audio_file,
+                by=call.created_by,
+                source=PromptRecording.Source.PHONE,
+            )
+    return call
+
+
+def prompt_call_simulate(*, call, now=None):
+    """Console backend: move a call on to where the simulated platform would have it by now,
+    ending with a generated tone as the recording."""
+    status = platform.get_backend().simulated_call_status(
+        ((now or timezone.now()) - call.created_at).total_seconds()
+    )
+    if (
+        status is None
+        or call.is_finished
+        or CALL_ORDER.index(status) <= CALL_ORDER.index(call.status)
+    ):
+        return call
+    upload = None
+    if status == PromptCall.Status.DONE:
+        upload = ContentFile(audio.tone_wav(seconds=2.0, frequency=523), name="recording.wav")
+    return prompt_call_report(call=call, status=status, upload=upload)

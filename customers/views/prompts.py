@@ -1,20 +1,27 @@
 """Organisation → Lydfiler (ORG-5): the prompts list with a player per recording, the
-organisation's own prompts (create, edit, delete), "Importér filen" per language and the
-recordings' sound, streamed to signed-in admins only (never a public media URL)."""
+organisation's own prompts (create, edit, delete), "Importér filen" per language, the
+recordings' sound (streamed to signed-in admins only, never a public media URL), and "Optag
+filen": the SIP platform calls an OrgAdmin, the page follows the call, and the platform reports
+to `platform_prompt_call`."""
+
+import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
+from connect.lib import platform
 from connect.lib.forms import add_operation_errors
-from connect.lib.uploads import limited_upload
+from connect.lib.platform import authenticate_platform_request
+from connect.lib.uploads import SizeLimitUploadHandler, limited_upload
 from connect.lib.views import (
     PortalCreateView,
     PortalDeleteView,
@@ -23,8 +30,8 @@ from connect.lib.views import (
     PortalUpdateView,
 )
 from customers import operations, permissions
-from customers.forms.prompts import PromptForm, PromptImportForm
-from customers.models import Prompt, PromptRecording
+from customers.forms.prompts import PromptForm, PromptImportForm, PromptRecordForm
+from customers.models import Prompt, PromptCall, PromptRecording
 from customers.views.numbers import history_url
 
 
@@ -122,6 +129,7 @@ class PromptUpdateView(OwnPromptMixin, PortalUpdateView):
                 "may_record": permissions.may(
                     self.request.user, permissions.RECORD_PROMPT, organisation=self.organisation
                 ),
+                "record_available": recording_by_phone_available(),
             }
         )
         return context
@@ -221,9 +229,128 @@ class RecordingAudioView(PortalMixin, View):
         return response
 
 
+# --- "Optag filen": recording by phone (OrgAdmins) ----------------------------------------------
+
+
+def recording_by_phone_available():
+    return platform.get_backend().records_prompts
+
+
+class PromptRecordView(PortalMixin, View):
+    """The admin's phone number and "Initialiser opkald"; then the call's page."""
+
+    permission = permissions.RECORD_PROMPT
+    template_name = "customers/prompt_record.html"
+
+    def render_form(self, prompt, form, status=200):
+        context = {
+            "prompt": prompt,
+            "form": form,
+            "title": _("Record the file"),
+            "available": recording_by_phone_available(),
+            "cancel_url": reverse("customers:prompt_update", args=[prompt.pk]),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get_prompt(self, pk):
+        return self.get_object_for_organisation(
+            Prompt.objects.filter(organisation=self.organisation), pk=pk
+        )
+
+    def get(self, request, pk):
+        prompt = self.get_prompt(pk)
+        form = PromptRecordForm(
+            organisation=self.organisation, initial={"language": request.GET.get("language")}
+        )
+        return self.render_form(prompt, form)
+
+    def post(self, request, pk):
+        prompt = self.get_prompt(pk)
+        form = PromptRecordForm(request.POST, organisation=self.organisation)
+        if not recording_by_phone_available():
+            return self.render_form(prompt, form, status=400)
+        if not form.is_valid():
+            return self.render_form(prompt, form)
+        try:
+            call = operations.prompt_call_start(
+                prompt=prompt,
+                language=form.cleaned_data["language"],
+                number=form.cleaned_data["number"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_operation_errors(form, exc)
+            return self.render_form(prompt, form)
+        return HttpResponseRedirect(reverse("customers:prompt_call", args=[call.pk]))
+
+
+class PromptCallView(PortalMixin, View):
+    """The call's progress (dialling, answered, recording, done/failed); the partial
+    `_prompt_call_status.html` polls `prompt_call_status` with htmx until the call ends."""
+
+    permission = permissions.RECORD_PROMPT
+    partial = False
+
+    def get(self, request, pk):
+        call = self.get_object_for_organisation(PromptCall.objects.select_related("prompt"), pk=pk)
+        call = operations.prompt_call_simulate(call=call)
+        recording = PromptRecording.objects.filter(
+            prompt=call.prompt, language=call.language
+        ).first()
+        context = {"call": call, "recording": recording, "title": _("Record the file")}
+        if self.partial:
+            return render(request, "customers/_prompt_call_status.html", context)
+        context["back_url"] = reverse("customers:prompt_update", args=[call.prompt_id])
+        return render(request, "customers/prompt_call.html", context)
+
+
+@csrf_exempt
+def platform_prompt_call(request, reference):
+    """The SIP platform reports a recording call (token auth, see connect.lib.platform):
+    JSON {"status": "dialling" | "answered" | "recording" | "failed", "detail": "..."}, or, when
+    the recording is done, multipart/form-data with status=done and the sound in `file`."""
+    error = authenticate_platform_request(request)
+    if error is not None:
+        return error
+    upload = None
+    if request.content_type == "multipart/form-data":
+        request.upload_handlers.insert(
+            0, SizeLimitUploadHandler(request, settings.PROMPT_UPLOAD_MAX_BYTES)
+        )
+        data = request.POST
+        if request.upload_too_large:
+            return JsonResponse({"error": "recording too large"}, status=413)
+        upload = request.FILES.get("file")
+    else:
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except RequestDataTooBig:
+            return JsonResponse({"error": "body too large"}, status=413)
+        except (UnicodeDecodeError, ValueError):
+            return JsonResponse({"error": "body is not JSON"}, status=400)
+        if not isinstance(data, dict):
+            return JsonResponse({"error": 'expected {"status": ...}'}, status=400)
+    call = PromptCall.objects.filter(reference=str(reference)[:64]).first()
+    if call is None:
+        return JsonResponse({"error": "unknown call"}, status=404)
+    try:
+        call = operations.prompt_call_report(
+            call=call,
+            status=str(data.get("status", ""))[:16],
+            detail=str(data.get("detail", "") or "")[:255],
+            upload=upload,
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"reference": call.reference, "status": call.status})
+
+
 prompt_list = PromptListView.as_view()
 prompt_create = PromptCreateView.as_view()
 prompt_update = PromptUpdateView.as_view()
 prompt_delete = PromptDeleteView.as_view()
 prompt_import = PromptImportView.as_view()
 recording_audio = RecordingAudioView.as_view()
+prompt_record = PromptRecordView.as_view()
+prompt_call = PromptCallView.as_view()
+prompt_call_status = PromptCallView.as_view(partial=True)

@@ -78,6 +78,7 @@ SEGMENT_MODELS = {
     "jobs": "customers.Job",
     "prompts": "customers.Prompt",
     "prompt-recordings": "customers.PromptRecording",
+    "prompt-calls": "customers.PromptCall",
 }
 
 

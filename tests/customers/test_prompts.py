@@ -1,10 +1,12 @@
 """Organisation → Lydfiler (ORG-5): prompts, recordings per language, "Importér filen"."""
 
 import io
+import json
 import os
 import shutil
 import subprocess
 import wave
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +17,7 @@ from django.urls import reverse
 
 from connect.lib.uploads import SizeLimitUploadHandler
 from customers import operations
-from customers.models import AuditEntry, Job, Prompt, PromptRecording
+from customers.models import AuditEntry, Job, Prompt, PromptCall, PromptRecording
 from services.models import CallQueueSettings
 from tests.factories import PromptRecordingFactory, wav_bytes
 
@@ -419,3 +421,226 @@ def test_removing_a_language_deletes_its_recordings_after_asking(client_a, org_a
         )
     assert not os.path.exists(path)
     assert list(PromptRecording.objects.values_list("language", flat=True)) == ["da"]
+
+
+# --- Optag filen: recording by phone -----------------------------------------------------------
+
+TOKEN = "platform-secret-token"
+
+
+@pytest.fixture
+def locmem_platform(settings):
+    from connect.lib import platform
+
+    settings.PLATFORM_BACKEND = "locmem"
+    settings.PLATFORM_API_TOKEN = TOKEN
+    settings.PORTAL_BASE_URL = "https://connect.example"
+    platform.outbox.clear()
+    yield platform.outbox
+    platform.outbox.clear()
+
+
+def report(client, call, commit, token=TOKEN, **data):
+    url = reverse("customers:platform_prompt_call", args=[call.reference])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    with commit():
+        if "file" in data:
+            return client.post(url, data, **headers)
+        return client.post(url, json.dumps(data), content_type="application/json", **headers)
+
+
+def start_call(client, prompt, number="88 88 77 65", language="da"):
+    return client.post(
+        reverse("customers:prompt_record", args=[prompt.pk]),
+        {"language": language, "number": number},
+    )
+
+
+@needs_ffmpeg
+def test_the_platform_calls_the_admin_and_the_page_follows_the_call_until_the_recording_is_ready(
+    client, client_a, prompt, locmem_platform, commit
+):
+    page = client_a.get(reverse("customers:prompt_update", args=[prompt.pk])).content.decode()
+    assert reverse("customers:prompt_record", args=[prompt.pk]) in page  # "Optag filen" is offered
+    response = start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "customers:prompt_call", args=[call.pk]
+    )
+    [request] = locmem_platform
+    assert (request.number, request.language, request.prompt_name, request.reference) == (
+        "+4588887765",
+        "da",
+        "Velkommen",
+        call.reference,
+    )
+    assert request.callback_url == "https://connect.example" + reverse(
+        "customers:platform_prompt_call", args=[call.reference]
+    )
+
+    status_url = reverse("customers:prompt_call_status", args=[call.pk])
+    for step, label in (
+        ("dialling", "Calling your phone"),
+        ("answered", "Answered"),
+        ("recording", "Recording"),
+    ):
+        assert report(client, call, commit, status=step).json() == {
+            "reference": call.reference,
+            "status": step,
+        }
+        partial = client_a.get(status_url).content.decode()
+        assert 'aria-current="step">' + label in partial and "hx-get" in partial  # still polling
+
+    recording_file = SimpleUploadedFile(
+        "call.wav", wav_44k_stereo_24bit(seconds=2.0), content_type="audio/wav"
+    )
+    assert (
+        report(client, call, commit, status="done", file=recording_file).json()["status"] == "done"
+    )
+    recording = PromptRecording.objects.get(prompt=prompt, language="da")
+    assert (recording.status, recording.source, recording.duration_ms) == ("ready", "phone", 2000)
+    partial = client_a.get(status_url).content.decode()
+    assert "The recording is ready." in partial and "hx-get" not in partial  # polling stops
+    assert reverse("customers:recording_audio", args=[recording.pk]) in partial
+
+
+def test_the_platform_endpoint_wants_the_token_and_a_known_call(
+    client, client_a, prompt, locmem_platform, commit
+):
+    start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    client.logout()
+    assert report(client, call, commit, token="", status="dialling").status_code == 401
+    assert report(client, call, commit, token="wrong", status="dialling").status_code == 401
+    call.reference = "unknown"
+    assert report(client, call, commit, status="dialling").status_code == 404
+    call.refresh_from_db()
+    assert report(client, call, commit, status="exploded").status_code == 400
+    assert (
+        report(client, call, commit, status="done").status_code == 400
+    )  # done without the recording
+    call.refresh_from_db()
+    assert call.status == "requested"
+
+
+@needs_ffmpeg
+def test_a_recording_that_is_no_sound_fails_the_call_and_later_reports_change_nothing(
+    client, client_a, prompt, locmem_platform, commit
+):
+    start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    report(
+        client,
+        call,
+        commit,
+        status="done",
+        file=SimpleUploadedFile("x.wav", b"not audio at all" * 10),
+    )
+    call.refresh_from_db()
+    assert call.status == "failed" and "not a sound file" in call.detail
+    report(client, call, commit, status="recording")
+    call.refresh_from_db()
+    assert call.status == "failed"
+    assert not Job.objects.exists()
+    assert (
+        "not a sound file"
+        in client_a.get(reverse("customers:prompt_call", args=[call.pk])).content.decode()
+    )
+
+
+def test_a_call_the_platform_refuses_is_shown_as_failed(client_a, prompt, settings):
+    settings.PLATFORM_BACKEND = "http"
+    settings.PLATFORM_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    settings.PLATFORM_HTTP_TIMEOUT = 2
+    response = start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    assert call.status == "failed"
+    assert "could not place the call" in client_a.get(response.url).content.decode()
+
+
+def test_the_http_backend_posts_the_request_with_the_token(client_a, prompt, settings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = {}
+
+    class Platform(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received["path"] = self.path
+            received["auth"] = self.headers.get("Authorization")
+            received["body"] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Platform)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        settings.PLATFORM_BACKEND = "http"
+        settings.PLATFORM_URL = f"http://127.0.0.1:{server.server_port}/api/"
+        settings.PLATFORM_TOKEN = "to-the-platform"
+        start_call(client_a, prompt, number="+4511223344", language="en")
+        thread.join(10)
+    finally:
+        server.server_close()
+    call = PromptCall.objects.get()
+    assert call.status == "requested"
+    assert (
+        received["path"] == "/api/record-prompt/" and received["auth"] == "Bearer to-the-platform"
+    )
+    assert (
+        received["body"]["number"] == "+4511223344"
+        and received["body"]["reference"] == call.reference
+    )
+    assert received["body"]["type"] == "record_prompt" and received["body"]["language"] == "en"
+
+
+@needs_ffmpeg
+def test_the_console_backend_simulates_the_call_and_leaves_a_tone(
+    client_a, prompt, settings, commit
+):
+    settings.PLATFORM_BACKEND = "console"
+    start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    with commit():
+        partial = client_a.get(
+            reverse("customers:prompt_call_status", args=[call.pk])
+        ).content.decode()
+    assert 'aria-current="step">Calling your phone' in partial
+    PromptCall.objects.filter(pk=call.pk).update(created_at=call.created_at - timedelta(seconds=30))
+    with commit():
+        client_a.get(reverse("customers:prompt_call_status", args=[call.pk]))
+    call.refresh_from_db()
+    recording = PromptRecording.objects.get(prompt=prompt, language="da")
+    assert (call.status, recording.status, recording.source, recording.duration_ms) == (
+        "done",
+        "ready",
+        "phone",
+        2000,
+    )
+
+
+def test_recording_by_phone_is_not_offered_when_the_platform_cannot_call(
+    client_a, prompt, settings
+):
+    settings.PLATFORM_BACKEND = "sip"
+    page = client_a.get(reverse("customers:prompt_update", args=[prompt.pk])).content.decode()
+    assert reverse("customers:prompt_record", args=[prompt.pk]) not in page
+    assert (
+        "not available"
+        in client_a.get(reverse("customers:prompt_record", args=[prompt.pk])).content.decode()
+    )
+    assert start_call(client_a, prompt).status_code == 400
+    assert not PromptCall.objects.exists()
+
+
+def test_another_organisations_calls_answer_404(client_a, admin_b, prompt, locmem_platform):
+    start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    client_a.force_login(admin_b)
+    assert client_a.get(reverse("customers:prompt_call", args=[call.pk])).status_code == 404
+    assert client_a.get(reverse("customers:prompt_call_status", args=[call.pk])).status_code == 404
+    assert client_a.get(reverse("customers:prompt_record", args=[prompt.pk])).status_code == 404
