@@ -283,6 +283,22 @@ class PromptConvertHandler:
         }
 
 
+def ensure_tone_recording(*, prompt, language, frequency, seconds=1.5):
+    """Give `prompt` a generated tone in `language` unless it has a sound there already (the
+    demo, DEMO-7: the players play). The tone is made in the platform's format directly."""
+    recording, _created = PromptRecording.objects.get_or_create(prompt=prompt, language=language)
+    if recording.file:
+        return recording
+    data = audio.tone_wav(seconds=seconds, frequency=frequency)
+    recording.file.save("tone.wav", ContentFile(data), save=False)
+    recording.duration_ms = round(seconds * 1000)
+    recording.status = PromptRecording.Status.READY
+    recording.source = PromptRecording.Source.SYSTEM
+    recording.original_name = f"{prompt.name}-{language}.wav"
+    recording.save()
+    return recording
+
+
 # --- "Optag filen": recording by phone ---------------------------------------------------------
 
 CALL_ORDER = [s.value for s in PromptCall.Status if s != PromptCall.Status.FAILED]

@@ -644,3 +644,31 @@ def test_another_organisations_calls_answer_404(client_a, admin_b, prompt, locme
     assert client_a.get(reverse("customers:prompt_call", args=[call.pk])).status_code == 404
     assert client_a.get(reverse("customers:prompt_call_status", args=[call.pk])).status_code == 404
     assert client_a.get(reverse("customers:prompt_record", args=[prompt.pk])).status_code == 404
+
+
+def test_the_demo_has_the_prompts_of_demo_7_with_sound_that_plays(client):
+    from django.core.management import call_command
+
+    from customers.models import Organisation, User
+
+    call_command("seed_demo", "--force", stdout=io.StringIO())
+    call_command("seed_demo", "--force", stdout=io.StringIO())  # idempotent: no second tone
+    demo = Organisation.objects.get(name="dialplantest4")
+    system = dict(Prompt.objects.filter(organisation=None).values_list("name", "kind"))
+    assert {name: system[name] for name in ("fpm-calmriver", "fpm-sunshine", "fpm-worldmix", "ventemusikSamlet", "Ringing")} == {
+        "fpm-calmriver": "music",
+        "fpm-sunshine": "music",
+        "fpm-worldmix": "music",
+        "ventemusikSamlet": "music",
+        "Ringing": "prompt",
+    }
+    closed = Prompt.objects.get(organisation=demo, name="IpvisionLukket")
+    assert closed.description == "Vi har lukket"
+    assert sorted(closed.recordings.values_list("language", flat=True)) == ["da", "en"]
+    client.force_login(User.objects.filter(organisation=demo, admin_profile="orgadmin").first())
+    page = client.get(reverse("customers:prompt_list")).content.decode()
+    assert page.count("<audio") == PromptRecording.objects.for_organisation(demo).count() >= 12
+    recording = closed.recordings.get(language="da")
+    with wave.open(recording.file.open("rb")) as sound:
+        assert (sound.getframerate(), sound.getnchannels()) == (8000, 1)
+    assert client.get(reverse("customers:recording_audio", args=[recording.pk])).status_code == 200
