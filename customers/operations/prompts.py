@@ -58,39 +58,30 @@ def _own(prompt):
         raise ValidationError(_("System prompts cannot be changed."), code="system")
 
 
+def _prompt_save(prompt, *, name, description, before, by):
+    prompt.name = _clean_text(Prompt, "name", name, required=True)
+    prompt.description = _clean_text(Prompt, "description", description, required=False)
+    _check_name(prompt)
+    prompt.save()
+    action = AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE
+    audit_record(actor=by, action=action, obj=prompt, changes=diff(before, snapshot(prompt)))
+    return prompt
+
+
 def prompt_create(*, organisation, by, name, description=""):
     """Add an organisation prompt ("Ny stemmebesked"); its sound comes per language afterwards."""
     with transaction.atomic():
         prompt = Prompt(organisation=organisation, kind=Prompt.Kind.PROMPT)
-        prompt.name = _clean_text(Prompt, "name", name, required=True)
-        prompt.description = _clean_text(Prompt, "description", description, required=False)
-        _check_name(prompt)
-        prompt.save()
-        audit_record(
-            actor=by,
-            action=AuditEntry.Action.CREATE,
-            obj=prompt,
-            changes=diff({}, snapshot(prompt)),
-        )
-    return prompt
+        return _prompt_save(prompt, name=name, description=description, before={}, by=by)
 
 
 def prompt_update(*, prompt, by, name, description=""):
     _own(prompt)
     with transaction.atomic():
         prompt = Prompt.objects.select_for_update().get(pk=prompt.pk)
-        before = snapshot(prompt)
-        prompt.name = _clean_text(Prompt, "name", name, required=True)
-        prompt.description = _clean_text(Prompt, "description", description, required=False)
-        _check_name(prompt)
-        prompt.save()
-        audit_record(
-            actor=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=prompt,
-            changes=diff(before, snapshot(prompt)),
+        return _prompt_save(
+            prompt, name=name, description=description, before=snapshot(prompt), by=by
         )
-    return prompt
 
 
 def _delete_files_on_commit(names, storage):

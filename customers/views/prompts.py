@@ -153,56 +153,81 @@ class PromptDeleteView(OwnPromptMixin, PortalDeleteView):
         operations.prompt_delete(prompt=obj, by=self.request.user)
 
 
-@method_decorator(limited_upload(lambda: settings.PROMPT_UPLOAD_MAX_BYTES), name="dispatch")
-class PromptImportView(PortalMixin, View):
-    """ "Importér filen": check the file (decoded, field errors), then convert it in a Job."""
+class PromptLanguageFormView(PortalMixin, View):
+    """A form about one language of an own prompt ("Importér filen", "Optag filen"): the
+    language comes preselected from ?language=; `start(prompt, form)` calls the operation and
+    returns where to go next."""
 
-    permission = permissions.ADMINISTER_ORGANISATION
-    template_name = "customers/prompt_import.html"
+    form_class = None
+    title = ""
 
     def get_prompt(self, pk):
         return self.get_object_for_organisation(
             Prompt.objects.filter(organisation=self.organisation), pk=pk
         )
 
+    def make_form(self, *args, **kwargs):
+        return self.form_class(*args, organisation=self.organisation, **kwargs)
+
+    def extra_context(self):
+        return {}
+
     def render_form(self, prompt, form, status=200):
         context = {
             "prompt": prompt,
             "form": form,
-            "title": _("Import the file"),
+            "title": self.title,
             "cancel_url": reverse("customers:prompt_update", args=[prompt.pk]),
+            **self.extra_context(),
         }
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk):
-        prompt = self.get_prompt(pk)
-        form = PromptImportForm(
-            organisation=self.organisation, initial={"language": request.GET.get("language")}
-        )
-        return self.render_form(prompt, form)
+        form = self.make_form(initial={"language": request.GET.get("language")})
+        return self.render_form(self.get_prompt(pk), form)
+
+    def refused(self, form):
+        """The status to answer before validating (e.g. 400), or None."""
+        return None
 
     def post(self, request, pk):
         prompt = self.get_prompt(pk)
-        form = PromptImportForm(
-            request.POST,
-            request.FILES,
-            organisation=self.organisation,
-            too_large=getattr(request, "upload_too_large", False),
-        )
-        if not form.is_valid():
-            return self.render_form(prompt, form, status=400 if form.too_large else 200)
+        form = self.make_form(request.POST, request.FILES)
+        status = self.refused(form)
+        if status is not None or not form.is_valid():
+            return self.render_form(prompt, form, status=status or 200)
         try:
-            job = operations.prompt_recording_import(
-                prompt=prompt,
-                language=form.cleaned_data["language"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-            )
+            url = self.start(prompt, form)
         except ValidationError as exc:
             add_operation_errors(form, exc)
             return self.render_form(prompt, form)
-        messages.success(request, _("The file was checked and is being converted."))
-        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+        return HttpResponseRedirect(url)
+
+
+@method_decorator(limited_upload(lambda: settings.PROMPT_UPLOAD_MAX_BYTES), name="dispatch")
+class PromptImportView(PromptLanguageFormView):
+    """ "Importér filen": check the file (decoded, field errors), then convert it in a Job."""
+
+    permission = permissions.ADMINISTER_ORGANISATION
+    template_name = "customers/prompt_import.html"
+    form_class = PromptImportForm
+    title = gettext_lazy("Import the file")
+
+    def make_form(self, *args, **kwargs):
+        return super().make_form(
+            *args, too_large=getattr(self.request, "upload_too_large", False), **kwargs
+        )
+
+    def refused(self, form):
+        return 400 if form.too_large else None
+
+    def start(self, prompt, form):
+        data = form.cleaned_data
+        job = operations.prompt_recording_import(
+            prompt=prompt, language=data["language"], upload=data["file"], by=self.request.user
+        )
+        messages.success(self.request, _("The file was checked and is being converted."))
+        return reverse("customers:job_detail", args=[job.pk])
 
 
 class RecordingAudioView(PortalMixin, View):
@@ -236,52 +261,26 @@ def recording_by_phone_available():
     return platform.get_backend().records_prompts
 
 
-class PromptRecordView(PortalMixin, View):
+class PromptRecordView(PromptLanguageFormView):
     """The admin's phone number and "Initialiser opkald"; then the call's page."""
 
     permission = permissions.RECORD_PROMPT
     template_name = "customers/prompt_record.html"
+    form_class = PromptRecordForm
+    title = gettext_lazy("Record the file")
 
-    def render_form(self, prompt, form, status=200):
-        context = {
-            "prompt": prompt,
-            "form": form,
-            "title": _("Record the file"),
-            "available": recording_by_phone_available(),
-            "cancel_url": reverse("customers:prompt_update", args=[prompt.pk]),
-        }
-        return render(self.request, self.template_name, context, status=status)
+    def extra_context(self):
+        return {"available": recording_by_phone_available()}
 
-    def get_prompt(self, pk):
-        return self.get_object_for_organisation(
-            Prompt.objects.filter(organisation=self.organisation), pk=pk
+    def refused(self, form):
+        return None if recording_by_phone_available() else 400
+
+    def start(self, prompt, form):
+        data = form.cleaned_data
+        call = operations.prompt_call_start(
+            prompt=prompt, language=data["language"], number=data["number"], by=self.request.user
         )
-
-    def get(self, request, pk):
-        prompt = self.get_prompt(pk)
-        form = PromptRecordForm(
-            organisation=self.organisation, initial={"language": request.GET.get("language")}
-        )
-        return self.render_form(prompt, form)
-
-    def post(self, request, pk):
-        prompt = self.get_prompt(pk)
-        form = PromptRecordForm(request.POST, organisation=self.organisation)
-        if not recording_by_phone_available():
-            return self.render_form(prompt, form, status=400)
-        if not form.is_valid():
-            return self.render_form(prompt, form)
-        try:
-            call = operations.prompt_call_start(
-                prompt=prompt,
-                language=form.cleaned_data["language"],
-                number=form.cleaned_data["number"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            add_operation_errors(form, exc)
-            return self.render_form(prompt, form)
-        return HttpResponseRedirect(reverse("customers:prompt_call", args=[call.pk]))
+        return reverse("customers:prompt_call", args=[call.pk])
 
 
 class PromptCallView(PortalMixin, View):

@@ -322,6 +322,17 @@ def test_a_file_over_the_limit_is_refused_with_a_field_error(client_a, prompt, s
     assert_nothing_written(prompt)
 
 
+def test_the_import_keeps_its_csrf_protection_with_the_size_limit_in_front(admin_a, prompt):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_a)
+    url = reverse("customers:prompt_import", args=[prompt.pk])
+    response = browser.post(url, {"language": "da", "file": SimpleUploadedFile("a.wav", wav_bytes())})
+    assert response.status_code == 403
+    assert_nothing_written(prompt)
+
+
 class CountingStream:
     """wsgi.input that counts what the server handed to Django."""
 
