@@ -328,7 +328,9 @@ def test_the_import_keeps_its_csrf_protection_with_the_size_limit_in_front(admin
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(admin_a)
     url = reverse("customers:prompt_import", args=[prompt.pk])
-    response = browser.post(url, {"language": "da", "file": SimpleUploadedFile("a.wav", wav_bytes())})
+    response = browser.post(
+        url, {"language": "da", "file": SimpleUploadedFile("a.wav", wav_bytes())}
+    )
     assert response.status_code == 403
     assert_nothing_written(prompt)
 
@@ -559,6 +561,19 @@ def test_a_recording_that_is_no_sound_fails_the_call_and_later_reports_change_no
     )
 
 
+def test_a_recording_over_the_limit_is_refused_before_it_is_read(
+    client, client_a, prompt, locmem_platform, commit, settings
+):
+    start_call(client_a, prompt)
+    call = PromptCall.objects.get()
+    settings.PROMPT_UPLOAD_MAX_BYTES = 20_000
+    big = SimpleUploadedFile("call.wav", wav_bytes(seconds=3), content_type="audio/wav")
+    response = report(client, call, commit, status="done", file=big)
+    assert response.status_code == 413
+    call.refresh_from_db()
+    assert call.status == "requested" and not Job.objects.exists()
+
+
 def test_a_call_the_platform_refuses_is_shown_as_failed(client_a, prompt, settings):
     settings.PLATFORM_BACKEND = "http"
     settings.PLATFORM_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
@@ -666,7 +681,10 @@ def test_the_demo_has_the_prompts_of_demo_7_with_sound_that_plays(client):
     call_command("seed_demo", "--force", stdout=io.StringIO())  # idempotent: no second tone
     demo = Organisation.objects.get(name="dialplantest4")
     system = dict(Prompt.objects.filter(organisation=None).values_list("name", "kind"))
-    assert {name: system[name] for name in ("fpm-calmriver", "fpm-sunshine", "fpm-worldmix", "ventemusikSamlet", "Ringing")} == {
+    assert {
+        name: system[name]
+        for name in ("fpm-calmriver", "fpm-sunshine", "fpm-worldmix", "ventemusikSamlet", "Ringing")
+    } == {
         "fpm-calmriver": "music",
         "fpm-sunshine": "music",
         "fpm-worldmix": "music",
