@@ -175,6 +175,12 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Voice prompts (ORG-5): the largest sound file accepted (refused while it streams in) and how
+# long ffprobe/ffmpeg may take to check or convert one.
+PROMPT_UPLOAD_MAX_BYTES = env.int("PROMPT_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+AUDIO_TOOL_TIMEOUT = env.float("AUDIO_TOOL_TIMEOUT", default=120.0)
+if PROMPT_UPLOAD_MAX_BYTES <= 0 or AUDIO_TOOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PROMPT_UPLOAD_MAX_BYTES and AUDIO_TOOL_TIMEOUT must be positive.")
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Imports (connect/lib/imports): rows per file, LDIF entries per file, characters per line.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
@@ -287,6 +293,14 @@ PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", d
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
+if PLATFORM_BACKEND not in {"sip", "http", "console", "locmem"}:
+    raise ImproperlyConfigured("PLATFORM_BACKEND must be sip, http, console or locmem.")
+# The platform's HTTP API (PLATFORM_BACKEND=http): where the portal asks for recording calls.
+PLATFORM_URL = env.str("PLATFORM_URL", default="")
+PLATFORM_TOKEN = env.str("PLATFORM_TOKEN", default="")
+PLATFORM_HTTP_TIMEOUT = env.float("PLATFORM_HTTP_TIMEOUT", default=10.0)
+if PLATFORM_BACKEND == "http" and not PLATFORM_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PLATFORM_URL (http:// or https://) must be set when PLATFORM_BACKEND=http.")
 
 # Security. Production defaults when DEBUG is off; each can be overridden.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=not DEBUG) else None

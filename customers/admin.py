@@ -35,6 +35,7 @@ from customers.models import (
     NumberRange,
     Organisation,
     Prompt,
+    PromptRecording,
     User,
     UserGroup,
     UserLine,
@@ -439,11 +440,25 @@ class LicenceAdmin(AuditedModelAdmin):
     search_fields = ["name", "organisation__name"]
 
 
+class PromptRecordingInline(admin.TabularInline):
+    """Read-only here: sound files are converted and checked by the portal's Lydfiler page."""
+
+    model = PromptRecording
+    extra = 0
+    can_delete = False
+    fields = ["language", "status", "source", "duration_ms", "original_name", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Prompt)
 class PromptAdmin(AuditedModelAdmin):
-    list_display = ["name", "kind", "organisation", "language", "description"]
-    list_filter = [organisation_filter(), "kind", ("organisation", admin.EmptyFieldListFilter), "language"]
+    list_display = ["name", "kind", "organisation", "description"]
+    list_filter = [organisation_filter(), "kind", ("organisation", admin.EmptyFieldListFilter)]
     search_fields = ["name", "description", "organisation__name"]
+    inlines = [PromptRecordingInline]
 
 
 CONNECTOR_ADMIN_FIELDS = ("name", "kind", "server_url", "username", "password", "sync_calendar", "sync_contacts")

@@ -4,8 +4,8 @@
 described state, through the ordinary operations (template, priorities, number ranges, audit).
 It makes DEMO-1 "dialplantest4" (template applied), DEMO-2 groups in priority order, DEMO-4
 number ranges, DEMO-14 directory field names, DEMO-5 presence states and the shortcut "Frokost",
-DEMO-6 calendar connector "ipvexch01" (its presence-sync mappings are the services'), the second
-organisation "demo-other" and the
+DEMO-6 calendar connector "ipvexch01" (its presence-sync mappings are the services'), DEMO-7 prompts
+with a generated tone per language, the second organisation "demo-other" and the
 support user; the users (DEMO-3, and demo-other's users) come from customers.demo_users.
 """
 
@@ -20,6 +20,7 @@ from customers.models import (
     NumberRange,
     Organisation,
     PresenceShortcut,
+    Prompt,
     User,
     UserGroup,
 )
@@ -36,6 +37,7 @@ from customers.operations import (
 )
 from customers.operations.directory import directoryfields_update
 from customers.operations.presence import ensure_presence_states
+from customers.operations.prompts import ensure_tone_recording
 
 SUPPORT_USERNAME = "support@connect.example"
 
@@ -160,6 +162,18 @@ def _connector(organisation, by):
         connector_create(organisation=organisation, by=by, **DEMO_CONNECTOR)
 
 
+# DEMO-7: the template made the system music, "Ringing" and "IpvisionLukket"; each gets a short
+# generated tone per language so the players on the Lydfiler page play something.
+DEMO_PROMPT_LANGUAGES = ("da", "en")
+
+
+def _prompt_tones(organisation):
+    prompts = list(Prompt.objects.for_organisation(organisation).order_by("organisation_id", "name"))
+    for i, prompt in enumerate(prompts):
+        for j, language in enumerate(DEMO_PROMPT_LANGUAGES):
+            ensure_tone_recording(prompt=prompt, language=language, frequency=330 + 55 * i + 220 * j)
+
+
 def seed():
     """Create or complete the customers demo data; returns (dialplantest4, demo-other)."""
     with transaction.atomic():
@@ -170,6 +184,7 @@ def seed():
         _directory_fields(demo, support)
         _presence(demo, support)
         _connector(demo, support)
+        _prompt_tones(demo)
         other = _organisation(OTHER_ORGANISATION, support)
         _groups(other, OTHER_GROUPS, support)
         _ranges(other, OTHER_RANGES, support)

@@ -23,6 +23,7 @@ MODERATE_DIRECTORY = "moderate_directory"
 # SIP password. Reading it is therefore guarded like renewing it.
 VIEW_PROVISIONING_TICKET = "view_provisioning_ticket"
 RENEW_PROVISIONING_TICKET = "renew_provisioning_ticket"
+RECORD_PROMPT = "record_prompt"  # "Optag filen": the platform calls the admin (ORG-5, SET-5)
 
 ORG_ADMIN_ACTIONS = {
     ADMINISTER_ORGANISATION,
@@ -35,6 +36,7 @@ ORG_ADMIN_ACTIONS = {
     MODERATE_DIRECTORY,
     VIEW_PROVISIONING_TICKET,
     RENEW_PROVISIONING_TICKET,
+    RECORD_PROMPT,
 }
 
 # --- Support staff -------------------------------------------------------------------------------

@@ -62,6 +62,14 @@ def welcome_job(job_id):
     return run_job(job_id, WelcomeJobHandler())
 
 
+@shared_task(base=JobTask, name="customers.prompt_convert")
+def prompt_convert(job_id):
+    """Convert an imported sound file to the platform's format and save it on the prompt (ORG-5)."""
+    from customers.operations.prompts import PromptConvertHandler
+
+    return run_job(job_id, PromptConvertHandler())
+
+
 @shared_task(bind=True, name="customers.send_message", acks_late=True, reject_on_worker_lost=True)
 def send_message(self, message_id):
     """Make one attempt at sending one outbound message (claimed first, so a redelivered task

@@ -9,6 +9,7 @@ from customers.views import (
     numbers,
     numbertypes,
     presence,
+    prompts,
     smartphones,
     twofactor,
     users,
@@ -61,6 +62,16 @@ urlpatterns = [
     path("blocking-groups/new/", numbertypes.blockinggroup_create, name="blockinggroup_create"),
     path("blocking-groups/<int:pk>/", numbertypes.blockinggroup_update, name="blockinggroup_update"),
     path("blocking-groups/<int:pk>/delete/", numbertypes.blockinggroup_delete, name="blockinggroup_delete"),
+    # Voice prompts (ORG-5).
+    path("prompts/", prompts.prompt_list, name="prompt_list"),
+    path("prompts/new/", prompts.prompt_create, name="prompt_create"),
+    path("prompts/<int:pk>/", prompts.prompt_update, name="prompt_update"),
+    path("prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
+    path("prompts/<int:pk>/import/", prompts.prompt_import, name="prompt_import"),
+    path("prompts/<int:pk>/record/", prompts.prompt_record, name="prompt_record"),
+    path("prompt-calls/<int:pk>/", prompts.prompt_call, name="prompt_call"),
+    path("prompt-calls/<int:pk>/status/", prompts.prompt_call_status, name="prompt_call_status"),
+    path("prompt-recordings/<int:pk>/sound.wav", prompts.recording_audio, name="recording_audio"),
     # Users (USR-2 … USR-15), directory fields (USR-17/18), smartphone clients (DEV-5): users area.
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create_view, name="user_create"),
@@ -96,4 +107,5 @@ urlpatterns = [
     path("account/two-factor/setup/", twofactor.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/recovery-codes/", twofactor.two_factor_codes, name="two_factor_codes"),
     path("api/clients/first-use/", welcome.client_first_use_endpoint, name="client_first_use"),
+    path("api/platform/prompt-calls/<str:reference>/", prompts.platform_prompt_call, name="platform_prompt_call"),
 ]

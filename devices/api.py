@@ -32,14 +32,13 @@ Example:
          https://connect.example/devices/platform/registration/
 """
 
-import hmac
 import json
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from connect.lib.platform import authenticate_platform_request
 from customers.models import User
 from devices import operations
 from devices.models import Phone, normalise_mac
@@ -47,24 +46,7 @@ from devices.models import Phone, normalise_mac
 MAX_ENTRIES = 20_000
 
 
-def _authenticate(request):
-    """None if the request carries the platform token, else the error response (raises 404 when
-    the API is not configured)."""
-    expected = getattr(settings, "PLATFORM_API_TOKEN", "") or ""
-    if not expected:
-        raise Http404
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, given = header.partition(" ")
-    ok = scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
-    if not ok:
-        response = JsonResponse({"error": "authentication required"}, status=401)
-        response["WWW-Authenticate"] = 'Bearer realm="connect-platform"'
-        return response
-    if request.method != "POST":
-        response = JsonResponse({"error": "POST only"}, status=405)
-        response["Allow"] = "POST"
-        return response
-    return None
+_authenticate = authenticate_platform_request  # the one check of the platform's token
 
 
 def _json_body(request):

@@ -78,3 +78,35 @@ class CalendarConnectorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"exch{n:02d}")
     server_url = "https://192.0.2.10/EWS/Exchange.asmx"
     username = "svc-connect@example.com"
+
+
+# --- voice prompts (ORG-5) ------------------------------------------------------------------
+
+
+def wav_bytes(seconds=0.2, rate=8000, channels=1, width=2, frequency=440):
+    """A small sine tone as WAV bytes."""
+    from connect.lib.audio import tone_wav
+
+    return tone_wav(seconds=seconds, rate=rate, channels=channels, width=width, frequency=frequency)
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Prompt"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Prompt {n}")
+    description = "Velkommen"
+
+
+class PromptRecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.PromptRecording"
+
+    prompt = factory.SubFactory(PromptFactory)
+    language = "da"
+    status = "ready"
+    source = "upload"
+    duration_ms = 200
+    original_name = "tone.wav"
+    file = factory.django.FileField(filename="tone.wav", data=factory.LazyFunction(wav_bytes))

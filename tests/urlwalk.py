@@ -65,6 +65,9 @@ SEGMENT_MODELS = {
     "external": "services.ExternalContact",
     "mandatory": "services.MandatoryContact",
     "jobs": "customers.Job",
+    "prompts": "customers.Prompt",
+    "prompt-recordings": "customers.PromptRecording",
+    "prompt-calls": "customers.PromptCall",
 }
 
 

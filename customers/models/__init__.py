@@ -22,5 +22,6 @@ from customers.models.jobs import Job  # noqa: E402,F401
 from customers.models.messaging import OutboundMessage  # noqa: E402,F401
 from customers.models.numbertypes import BlockingGroup, ClassificationPrefix, NumberClassification  # noqa: E402,F401
 from customers.models.presence import Activity, Availability, PresenceShortcut, Role  # noqa: E402,F401
+from customers.models.prompts import PromptCall, PromptRecording  # noqa: E402,F401
 from customers.models.twofactor import AuthenticatorApp  # noqa: E402,F401
 from customers.models.users import DirectoryFieldProposal, ThirdPartySipAccount  # noqa: E402,F401

@@ -462,7 +462,8 @@ class PromptQuerySet(models.QuerySet):
 
 
 class Prompt(models.Model):
-    """A voice prompt (ORG-5): system prompts have no organisation; music-on-hold categories are kind MUSIC."""
+    """A voice prompt (ORG-5): system prompts have no organisation; music-on-hold categories are kind MUSIC.
+    Its sound is one PromptRecording per language of the organisation (customers.models.prompts)."""
 
     class Kind(models.TextChoices):
         PROMPT = "prompt", _("Prompt")
@@ -473,8 +474,7 @@ class Prompt(models.Model):
     )
     name = models.CharField(_("name"), max_length=64, validators=[validate_clean_text])
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PROMPT)
-    description = models.CharField(_("description"), max_length=255, blank=True, validators=[validate_clean_text])
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
+    description = models.CharField(_("description"), max_length=500, blank=True, validators=[validate_clean_text])
 
     objects = PromptQuerySet.as_manager()
 
@@ -489,3 +489,12 @@ class Prompt(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("customers:prompt_update", args=[self.pk]) if self.organisation_id else reverse("customers:prompt_list")
+
+    @property
+    def is_system(self):
+        return self.organisation_id is None

@@ -46,6 +46,7 @@ class Job(models.Model):
         PHONES_IMPORT = "phones_import", _("Phone import")
         PREFIXES_IMPORT = "prefixes_import", _("Prefix import")
         LICENCE_REPORT = "licence_report", _("Licence report")
+        PROMPT_CONVERT = "prompt_convert", _("Sound file conversion")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

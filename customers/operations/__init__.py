@@ -40,15 +40,6 @@ from customers.operations.organisations import (  # noqa: E402,F401
     organisation_created,
     validate_linked_organisations,
 )
-from customers.operations.twofactor import (  # noqa: E402,F401
-    organisation_set_require_2fa,
-    recovery_codes_regenerate,
-    totp_device_confirm,
-    totp_device_start,
-    two_factor_disable,
-    two_factor_reset,
-    two_factor_verify,
-)
 from customers.operations.presence import (  # noqa: E402,F401
     activity_create,
     activity_delete,
@@ -60,6 +51,25 @@ from customers.operations.presence import (  # noqa: E402,F401
     shortcut_create,
     shortcut_delete,
     shortcut_update,
+)
+from customers.operations.prompts import (  # noqa: E402,F401
+    prompt_call_report,
+    prompt_call_simulate,
+    prompt_call_start,
+    prompt_create,
+    prompt_delete,
+    prompt_recording_import,
+    prompt_recordings_delete,
+    prompt_update,
+)
+from customers.operations.twofactor import (  # noqa: E402,F401
+    organisation_set_require_2fa,
+    recovery_codes_regenerate,
+    totp_device_confirm,
+    totp_device_start,
+    two_factor_disable,
+    two_factor_reset,
+    two_factor_verify,
 )
 from customers.operations.users import (  # noqa: E402,F401
     user_copy,

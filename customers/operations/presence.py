@@ -234,10 +234,12 @@ def language_removal_effects(organisation, codes):
                     _("Translated labels of %(kind)s: %(names)s")
                     % {"kind": model._meta.verbose_name_plural, "names": ", ".join(names)}
                 )
-        prompts = list(Prompt.objects.filter(organisation=organisation, language=code).order_by("name"))
+        prompts = list(
+            Prompt.objects.filter(organisation=organisation, recordings__language=code).order_by("name").distinct()
+        )
         if prompts:
             lines.append(
-                _("The language of these voice prompts is cleared: %(names)s")
+                _("The recordings in this language of these voice prompts are deleted: %(names)s")
                 % {"names": ", ".join(p.name for p in prompts)}
             )
         if lines:
@@ -247,7 +249,7 @@ def language_removal_effects(organisation, codes):
 
 def organisation_languages_set(*, organisation, languages, default, by):
     """Set the ordered list of languages and the default (ORG-8). At least one; the default is in
-    the list. Labels in removed languages are deleted, removed languages leave prompts unassigned."""
+    the list. Labels and prompt recordings in removed languages are deleted."""
     languages = list(dict.fromkeys(languages or []))
     valid = set(Language.values)
     if not languages:
@@ -272,7 +274,9 @@ def organisation_languages_set(*, organisation, languages, default, by):
                     state.save(update_fields=["labels"])
                     audit_record(actor=by, action=AuditEntry.Action.UPDATE, obj=state, changes=diff(state_before, snapshot(state)))
         if removed:
-            Prompt.objects.filter(organisation=organisation, language__in=removed).update(language="")
+            from customers.operations.prompts import prompt_recordings_delete
+
+            prompt_recordings_delete(organisation=organisation, languages=removed, by=by)
         audit_record(actor=by, action=AuditEntry.Action.UPDATE, obj=organisation, changes=diff(before, snapshot(organisation)))
     return organisation
 
