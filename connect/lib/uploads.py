@@ -65,9 +65,22 @@ class SizeLimitUploadHandler(FileUploadHandler):
         return None
 
 
+def reads_its_own_upload(view):
+    """Mark a view (function or class) that installs its own upload handlers: middleware must not
+    read its request.POST first (connect.middleware.RefuseNulMiddleware asks)."""
+    view.reads_its_own_upload = True
+    return view
+
+
+def view_reads_its_own_upload(view_func):
+    view_class = getattr(view_func, "view_class", None)
+    return bool(getattr(view_func, "reads_its_own_upload", False) or getattr(view_class, "reads_its_own_upload", False))
+
+
 def limited_upload(get_limit):
     """Decorator for a function view (or a class view's dispatch) that takes one large file:
-    installs SizeLimitUploadHandler with the limit `get_limit()` and keeps CSRF protection."""
+    installs SizeLimitUploadHandler with the limit `get_limit()` and keeps CSRF protection.
+    A class view decorated at its dispatch also needs `@reads_its_own_upload` on the class."""
 
     def decorator(view):
         protected = csrf_protect(view)
@@ -81,6 +94,6 @@ def limited_upload(get_limit):
                 request.upload_too_large = False
             return protected(request, *args, **kwargs)
 
-        return wrapper
+        return reads_its_own_upload(wrapper)
 
     return decorator

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from connect.lib import platform
 from connect.lib.forms import add_operation_errors
 from connect.lib.platform import authenticate_platform_request
-from connect.lib.uploads import SizeLimitUploadHandler, limited_upload
+from connect.lib.uploads import SizeLimitUploadHandler, limited_upload, reads_its_own_upload
 from connect.lib.views import (
     PortalCreateView,
     PortalDeleteView,
@@ -204,6 +204,7 @@ class PromptLanguageFormView(PortalMixin, View):
         return HttpResponseRedirect(url)
 
 
+@reads_its_own_upload
 @method_decorator(limited_upload(lambda: settings.PROMPT_UPLOAD_MAX_BYTES), name="dispatch")
 class PromptImportView(PromptLanguageFormView):
     """ "Importér filen": check the file (decoded, field errors), then convert it in a Job."""
@@ -303,6 +304,7 @@ class PromptCallView(PortalMixin, View):
         return render(request, "customers/prompt_call.html", context)
 
 
+@reads_its_own_upload
 @csrf_exempt
 def platform_prompt_call(request, reference):
     """The SIP platform reports a recording call (token auth, see connect.lib.platform):
