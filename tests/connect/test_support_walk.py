@@ -26,7 +26,10 @@ def walk(db, settings, tmp_path):
 
 
 # GET pages that only confirm a write: refused to whoever may not do the write.
-CONFIRMATIONS_OF_WRITES = {"provisioning:ticket_renew"}
+# Pages that only start a change: a view-only support member may be refused them. "Optag filen"
+# makes the platform call the signed-in person's phone: an OrgAdmin's action (ORG-5), which
+# support leaves to superusers.
+CONFIRMATIONS_OF_WRITES = {"provisioning:ticket_renew", "customers:prompt_record"}
 
 
 def _staff(username, *, support):
