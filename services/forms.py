@@ -2,8 +2,8 @@
 
 `ServiceSettingsForm` is built from a service's field definitions for one scope. At group and
 user level every non-checkbox field offers "(Arv)" (empty = inherit) and a hint with the value
-it would inherit and its source; group multi-selects show groups set at a higher level ticked,
-disabled and labelled with their source (SET-2). Choices are narrowed to the organisation, so a
+it would inherit and its source; checkboxes and group multi-selects show what is ticked at a
+higher level ticked, disabled and labelled with its source (SET-2). Choices are narrowed to the organisation, so a
 crafted POST naming another organisation's group or prompt gets "Select a valid choice".
 """
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers
 from connect.lib.validators import validate_clean_text
-from services.definitions import NONE, ORGANISATION, UNION, run_validation
+from services.definitions import FLAG, NONE, ORGANISATION, UNION, run_validation
 from services.models import ContactNumber, ExternalContact
 from services.operations import CONTACT_FIELDS
 
@@ -30,6 +30,33 @@ class AsciiIntegerField(forms.IntegerField):
         if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text):
             raise ValidationError(_("Use only the digits 0-9."), code="digits")
         return super().to_python(value)
+
+
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox that hands the posted text to its field as it is: Django's CheckboxInput
+    reads any unknown text ("maybe") as ticked."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) if name in data else False
+
+
+class FlagField(forms.Field):
+    """A checkbox (FEATURES.md 0.1): ticked is "on" (what browsers post) or true/1; absent,
+    empty, false/0/off is unticked; anything else is an error, never a guess."""
+
+    widget = FlagCheckbox
+    TICKED = {"on", "true", "1"}
+    UNTICKED = {"", "off", "false", "0"}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in self.TICKED:
+            return True
+        if text in self.UNTICKED:
+            return False
+        raise ValidationError(_("A checkbox is either ticked or not ticked."), code="invalid")
 
 
 class GroupCheckboxes(forms.CheckboxSelectMultiple):
@@ -64,7 +91,7 @@ class ValueDisplay:
             return ", ".join(names) if names else _("(none)")
         if value is None:
             return "—"
-        if f.input == "yesno":
+        if f.input in ("yesno", "flag"):
             return _("Yes") if value else _("No")
         if f.input == "choice":
             return dict((str(k), v) for k, v in f.choices).get(str(value), value)
@@ -113,6 +140,8 @@ class ServiceSettingsForm(forms.Form):
             )
             field.initial = [str(k) for k in (own or {})]
             return field
+        if f.kind == FLAG:
+            return self._build_flag(f, label, own, inherited)
 
         if at_org:
             initial_value = own if own is not None else inherited.value
@@ -148,6 +177,24 @@ class ServiceSettingsForm(forms.Form):
         field.required = at_org and f.input != "int" and f.input != "phone" and bool(getattr(field, "choices", True))
         field.help_text = hint
         field.initial = self.to_form(f, initial_value)
+        return field
+
+    def _build_flag(self, f, label, own, inherited):
+        """A checkbox. Ticked at a level above: shown ticked and disabled with its source, since
+        an unticked box here would not switch it off (SET-2)."""
+        field = FlagField(label=label, required=False)
+        if not self.scope.is_organisation and inherited.value:
+            field.disabled = True
+            field.initial = True
+            field.help_text = _("Ticked at a higher level (%(source)s): a box ticked there cannot be cleared here.") % {
+                "source": inherited.source.label
+            }
+            return field
+        field.initial = bool(own)
+        if self.scope.is_organisation:
+            field.help_text = _("Checkboxes add up: ticked here, the setting is on for every user of the organisation.")
+        else:
+            field.help_text = _("Checkboxes add up: not ticked here, the levels above decide; ticked, the setting is on.")
         return field
 
     def _prompt_choices(self, f):
@@ -211,6 +258,11 @@ class ServiceSettingsForm(forms.Form):
         values = {}
         for f in self.service.fields:
             raw = self.cleaned_data.get(f.name)
+            if f.kind == FLAG:
+                # A box ticked above is shown disabled (not posted): this level keeps its own value.
+                own = bool(self.resolution.own.get(f.name))
+                values[f.name] = own if self.fields[f.name].disabled else bool(raw)
+                continue
             if f.kind == UNION:
                 chosen = [int(v) for v in raw or ()]
                 # Groups ticked here that are also set higher up are shown disabled (and so not

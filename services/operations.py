@@ -32,6 +32,9 @@ def _check_value(service, f, value, organisation):
     if f.input == "yesno":
         if not isinstance(value, bool):
             raise ValidationError({f.name: _("Choose Yes or No.")})
+    elif f.input == "flag":
+        if not isinstance(value, bool):
+            raise ValidationError({f.name: _("A checkbox is either ticked or not ticked.")})
     elif f.input == "choice":
         if value not in {str(k) for k, _label in f.choices}:
             raise ValidationError({f.name: _("Select a valid choice.")})
