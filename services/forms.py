@@ -3,8 +3,9 @@
 `ServiceSettingsForm` is built from a service's field definitions for one scope. At group and
 user level every non-checkbox field offers "(Arv)" (empty = inherit) and a hint with the value
 it would inherit and its source; checkboxes and group multi-selects show what is ticked at a
-higher level ticked, disabled and labelled with its source (SET-2). Choices are narrowed to the organisation, so a
-crafted POST naming another organisation's group or prompt gets "Select a valid choice".
+higher level ticked, disabled and labelled with its source (SET-2). Choices are narrowed to the
+organisation, so a crafted POST naming another organisation's group or prompt gets "Select a
+valid choice"; a checkbox posted as anything but ticked/unticked ("maybe") is an error.
 """
 
 from django import forms
