@@ -42,6 +42,7 @@ ORG_ADMIN_ACTIONS = {
 SUPPORT_PERMISSION = "customers.act_in_organisation"  # declared on Organisation.Meta.permissions
 
 _SERVICES_MODELS = (
+    "workinghourssettings",
     "advancedsettings",
     "callpickupsettings",
     "callqueuesettings",

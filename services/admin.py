@@ -27,6 +27,7 @@ from services.models import (
     MusicOnHoldSettings,
     SmsAuthorizationSettings,
     VoicemailSettings,
+    WorkingHoursSettings,
 )
 
 
@@ -60,7 +61,9 @@ class ScopedAdmin(AuditedModelAdmin):
     audit_exclude = ("password", "updated_at")
 
 
-@admin.register(AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings, SmsAuthorizationSettings)
+@admin.register(
+    WorkingHoursSettings, AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings, SmsAuthorizationSettings
+)
 class SettingsAdmin(ScopedAdmin):
     pass
 

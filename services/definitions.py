@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from services import working_hours
+
 VALUE = "value"
 FLAG = "flag"
 UNION = "union"
@@ -46,7 +48,7 @@ class SystemPrompt:
 class Field:
     name: str
     label: str
-    input: str  # yesno | choice | int | phone | prompt | prompt_or_none | group_or_org | greeting | groups | flag
+    input: str  # yesno | choice | int | phone | prompt | prompt_or_none | group_or_org | greeting | groups | flag | working_hours
     default: object = None
     choices: tuple = ()
     min_value: int | None = None
@@ -178,6 +180,17 @@ def validate_voicemail(values, inherited):
         errors["personal_assistance_number"] = [_("Enter the number the caller is transferred to after pressing 1.")]
     return errors
 
+
+WORKING_HOURS = Service(
+    slug="working-hours",
+    title=_("Working hours"),
+    description=_(
+        "General working hours of users, groups or the organisation: not opening hours of hunt groups, "
+        "but time spans used in call routing. Night mode is active outside working hours."
+    ),
+    model_name="WorkingHoursSettings",
+    fields=(Field("definition", _("Working hours"), "working_hours", default=working_hours.DEFAULT),),
+)
 
 ADVANCED = Service(
     slug="advanced",
@@ -520,6 +533,7 @@ EXTEND_WORKING_HOURS = _permission_service(
 
 # Menu order follows the guide's "Tjenester" list (the SVC numbering).
 MENU_ORDER = (
+    WORKING_HOURS,
     ADVANCED,
     CALL_PICKUP,
     FUTURE_PRESENCE,

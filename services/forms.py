@@ -11,9 +11,11 @@ valid choice"; a checkbox posted as anything but ticked/unticked ("maybe") is an
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from connect.lib import numbers
 from connect.lib.validators import validate_clean_text
+from services import working_hours
 from services.definitions import FLAG, NONE, ORGANISATION, UNION, run_validation
 from services.models import ContactNumber, ExternalContact
 from services.operations import CONTACT_FIELDS
@@ -60,6 +62,131 @@ class FlagField(forms.Field):
         raise ValidationError(_("A checkbox is either ticked or not ticked."), code="invalid")
 
 
+DAY_LABELS = (
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+)
+EXCEPTION_KEYS = ("description", "from_date", "to_date", "from_time", "to_time")
+ADDITIONAL_KEYS = ("description", "date", "from_time", "to_time")
+MAX_ROWS = 100
+
+
+class WorkingHoursWidget(forms.Widget):
+    """SVC-1 as one input: "(Arv)" or own hours; the week table "Dag | Fra | Til"; the lists of
+    exceptions and additional hours, each with an empty row to add one ("Tilføj"); empty rows
+    are ignored. Posts `<name>-mode`, `<name>-<day>-from/-to`, `<name>-exception-<n>-<key>`..."""
+
+    template_name = "services/_working_hours_widget.html"
+
+    def __init__(self, *args, inherit=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inherit = inherit
+
+    @staticmethod
+    def _rows(data, prefix, keys):
+        rows = []
+        for n in range(MAX_ROWS):
+            if not any(f"{prefix}-{n}-{key}" in data for key in keys):
+                break
+            row = {key: (data.get(f"{prefix}-{n}-{key}") or "").strip() for key in keys}
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+    def value_from_datadict(self, data, files, name):
+        return {
+            "mode": data.get(f"{name}-mode", "own"),
+            "week": [[data.get(f"{name}-{day}-from", ""), data.get(f"{name}-{day}-to", "")] for day in working_hours.DAYS],
+            "exceptions": self._rows(data, f"{name}-exception", EXCEPTION_KEYS),
+            "additional": self._rows(data, f"{name}-additional", ADDITIONAL_KEYS),
+        }
+
+    def format_value(self, value):
+        if value is None:  # inherit
+            return {"mode": "inherit", "week": [["", ""]] * 7, "exceptions": [], "additional": []}
+        return {
+            "mode": value.get("mode", "own"),
+            "week": [span or ["", ""] for span in value.get("week", [["", ""]] * 7)],
+            "exceptions": list(value.get("exceptions", [])),
+            "additional": list(value.get("additional", [])),
+        }
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        value = self.format_value(value)
+        empty_exception = dict.fromkeys(EXCEPTION_KEYS, "")
+        empty_additional = dict.fromkeys(ADDITIONAL_KEYS, "")
+        context["widget"].update(
+            {
+                "inherit": self.inherit,
+                "mode": value["mode"],
+                "days": [
+                    (day, label, span[0], span[1])
+                    for day, label, span in zip(working_hours.DAYS, DAY_LABELS, value["week"], strict=True)
+                ],
+                "exceptions": [*value["exceptions"], empty_exception],
+                "additional": [*value["additional"], empty_additional],
+            }
+        )
+        return context
+
+
+class WorkingHoursField(forms.Field):
+    """The whole SVC-1 value: None (inherit) or the canonical JSON of services.working_hours."""
+
+    def __init__(self, *args, inherit=False, **kwargs):
+        kwargs.setdefault("widget", WorkingHoursWidget(inherit=inherit))
+        super().__init__(*args, **kwargs)
+        self.inherit = inherit
+
+    def clean(self, value):
+        if value is None:
+            return None
+        if isinstance(value, dict) and "mode" not in value:
+            return value  # an initial (stored) value, e.g. of a disabled form
+        if self.inherit and value.get("mode") == "inherit":
+            return None
+        try:
+            hours = working_hours.working_hours_clean(
+                week=value["week"], exceptions=value["exceptions"], additional=value["additional"]
+            )
+        except ValidationError as exc:
+            raise ValidationError([_row_message(key, messages) for key, messages in exc.message_dict.items()]) from exc
+        return working_hours.to_json(hours)
+
+
+def _row_message(key, messages):
+    """ "week-wed" -> "Wed: …", "exceptions-1" -> "Exception 2: …"."""
+    kind, _sep, index = key.partition("-")
+    if kind == "week" and index in working_hours.DAYS:
+        where = DAY_LABELS[working_hours.DAYS.index(index)]
+    elif kind == "exceptions":
+        where = _("Exception %(number)s") % {"number": int(index) + 1}
+    elif kind == "additional":
+        where = _("Additional working hours %(number)s") % {"number": int(index) + 1}
+    else:
+        where = _("Working hours")
+    return f"{where}: {' '.join(messages)}"
+
+
+def working_hours_summary(value):
+    """A stored SVC-1 value in one line: "Mon 07:00–18:00, …; 2 exceptions; 1 additional"."""
+    if not value:
+        return "—"
+    days = [f"{label} {span[0]}–{span[1]}" for label, span in zip(DAY_LABELS, value.get("week", ()), strict=False) if span]
+    parts = [", ".join(days) if days else str(_("no normal working hours"))]
+    if value.get("exceptions"):
+        parts.append(_("exceptions: %(count)s") % {"count": len(value["exceptions"])})
+    if value.get("additional"):
+        parts.append(_("additional working hours: %(count)s") % {"count": len(value["additional"])})
+    return "; ".join(str(p) for p in parts)
+
+
 class GroupCheckboxes(forms.CheckboxSelectMultiple):
     """Check list of groups; groups set at a higher level are ticked, disabled and labelled."""
 
@@ -92,6 +219,8 @@ class ValueDisplay:
             return ", ".join(names) if names else _("(none)")
         if value is None:
             return "—"
+        if f.input == "working_hours":
+            return working_hours_summary(value)
         if f.input in ("yesno", "flag"):
             return _("Yes") if value else _("No")
         if f.input == "choice":
@@ -171,6 +300,12 @@ class ServiceSettingsForm(forms.Form):
         elif f.input == "phone":
             field = forms.CharField(label=label, max_length=32, validators=[validate_clean_text])
             field.widget.attrs["placeholder"] = INHERIT_LABEL if not at_org else "+4588887765"
+        elif f.input == "working_hours":
+            field = WorkingHoursField(label=label, inherit=not at_org)
+            field.required = False
+            field.help_text = hint
+            field.initial = initial_value
+            return field
         else:  # pragma: no cover - definitions only use the inputs above
             raise ValueError(f.input)
         # At organisation level dropdowns always hold a value; a prompt list may be empty (no

@@ -96,6 +96,19 @@ def _prompt_fk(verbose_name, **kwargs):
     )
 
 
+class WorkingHoursSettings(ScopedSettings):
+    """SVC-1 Arbejdstid: the week table, exceptions and additional hours as one value (JSON, see
+    services/working_hours.py); NULL = inherit. Resolved whole (SET-3), never day by day."""
+
+    service_slug = "working-hours"
+
+    definition = models.JSONField(_("working hours"), null=True, blank=True)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+
 class AdvancedSettings(ScopedSettings):
     """SVC-2 Avancerede indstillinger."""
 

@@ -157,3 +157,41 @@ def within_working_hours(hours, at, *, time_zone):
             return False
     span = hours.week[day.weekday()]
     return span is not None and span[0] <= clock < span[1]
+
+
+# --- stored form: one JSON value per scope (services.models.WorkingHoursSettings.definition) ------
+
+# The template's working hours (ORG-1, the guide's example): Man-Fre 07:00-18:00, Lør/Søn off.
+DEFAULT = {"week": [["07:00", "18:00"]] * 5 + [None, None], "exceptions": [], "additional": []}
+
+
+def to_json(hours):
+    """The canonical stored value of a WorkingHours."""
+    return {
+        "week": [None if span is None else [span[0].strftime("%H:%M"), span[1].strftime("%H:%M")] for span in hours.week],
+        "exceptions": [
+            {
+                "description": e.description,
+                "from_date": e.start.date().isoformat(),
+                "from_time": "" if e.start.time() == dt.time(0) else e.start.strftime("%H:%M"),
+                "to_date": (e.end - dt.timedelta(minutes=1)).date().isoformat() if e.end.time() == dt.time(0) else e.end.date().isoformat(),
+                "to_time": "" if e.end.time() == dt.time(0) else e.end.strftime("%H:%M"),
+            }
+            for e in hours.exceptions
+        ],
+        "additional": [
+            {"description": a.description, "date": a.date.isoformat(), "from_time": a.start.strftime("%H:%M"), "to_time": a.end.strftime("%H:%M")}
+            for a in hours.additional
+        ],
+    }
+
+
+def from_json(value):
+    """A WorkingHours from a stored value (None stays None: no working hours)."""
+    if value is None:
+        return None
+    return working_hours_clean(
+        week=[span or ("", "") for span in value.get("week", ())],
+        exceptions=value.get("exceptions", ()),
+        additional=value.get("additional", ()),
+    )

@@ -1,9 +1,6 @@
 """Checkbox ("flag") fields end to end (SET-2), on SVC-18 SMS-Godkendelse: rendered, stored,
 OR-ed over the levels, shown ticked and disabled with their source below a ticked level."""
 
-from pathlib import Path
-
-import polib
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -113,21 +110,7 @@ def test_the_operation_refuses_anything_but_a_boolean(org_a):
     assert not SmsAuthorizationSettings.objects.exists()
 
 
-FRAGMENTS = [Path(__file__).resolve().parents[2] / "locale" / "fragments" / name for name in ("services.po", "svcengine.po")]
-
-
-def test_inherited_box_in_danish(settings, tmp_path, admin_a, client_a, org_a, groups_a, member_a):
-    catalogue = polib.POFile()
-    catalogue.metadata = polib.pofile(str(FRAGMENTS[0])).metadata
-    for path in FRAGMENTS:
-        for entry in polib.pofile(str(path)):
-            catalogue.append(entry)
-    target = tmp_path / "da" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    catalogue.save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path]
-    admin_a.language = "da"
-    admin_a.save()
+def test_inherited_box_in_danish(danish_fragments, client_a, org_a, groups_a, member_a):
     save(Scope(org_a, group=groups_a["Salg"]), True)
     text = client_a.get(url("user", member_a.pk)).content.decode()
     for phrase in ("SMS-Godkendelse", "Tillad afsendelse af SMS via softphonen", "arvet fra gruppen Salg"):

@@ -170,3 +170,136 @@ def test_an_exception_ending_before_it_starts_is_refused():
     assert errors["exceptions-1"] == ["The exception ends before it starts."]
     assert errors["exceptions-2"] == ["The exception ends before it starts."]
     assert "cannot run past midnight" in errors["additional-0"][0]
+
+
+# --- the page, the stored value and "is this user within working hours?" ------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from customers.models import AuditEntry  # noqa: E402
+from services import operations  # noqa: E402
+from services.models import WorkingHoursSettings  # noqa: E402
+from services.queries import user_within_working_hours  # noqa: E402
+from services.scopes import Scope  # noqa: E402
+
+
+def page(scope=None, pk=None):
+    if scope is None:
+        return reverse("services:service", args=["working-hours"])
+    return reverse(f"services:service_{scope}", args=["working-hours", pk])
+
+
+def week_post(name="definition", week=OFFICE, mode="own", exceptions=(), additional=()):
+    data = {f"{name}-mode": mode}
+    for day, (start, end) in zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), week, strict=True):
+        data[f"{name}-{day}-from"], data[f"{name}-{day}-to"] = start, end
+    for n, row in enumerate(exceptions):
+        data.update({f"{name}-exception-{n}-{k}": v for k, v in row.items()})
+    for n, row in enumerate(additional):
+        data.update({f"{name}-additional-{n}-{k}": v for k, v in row.items()})
+    return data
+
+
+def test_the_page_shows_the_template_week_and_saves_the_whole_value(client_a, org_a, member_a):
+    text = client_a.get(page()).content.decode()
+    for phrase in ("Normal working hours", "Exceptions, e.g. Christmas, Easter", "Additional working hours", "Night mode is active"):
+        assert phrase in text
+    assert 'name="definition-mon-from" value="07:00"' in text and 'name="definition-sat-from" value=""' in text
+
+    week = [("08:00", "16:00")] * 5 + [("10:00", "14:00"), ("", "")]
+    response = client_a.post(
+        page(),
+        week_post(
+            week=week,
+            exceptions=[{"description": "Jul", "from_date": "2026-12-24", "to_date": "2026-12-26"}],
+            additional=[{"description": "Sent", "date": "2026-12-10", "from_time": "18:00", "to_time": "21:00"}],
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    stored = WorkingHoursSettings.objects.get(organisation=org_a, group=None, user=None).definition
+    assert stored["week"][5] == ["10:00", "14:00"] and stored["week"][6] is None
+    assert stored["exceptions"][0]["description"] == "Jul"
+    assert AuditEntry.objects.filter(content_type__model="workinghourssettings").exists()
+    text = client_a.get(page()).content.decode()
+    assert 'value="Jul"' in text and 'name="definition-exception-1-description" value=""' in text  # + an empty row
+    assert user_within_working_hours(member_a, local(2026, 12, 12, 11))  # a Saturday
+    assert not user_within_working_hours(member_a, local(2026, 12, 24, 9))  # Christmas
+    assert user_within_working_hours(member_a, local(2026, 12, 10, 20))  # the late opening
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"definition-wed-from": "18:00", "definition-wed-to": "07:00"}, "Wed: To must be after From"),
+        ({"definition-fri-from": "22:00", "definition-fri-to": "06:00"}, "cannot run past midnight"),
+        ({"definition-mon-to": "24:00"}, "Mon: Enter a time as HH:MM"),
+        ({"definition-tue-from": "7:5"}, "Tue: Enter a time as HH:MM"),
+        (
+            {"definition-exception-0-from_date": "2027-04-02", "definition-exception-0-to_date": "2027-04-01"},
+            "Exception 1: The exception ends before it starts.",
+        ),
+    ],
+)
+def test_bad_input_on_the_page_is_a_clear_error_and_writes_nothing(client_a, org_a, change, message):
+    data = {**week_post(), **change}
+    response = client_a.post(page(), data)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["definition"])
+    assert message in errors
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not WorkingHoursSettings.objects.exists()
+
+
+def test_one_whole_value_per_scope_not_merged_day_by_day(client_a, org_a, groups_a, member_a):
+    # The organisation works Monday to Friday; Salg only on Saturdays.
+    operations.service_settings_save(
+        service="working-hours", scope=Scope(org_a), data={"definition": {"week": [["07:00", "18:00"]] * 5 + [None, None]}}, by=None
+    )
+    response = client_a.post(page("group", groups_a["Salg"].pk), week_post(week=[("", "")] * 5 + [("10:00", "14:00"), ("", "")]))
+    assert response.status_code == 302, response.context["form"].errors
+    monday, saturday = local(2026, 12, 7, 9), local(2026, 12, 12, 11)
+    assert not user_within_working_hours(member_a, monday)  # the group's value wins whole
+    assert user_within_working_hours(member_a, saturday)
+    # The member's own page shows "(Inherit)" chosen with the group's hours as the hint.
+    text = client_a.get(page("user", member_a.pk)).content.decode()
+    assert 'value="inherit" id="definition-mode-inherit" checked' in text
+    assert "inherited from group Salg" in text
+    # Back to inherit on the group: the organisation's hours again.
+    client_a.post(page("group", groups_a["Salg"].pk), week_post(mode="inherit"))
+    assert user_within_working_hours(member_a, monday)
+    assert not user_within_working_hours(member_a, saturday)
+
+
+def test_the_organisations_time_zone_is_used(org_a, member_a):
+    org_a.time_zone = "America/New_York"
+    org_a.save()
+    member_a.refresh_from_db()
+    at = dt.datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York, 14:00 in Copenhagen
+    assert user_within_working_hours(member_a, at)
+    assert not user_within_working_hours(member_a, dt.datetime(2026, 12, 7, 11, 0, tzinfo=UTC))  # 06:00 in New York
+
+
+def test_the_page_in_danish(danish_fragments, client_a, org_a):
+    response = client_a.post(page(), {**week_post(), "definition-wed-from": "18:00", "definition-wed-to": "07:00"})
+    text = response.content.decode()
+    for phrase in (
+        "Arbejdstid",
+        "Normal arbejdstid",
+        "Dag",
+        "Fra",
+        "Til",
+        "Undtagelser, f.eks. jul, påske",
+        "Yderligere arbejdstid, f.eks. særlige sene åbningstider",
+        "Tilføj",
+        "Nattilstand er aktiv uden for arbejdstiden.",
+        "Ons: Til skal være efter Fra",
+    ):
+        assert phrase in text, phrase
+
+
+@pytest.mark.parametrize("value", [{"week": [["24:00", "18:00"]] * 7}, {"week": [["07:00"]] * 7}, "Mon-Fri", {"week": "x"}])
+def test_the_operation_refuses_bad_stored_values(org_a, value):
+    with pytest.raises(ValidationError) as exc:
+        operations.service_settings_save(service="working-hours", scope=Scope(org_a), data={"definition": value}, by=None)
+    assert "definition" in exc.value.message_dict
+    assert not WorkingHoursSettings.objects.exists()
