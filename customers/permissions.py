@@ -44,9 +44,17 @@ ORG_ADMIN_ACTIONS = {
 SUPPORT_PERMISSION = "customers.act_in_organisation"  # declared on Organisation.Meta.permissions
 
 _SERVICES_MODELS = (
+    "workinghourssettings",
     "advancedsettings",
     "callpickupsettings",
     "callqueuesettings",
+    "futurepresencesettings",
+    "callintrusionsettings",
+    "callmonitoringsettings",
+    "directorysearchsettings",
+    "smsauthorizationsettings",
+    "diversionbypasssettings",
+    "extendworkinghourssettings",
     "musiconholdsettings",
     "voicemailsettings",
     "mandatorycontact",

@@ -13,13 +13,21 @@ from connect.lib.admin import AuditedModelAdmin, organisation_filter
 from customers.models import Prompt, User, UserGroup
 from services.models import (
     AdvancedSettings,
+    CallIntrusionSettings,
+    CallMonitoringSettings,
     CallPickupSettings,
     CallQueueSettings,
     ContactNumber,
+    DirectorySearchSettings,
+    DiversionBypassSettings,
+    ExtendWorkingHoursSettings,
     ExternalContact,
+    FuturePresenceSettings,
     MandatoryContact,
     MusicOnHoldSettings,
+    SmsAuthorizationSettings,
     VoicemailSettings,
+    WorkingHoursSettings,
 )
 
 
@@ -53,14 +61,28 @@ class ScopedAdmin(AuditedModelAdmin):
     audit_exclude = ("password", "updated_at")
 
 
-@admin.register(AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings)
+@admin.register(
+    WorkingHoursSettings, AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings, SmsAuthorizationSettings
+)
 class SettingsAdmin(ScopedAdmin):
     pass
 
 
-@admin.register(CallPickupSettings)
-class CallPickupSettingsAdmin(ScopedAdmin):
-    filter_horizontal = ["pickup_groups", "parked_groups"]
+@admin.register(
+    CallPickupSettings,
+    FuturePresenceSettings,
+    CallIntrusionSettings,
+    CallMonitoringSettings,
+    DirectorySearchSettings,
+    DiversionBypassSettings,
+    ExtendWorkingHoursSettings,
+)
+class GroupsSettingsAdmin(ScopedAdmin):
+    """Settings made of group multi-selects (permission services): each one a filter widget."""
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        self.filter_horizontal = [f.name for f in model._meta.many_to_many]
 
 
 @admin.register(MandatoryContact)

@@ -7,8 +7,13 @@ operations all read these definitions, so a field is described once. This is a p
 Field kinds (how the resolver combines levels, SET-2/SET-3/SET-4):
 - VALUE: the user's value, else the highest-priority group's, else the organisation's, else the
   default. Stored in nullable columns: NULL = inherit.
-- FLAG: a checkbox, OR-ed over all levels.
+- FLAG: a checkbox, OR-ed over all levels. Stored as a plain boolean (no "inherit": an unticked
+  box never switches off a box ticked at another level). Defaults of flags are off.
 - UNION: a set (group multi-select, contact lists) united over all levels.
+
+Permission services (SET-4): a group multi-select names in `permissions` what members of its
+groups may do to the users of the scope ("intrude", "see_status", ...); services.queries answers
+"may A do X to T?" from these declarations.
 
 Inputs that need an explicit "none" that differs from "inherit" (e.g. a prompt with "(Ingen)")
 are stored in two columns; `read`/`write` convert between the columns and one resolver value.
@@ -20,6 +25,8 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from services import working_hours
 
 VALUE = "value"
 FLAG = "flag"
@@ -42,7 +49,7 @@ class Field:
     name: str
     label: str
     # yesno | choice | int | phone (a number calls are sent to) | prompt | prompt_or_none |
-    # group_or_org | greeting | groups | flag
+    # group_or_org | greeting | groups | flag | working_hours
     input: str
     default: object = None
     choices: tuple = ()
@@ -51,6 +58,7 @@ class Field:
     prompt_kind: str | None = None
     none_label: str | None = None
     help_text: str = ""
+    permissions: tuple = ()  # group multi-selects of permission services (SET-4)
 
     def label_for(self, scope_name):
         """The label with the scope's name filled in ("... for %(scope)s:")."""
@@ -175,6 +183,17 @@ def validate_voicemail(values, inherited):
     return errors
 
 
+WORKING_HOURS = Service(
+    slug="working-hours",
+    title=_("Working hours"),
+    description=_(
+        "General working hours of users, groups or the organisation: not opening hours of hunt groups, "
+        "but time spans used in call routing. Night mode is active outside working hours."
+    ),
+    model_name="WorkingHoursSettings",
+    fields=(Field("definition", _("Working hours"), "working_hours", default=working_hours.DEFAULT),),
+)
+
 ADVANCED = Service(
     slug="advanced",
     title=_("Advanced settings"),
@@ -229,8 +248,15 @@ CALL_PICKUP = Service(
             _("Which groups may answer incoming calls, or calls placed in a queue, for %(scope)s:"),
             "groups",
             default=(),
+            permissions=("pick_up",),
         ),
-        Field("parked_groups", _("Which groups may retrieve calls parked for %(scope)s:"), "groups", default=()),
+        Field(
+            "parked_groups",
+            _("Which groups may retrieve calls parked for %(scope)s:"),
+            "groups",
+            default=(),
+            permissions=("retrieve_parked",),
+        ),
     ),
 )
 
@@ -412,9 +438,134 @@ VOICEMAIL = Service(
     ),
 )
 
-# Menu order follows the guide's "Tjenester" list.
-SERVICES = {s.slug: s for s in (ADVANCED, CALL_QUEUES, CALL_PICKUP, CONTACTS, MUSIC_ON_HOLD, VOICEMAIL)}
-MENU_ORDER = (ADVANCED, CALL_PICKUP, CALL_QUEUES, CONTACTS, MUSIC_ON_HOLD, VOICEMAIL)
+
+
+def _permission_service(slug, title, description, model_name, field_name, label, permission):
+    """A permission service (SET-4) with one group multi-select."""
+    return Service(
+        slug=slug,
+        title=title,
+        description=description,
+        model_name=model_name,
+        fields=(Field(field_name, label, "groups", default=(), permissions=(permission,)),),
+    )
+
+
+FUTURE_PRESENCE = Service(
+    slug="future-presence",
+    title=_("Future presence authorization"),
+    description=_("Access to see, add and edit users' future presences (status changes planned in the future)."),
+    model_name="FuturePresenceSettings",
+    fields=(
+        Field(
+            "view_groups",
+            _("Which groups can see information about future presence:"),
+            "groups",
+            default=(),
+            permissions=("see_future_presence",),
+        ),
+        # Edit rights include see rights (FEATURES.md SVC-4, our decision).
+        Field(
+            "edit_groups",
+            _("Which groups can add/edit information about future presence:"),
+            "groups",
+            default=(),
+            permissions=("edit_future_presence", "see_future_presence"),
+        ),
+    ),
+)
+
+CALL_INTRUSION = _permission_service(
+    "call-intrusion",
+    _("Call intrusion"),
+    _("Which groups may perform call intrusion on the users at the chosen level."),
+    "CallIntrusionSettings",
+    "intrusion_groups",
+    _("Which groups may perform call intrusion on %(scope)s:"),
+    "intrude",
+)
+
+CALL_MONITORING = _permission_service(
+    "call-monitoring",
+    _("Call monitoring"),
+    _("Rights to see other users' status. Choose the groups that may see the status of the users in the chosen scope."),
+    "CallMonitoringSettings",
+    "status_groups",
+    _("Which groups may see the status of the users in %(scope)s:"),
+    "see_status",
+)
+
+DIRECTORY_SEARCH = _permission_service(
+    "directory-search",
+    _("Directory information"),
+    _("Rights to search other users' directory fields from the softphone."),
+    "DirectorySearchSettings",
+    "search_groups",
+    _("Which groups may search the directory fields of %(scope)s:"),
+    "search_directory",
+)
+
+SMS_AUTHORIZATION = Service(
+    slug="sms-authorization",
+    title=_("SMS authorization"),
+    description=_("Give a scope the right to send SMS messages from the softphone."),
+    model_name="SmsAuthorizationSettings",
+    fields=(Field("sms_allowed", _("Allow sending SMS from the softphone"), "flag", default=False),),
+)
+
+DIVERSION_BYPASS = _permission_service(
+    "diversion-bypass",
+    _("Diversion bypass"),
+    _("Lets a user call another user directly although that user has diverted the number."),
+    "DiversionBypassSettings",
+    "bypass_groups",
+    _("Which groups may call %(scope)s bypassing diversion:"),
+    "bypass_diversion",
+)
+
+EXTEND_WORKING_HOURS = _permission_service(
+    "extend-working-hours",
+    _("Extend working hours"),
+    _("Rights to extend the working hours of the scope the user is in."),
+    "ExtendWorkingHoursSettings",
+    "extend_groups",
+    _("Which groups may extend the working hours of %(scope)s:"),
+    "extend_working_hours",
+)
+
+# Menu order follows the guide's "Tjenester" list (the SVC numbering).
+MENU_ORDER = (
+    WORKING_HOURS,
+    ADVANCED,
+    CALL_PICKUP,
+    FUTURE_PRESENCE,
+    CALL_QUEUES,
+    CONTACTS,
+    CALL_INTRUSION,
+    CALL_MONITORING,
+    DIRECTORY_SEARCH,
+    SMS_AUTHORIZATION,
+    DIVERSION_BYPASS,
+    EXTEND_WORKING_HOURS,
+    MUSIC_ON_HOLD,
+    VOICEMAIL,
+)
+SERVICES = {s.slug: s for s in MENU_ORDER}
+
+
+
+def _permissions(services):
+    """permission -> ((service, field), ...) whose groups grant it (SET-4)."""
+    found = {}
+    for service in services:
+        for f in service.fields:
+            for permission in f.permissions:
+                found.setdefault(permission, []).append((service, f))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+# What members of a group may do to the users of a scope ("intrude", "see_status", ...).
+PERMISSIONS = _permissions(MENU_ORDER)
 
 
 def get_service(service):

@@ -2,18 +2,21 @@
 
 `ServiceSettingsForm` is built from a service's field definitions for one scope. At group and
 user level every non-checkbox field offers "(Arv)" (empty = inherit) and a hint with the value
-it would inherit and its source; group multi-selects show groups set at a higher level ticked,
-disabled and labelled with their source (SET-2). Choices are narrowed to the organisation, so a
-crafted POST naming another organisation's group or prompt gets "Select a valid choice".
+it would inherit and its source; checkboxes and group multi-selects show what is ticked at a
+higher level ticked, disabled and labelled with its source (SET-2). Choices are narrowed to the
+organisation, so a crafted POST naming another organisation's group or prompt gets "Select a
+valid choice"; a checkbox posted as anything but ticked/unticked ("maybe") is an error.
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from connect.lib import numbers
 from connect.lib.validators import validate_clean_text
-from services.definitions import NONE, ORGANISATION, UNION, run_validation
+from services import working_hours
+from services.definitions import FLAG, NONE, ORGANISATION, UNION, run_validation
 from services.models import ContactNumber, ExternalContact
 from services.operations import CONTACT_FIELDS
 
@@ -30,6 +33,158 @@ class AsciiIntegerField(forms.IntegerField):
         if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text):
             raise ValidationError(_("Use only the digits 0-9."), code="digits")
         return super().to_python(value)
+
+
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox that hands the posted text to its field as it is: Django's CheckboxInput
+    reads any unknown text ("maybe") as ticked."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) if name in data else False
+
+
+class FlagField(forms.Field):
+    """A checkbox (FEATURES.md 0.1): ticked is "on" (what browsers post) or true/1; absent,
+    empty, false/0/off is unticked; anything else is an error, never a guess."""
+
+    widget = FlagCheckbox
+    TICKED = {"on", "true", "1"}
+    UNTICKED = {"", "off", "false", "0"}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in self.TICKED:
+            return True
+        if text in self.UNTICKED:
+            return False
+        raise ValidationError(_("A checkbox is either ticked or not ticked."), code="invalid")
+
+
+DAY_LABELS = (
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+)
+EXCEPTION_KEYS = ("description", "from_date", "to_date", "from_time", "to_time")
+ADDITIONAL_KEYS = ("description", "date", "from_time", "to_time")
+MAX_ROWS = 100
+
+
+class WorkingHoursWidget(forms.Widget):
+    """SVC-1 as one input: "(Arv)" or own hours; the week table "Dag | Fra | Til"; the lists of
+    exceptions and additional hours, each with an empty row to add one ("Tilføj"); empty rows
+    are ignored. Posts `<name>-mode`, `<name>-<day>-from/-to`, `<name>-exception-<n>-<key>`..."""
+
+    template_name = "services/_working_hours_widget.html"
+
+    def __init__(self, *args, inherit=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inherit = inherit
+
+    @staticmethod
+    def _rows(data, prefix, keys):
+        rows = []
+        for n in range(MAX_ROWS):
+            if not any(f"{prefix}-{n}-{key}" in data for key in keys):
+                break
+            row = {key: (data.get(f"{prefix}-{n}-{key}") or "").strip() for key in keys}
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+    def value_from_datadict(self, data, files, name):
+        return {
+            "mode": data.get(f"{name}-mode", "own"),
+            "week": [[data.get(f"{name}-{day}-from", ""), data.get(f"{name}-{day}-to", "")] for day in working_hours.DAYS],
+            "exceptions": self._rows(data, f"{name}-exception", EXCEPTION_KEYS),
+            "additional": self._rows(data, f"{name}-additional", ADDITIONAL_KEYS),
+        }
+
+    def format_value(self, value):
+        if value is None:  # inherit
+            return {"mode": "inherit", "week": [["", ""]] * 7, "exceptions": [], "additional": []}
+        return {
+            "mode": value.get("mode", "own"),
+            "week": [span or ["", ""] for span in value.get("week", [["", ""]] * 7)],
+            "exceptions": list(value.get("exceptions", [])),
+            "additional": list(value.get("additional", [])),
+        }
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        value = self.format_value(value)
+        empty_exception = dict.fromkeys(EXCEPTION_KEYS, "")
+        empty_additional = dict.fromkeys(ADDITIONAL_KEYS, "")
+        context["widget"].update(
+            {
+                "inherit": self.inherit,
+                "mode": value["mode"],
+                "days": [
+                    (day, label, span[0], span[1])
+                    for day, label, span in zip(working_hours.DAYS, DAY_LABELS, value["week"], strict=True)
+                ],
+                "exceptions": [*value["exceptions"], empty_exception],
+                "additional": [*value["additional"], empty_additional],
+            }
+        )
+        return context
+
+
+class WorkingHoursField(forms.Field):
+    """The whole SVC-1 value: None (inherit) or the canonical JSON of services.working_hours."""
+
+    def __init__(self, *args, inherit=False, **kwargs):
+        kwargs.setdefault("widget", WorkingHoursWidget(inherit=inherit))
+        super().__init__(*args, **kwargs)
+        self.inherit = inherit
+
+    def clean(self, value):
+        if value is None:
+            return None
+        if isinstance(value, dict) and "mode" not in value:
+            return value  # an initial (stored) value, e.g. of a disabled form
+        if self.inherit and value.get("mode") == "inherit":
+            return None
+        try:
+            hours = working_hours.working_hours_clean(
+                week=value["week"], exceptions=value["exceptions"], additional=value["additional"]
+            )
+        except ValidationError as exc:
+            raise ValidationError([_row_message(key, messages) for key, messages in exc.message_dict.items()]) from exc
+        return working_hours.to_json(hours)
+
+
+def _row_message(key, messages):
+    """ "week-wed" -> "Wed: …", "exceptions-1" -> "Exception 2: …"."""
+    kind, _sep, index = key.partition("-")
+    if kind == "week" and index in working_hours.DAYS:
+        where = DAY_LABELS[working_hours.DAYS.index(index)]
+    elif kind == "exceptions":
+        where = _("Exception %(number)s") % {"number": int(index) + 1}
+    elif kind == "additional":
+        where = _("Additional working hours %(number)s") % {"number": int(index) + 1}
+    else:
+        where = _("Working hours")
+    return f"{where}: {' '.join(messages)}"
+
+
+def working_hours_summary(value):
+    """A stored SVC-1 value in one line: "Mon 07:00–18:00, …; 2 exceptions; 1 additional"."""
+    if not value:
+        return "—"
+    days = [f"{label} {span[0]}–{span[1]}" for label, span in zip(DAY_LABELS, value.get("week", ()), strict=False) if span]
+    parts = [", ".join(days) if days else str(_("no normal working hours"))]
+    if value.get("exceptions"):
+        parts.append(_("exceptions: %(count)s") % {"count": len(value["exceptions"])})
+    if value.get("additional"):
+        parts.append(_("additional working hours: %(count)s") % {"count": len(value["additional"])})
+    return "; ".join(str(p) for p in parts)
 
 
 class GroupCheckboxes(forms.CheckboxSelectMultiple):
@@ -64,7 +219,9 @@ class ValueDisplay:
             return ", ".join(names) if names else _("(none)")
         if value is None:
             return "—"
-        if f.input == "yesno":
+        if f.input == "working_hours":
+            return working_hours_summary(value)
+        if f.input in ("yesno", "flag"):
             return _("Yes") if value else _("No")
         if f.input == "choice":
             return dict((str(k), v) for k, v in f.choices).get(str(value), value)
@@ -113,6 +270,8 @@ class ServiceSettingsForm(forms.Form):
             )
             field.initial = [str(k) for k in (own or {})]
             return field
+        if f.kind == FLAG:
+            return self._build_flag(f, label, own, inherited)
 
         if at_org:
             initial_value = own if own is not None else inherited.value
@@ -141,6 +300,12 @@ class ServiceSettingsForm(forms.Form):
         elif f.input == "phone":
             field = forms.CharField(label=label, max_length=32, validators=[validate_clean_text])
             field.widget.attrs["placeholder"] = INHERIT_LABEL if not at_org else "+4588887765"
+        elif f.input == "working_hours":
+            field = WorkingHoursField(label=label, inherit=not at_org)
+            field.required = False
+            field.help_text = hint
+            field.initial = initial_value
+            return field
         else:  # pragma: no cover - definitions only use the inputs above
             raise ValueError(f.input)
         # At organisation level dropdowns always hold a value; a prompt list may be empty (no
@@ -148,6 +313,24 @@ class ServiceSettingsForm(forms.Form):
         field.required = at_org and f.input != "int" and f.input != "phone" and bool(getattr(field, "choices", True))
         field.help_text = hint
         field.initial = self.to_form(f, initial_value)
+        return field
+
+    def _build_flag(self, f, label, own, inherited):
+        """A checkbox. Ticked at a level above: shown ticked and disabled with its source, since
+        an unticked box here would not switch it off (SET-2)."""
+        field = FlagField(label=label, required=False)
+        if not self.scope.is_organisation and inherited.value:
+            field.disabled = True
+            field.initial = True
+            field.help_text = _("Ticked at a higher level (%(source)s): a box ticked there cannot be cleared here.") % {
+                "source": inherited.source.label
+            }
+            return field
+        field.initial = bool(own)
+        if self.scope.is_organisation:
+            field.help_text = _("Checkboxes add up: ticked here, the setting is on for every user of the organisation.")
+        else:
+            field.help_text = _("Checkboxes add up: not ticked here, the levels above decide; ticked, the setting is on.")
         return field
 
     def _prompt_choices(self, f):
@@ -211,6 +394,11 @@ class ServiceSettingsForm(forms.Form):
         values = {}
         for f in self.service.fields:
             raw = self.cleaned_data.get(f.name)
+            if f.kind == FLAG:
+                # A box ticked above is shown disabled (not posted): this level keeps its own value.
+                own = bool(self.resolution.own.get(f.name))
+                values[f.name] = own if self.fields[f.name].disabled else bool(raw)
+                continue
             if f.kind == UNION:
                 chosen = [int(v) for v in raw or ()]
                 # Groups ticked here that are also set higher up are shown disabled (and so not

@@ -1,4 +1,5 @@
-"""Scoped service settings (FEATURES.md SET-1..SET-4, SVC-2, SVC-3, SVC-6, SVC-7, SVC-22, SVC-23).
+"""Scoped service settings (FEATURES.md SET-1..SET-4, SVC-2..SVC-4, SVC-6, SVC-7, SVC-10, SVC-14,
+SVC-15, SVC-18, SVC-20..SVC-23).
 
 Every row belongs to one scope: the organisation (group and user NULL), one user group, or one
 user. Settings services keep at most one row per scope (conditional unique constraints);
@@ -105,6 +106,19 @@ def _prompt_fk(verbose_name, **kwargs):
     )
 
 
+class WorkingHoursSettings(ScopedSettings):
+    """SVC-1 Arbejdstid: the week table, exceptions and additional hours as one value (JSON, see
+    services/working_hours.py); NULL = inherit. Resolved whole (SET-3), never day by day."""
+
+    service_slug = "working-hours"
+
+    definition = models.JSONField(_("working hours"), null=True, blank=True)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+
 class AdvancedSettings(ScopedSettings):
     """SVC-2 Avancerede indstillinger."""
 
@@ -123,6 +137,12 @@ class AdvancedSettings(ScopedSettings):
     class Meta(ScopedSettings.Meta):
         verbose_name = _("advanced settings")
         verbose_name_plural = _("advanced settings")
+
+
+def GroupsField(verbose_name):  # noqa: N802
+    """A group multi-select, united over levels (SET-2); in permission services the groups whose
+    members may do something to the users of the scope (SET-4)."""
+    return models.ManyToManyField(UserGroup, blank=True, related_name="+", verbose_name=verbose_name)
 
 
 class CallPickupSettings(ScopedSettings):
@@ -182,6 +202,91 @@ class CallQueueSettings(ScopedSettings):
     class Meta(ScopedSettings.Meta):
         verbose_name = _("call queue settings")
         verbose_name_plural = _("call queue settings")
+
+
+class FuturePresenceSettings(ScopedSettings):
+    """SVC-4 Godkendelse af fremtidig tilstedeværelse."""
+
+    service_slug = "future-presence"
+
+    view_groups = GroupsField(_("groups that may see future presence"))
+    edit_groups = GroupsField(_("groups that may add/edit future presence"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("future presence authorization")
+        verbose_name_plural = _("future presence authorization")
+
+
+class CallIntrusionSettings(ScopedSettings):
+    """SVC-10 Opkald - indtrængning."""
+
+    service_slug = "call-intrusion"
+
+    intrusion_groups = GroupsField(_("groups that may perform call intrusion"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("call intrusion settings")
+        verbose_name_plural = _("call intrusion settings")
+
+
+class CallMonitoringSettings(ScopedSettings):
+    """SVC-14 Opkald - status."""
+
+    service_slug = "call-monitoring"
+
+    status_groups = GroupsField(_("groups that may see the status"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("call monitoring settings")
+        verbose_name_plural = _("call monitoring settings")
+
+
+class DirectorySearchSettings(ScopedSettings):
+    """SVC-15 Kontaktfelter - søgning."""
+
+    service_slug = "directory-search"
+
+    search_groups = GroupsField(_("groups that may search the directory fields"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("directory information settings")
+        verbose_name_plural = _("directory information settings")
+
+
+class SmsAuthorizationSettings(ScopedSettings):
+    """SVC-18 SMS-Godkendelse: a checkbox, OR-ed over levels (SET-2)."""
+
+    service_slug = "sms-authorization"
+
+    sms_allowed = models.BooleanField(_("SMS from the softphone allowed"), default=False)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("SMS authorization")
+        verbose_name_plural = _("SMS authorization")
+
+
+class DiversionBypassSettings(ScopedSettings):
+    """SVC-20 Tilsidesættelse af omdirigering."""
+
+    service_slug = "diversion-bypass"
+
+    bypass_groups = GroupsField(_("groups that may bypass diversion"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("diversion bypass settings")
+        verbose_name_plural = _("diversion bypass settings")
+
+
+class ExtendWorkingHoursSettings(ScopedSettings):
+    """SVC-21 Udvidet arbejdstid (the right to extend; the hours themselves are SVC-1)."""
+
+    service_slug = "extend-working-hours"
+
+    extend_groups = GroupsField(_("groups that may extend the working hours"))
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("extend working hours settings")
+        verbose_name_plural = _("extend working hours settings")
 
 
 class MusicOnHoldSettings(ScopedSettings):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers
 from connect.lib.audit import audit_record, diff, snapshot
 from customers.models import AuditEntry, Prompt, User, UserGroup
+from services import working_hours
 from services.definitions import NONE, ORGANISATION, SERVICES, UNION, get_service, run_validation
 from services.models import ContactNumber, ExternalContact, MandatoryContact
 from services.resolver import resolve_scope
@@ -32,6 +33,15 @@ def _check_value(service, f, value, organisation):
     if f.input == "yesno":
         if not isinstance(value, bool):
             raise ValidationError({f.name: _("Choose Yes or No.")})
+    elif f.input == "working_hours":
+        try:
+            value = working_hours.to_json(working_hours.from_json(value))
+        except (ValidationError, AttributeError, TypeError, ValueError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [_("Enter valid working hours.")]
+            raise ValidationError({f.name: messages}) from exc
+    elif f.input == "flag":
+        if not isinstance(value, bool):
+            raise ValidationError({f.name: _("A checkbox is either ticked or not ticked.")})
     elif f.input == "choice":
         if value not in {str(k) for k, _label in f.choices}:
             raise ValidationError({f.name: _("Select a valid choice.")})

@@ -1,5 +1,8 @@
 """Fixtures for the services tests: an organisation with prioritised groups, members and prompts."""
 
+from pathlib import Path
+
+import polib
 import pytest
 
 from customers.models import Prompt
@@ -38,3 +41,21 @@ def group_b(org_b):
 @pytest.fixture
 def user_b(org_b, group_b):
     return UserFactory(organisation=org_b, username="user@b.example", groups=[group_b])
+
+
+@pytest.fixture
+def danish_fragments(settings, tmp_path, admin_a):
+    """The services fragments (services.po, svcengine.po), compiled, as the Danish catalogue;
+    the admin prefers Danish."""
+    fragments = Path(__file__).resolve().parents[2] / "locale" / "fragments"
+    catalogue = polib.POFile()
+    catalogue.metadata = polib.pofile(str(fragments / "services.po")).metadata
+    for name in ("services.po", "svcengine.po"):
+        for entry in polib.pofile(str(fragments / name)):
+            catalogue.append(entry)
+    target = tmp_path / "da" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    catalogue.save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path]
+    admin_a.language = "da"
+    admin_a.save()

@@ -25,7 +25,21 @@ def test_index_lists_every_service(client_a):
     response = client_a.get(reverse("services:index"))
     assert response.status_code == 200
     text = response.content.decode()
-    for title in ("Advanced settings", "Call pickup", "Call queues", "Contact lists", "Music on hold", "Voicemail settings"):
+    for title in (
+        "Advanced settings",
+        "Call pickup",
+        "Future presence authorization",
+        "Call queues",
+        "Contact lists",
+        "Call intrusion",
+        "Call monitoring",
+        "Directory information",
+        "SMS authorization",
+        "Diversion bypass",
+        "Extend working hours",
+        "Music on hold",
+        "Voicemail settings",
+    ):
         assert title in text
 
 
@@ -440,6 +454,8 @@ CHANGES = {
     "advanced": ("anonymous_calls_allowed", lambda ctx: "yes", True),
     "call-pickup": ("pickup_groups", lambda ctx: [str(ctx["groups"]["Support"].pk)], "Support"),
     "call-queues": ("queue_size", lambda ctx: "13", 13),
+    "call-intrusion": ("intrusion_groups", lambda ctx: [str(ctx["groups"]["Support"].pk)], "Support"),
+    "sms-authorization": ("sms_allowed", lambda ctx: "on", True),
     "music-on-hold": ("music", lambda ctx: str(ctx["prompts"]["fpm-sunshine"].pk), "fpm-sunshine"),
     "voicemail": ("retention_days", lambda ctx: "45", 45),
 }
@@ -466,7 +482,7 @@ def test_every_service_saves_at_every_scope(client_a, org_a, groups_a, member_a,
     response = client_a.post(target, data)
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     effective = resolve_user(slug, member_a)[field]
-    if slug == "call-pickup":
+    if slug in ("call-pickup", "call-intrusion"):
         names = {groups_a[n].pk: n for n in groups_a}
         sources = {names[k]: s for k, s in effective.item_sources().items()}
         assert sources[expected].level == level
