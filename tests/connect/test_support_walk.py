@@ -25,11 +25,15 @@ def walk(db, settings, tmp_path):
     return Walk()
 
 
-# GET pages that only confirm a write: refused to whoever may not do the write.
-# Pages that only start a change: a view-only support member may be refused them. "Optag filen"
-# makes the platform call the signed-in person's phone: an OrgAdmin's action (ORG-5), which
-# support leaves to superusers.
-CONFIRMATIONS_OF_WRITES = {"provisioning:ticket_renew", "customers:prompt_record"}
+# GET pages that only confirm a write: refused to whoever may not do the write. "Optag filen" and
+# its call pages make the platform call the signed-in person's phone: an OrgAdmin's action (ORG-5)
+# that support leaves to superusers.
+CONFIRMATIONS_OF_WRITES = {
+    "provisioning:ticket_renew",
+    "customers:prompt_record",
+    "customers:prompt_call",
+    "customers:prompt_call_status",
+}
 
 
 def _staff(username, *, support):
