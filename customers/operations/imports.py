@@ -243,9 +243,6 @@ class UsersImporter(Importer):
                     number=number,
                 ),
             )
-        # Break the form <-> bound field cycle so the form is freed at once, not by the cyclic
-        # garbage collector (thousands of rows).
-        form._bound_fields_cache.clear()
         if not valid:
             for field, errors in form.errors.as_data().items():
                 column = self.header_for(field) if field != "__all__" else ""
