@@ -38,7 +38,7 @@ def test_a_bulk_update_writes_one_audit_entry_per_user_with_every_change(
     data = csv_bytes(
         [
             "klj@firma.dk;;;;Support;;;+4588887766;;;;766;Support;Ferrari;;;;;",
-            "anna@firma.dk;;;;Support;;;;;;;;;;;;;;",
+            "anna@firma.dk;;;;Support;;Standard;;;;;;;;;;;;",
         ]
     )
     job = _preview(client_a, django_capture_on_commit_callbacks, data)
@@ -55,8 +55,10 @@ def test_a_bulk_update_writes_one_audit_entry_per_user_with_every_change(
         "user_groups": [["Salg"], ["Support"]],
         f"directory:{field}": ["", "Ferrari"],
     }
+    anna.refresh_from_db()
+    assert (anna.department, anna.licence.name) == ("Support", "Standard")
     (entry,) = _updates(anna)
-    assert entry.changes == {"department": ["Salg", "Support"]}
+    assert entry.changes == {"department": ["Salg", "Support"], "licence": [None, str(anna.licence_id)]}
     # Every registry row registered or released has its entry, as number_register/number_release write it.
     created = {e.object_repr: e.changes for e in AuditEntry.objects.filter(content_type__model="number", action="create")}
     assert created == {n.number: diff({}, snapshot(n)) for n in Number.objects.filter(number__in=["+4588887766", "766"])}
