@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from connect.lib.bulk import bulk_insert
+from connect.lib.bulk import bulk_insert, bulk_insert_with_ids
 from connect.lib.i18n import message
 from connect.lib.imports import (
     Action,
@@ -467,7 +467,7 @@ class UsersImporter(Importer):
             users.append(user)
         try:
             with transaction.atomic():
-                User.objects.bulk_create(users, batch_size=500)
+                bulk_insert_with_ids(User, users)
         except IntegrityError as exc:
             raise self._integrity(exc) from exc
         if any(u.pk is None for u in users):  # databases that cannot return ids from bulk inserts

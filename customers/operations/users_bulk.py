@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib.audit import audit_entry, diff, snapshot
-from connect.lib.bulk import bulk_delete, bulk_insert, bulk_set
+from connect.lib.bulk import bulk_delete, bulk_insert, bulk_insert_with_ids, bulk_set
 from connect.lib.i18n import message
 from connect.lib.imports.errors import RowError, row_failure
 from customers.models import (
@@ -73,7 +73,7 @@ class NumberRegistrations:
             return
         try:
             with transaction.atomic():
-                Number.objects.bulk_create(self.rows, batch_size=1000)
+                bulk_insert_with_ids(Number, self.rows)
         except IntegrityError as exc:
             raise self.failure() from exc
         if any(
