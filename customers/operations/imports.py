@@ -27,11 +27,12 @@ directory holds numbers the portal does not own) is left out with a warning on t
 person is imported all the same (a CSV file stays strict: there it is an error). Disabled accounts (userAccountControl & 0x2) are not created; an existing user whose
 account is disabled is flagged and left alone.
 
-Writes: new users are created in bulk (the same validation as customers.operations.users, the
-number registry's unique constraint as the final guard, the audit trail written in bulk); of
-changed users the own fields (names, e-mail, department, title, language, licence) are updated in
-bulk with their audit entries, lines, groups, mobile and directory values through the users
-operations one user at a time. All inside the job's single transaction.
+Writes: set-based, a few statements per 1,000 users, all inside the job's single transaction. New
+users are created in bulk (the same validation as customers.operations.users, the number
+registry's unique constraint as the final guard, the audit trail written in bulk); changed users
+go through customers.operations.users_bulk (fields, lines, mobile, groups and directory values in
+bulk, one audit entry per user). A number someone else took meanwhile fails the import with its
+row.
 """
 
 import tempfile
