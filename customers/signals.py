@@ -6,7 +6,8 @@ transaction after "Opret ny bruger baseret på denne bruger" (USR-15) created `t
 user routing rules; a receiver that raises ValidationError aborts the whole copy.
 
 users_changed(sender=User, user_ids): sent inside the transaction by bulk writes that change
-users without saving each one (no post_save), such as the CSV/LDIF import's bulk update of names.
+users without saving each one (no post_save), such as the CSV/LDIF import's bulk update of names
+and personal lines (customers.operations.users_bulk: once per import, with every user).
 devices connects a receiver that marks the phones showing those users as changed.
 """
 

@@ -80,7 +80,21 @@ def _normalise(raw, *, allow_local, region):
     return _parse_international(compact, region)
 
 
+def _danish(text, region):
+    """The common case without the parser (a tenth of validating an import): a Danish number of
+    eight digits, the first not 0, written +45XXXXXXXX or (region DK) XXXXXXXX. phonenumbers
+    finds every such number possible, and its E.164 form is +45 and the eight digits."""
+    if len(text) == 11 and text.startswith("+45") and text[3] != "0" and text[1:].isdigit():
+        return NormalisedNumber(text, "e164", int(text[1:]))
+    if region == "DK" and len(text) == 8 and text[0] != "0" and text.isdigit():
+        return NormalisedNumber("+45" + text, "e164", int("45" + text))
+    return None
+
+
 def _parse_international(text, region):
+    fast = _danish(text, region)
+    if fast is not None:
+        return fast
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -198,6 +198,19 @@ class UserImportForm(forms.Form):
         self.unknown_groups = []
         self.dropped_lines = []
 
+    def _clean_fields(self):
+        """BaseForm._clean_fields without bound fields: an import form is never rendered, its
+        cells are plain text (ImportField), so each is cleaned straight from the row's dict. The
+        bound fields a rendered form needs were a third of validating a file of 10,000 rows."""
+        for name, field in self.fields.items():
+            try:
+                self.cleaned_data[name] = field.clean(self.data.get(name))
+                clean = getattr(self, f"clean_{name}", None)
+                if clean is not None:
+                    self.cleaned_data[name] = clean()
+            except ValidationError as exc:
+                self.add_error(name, exc)
+
     # --- single cells ---------------------------------------------------------------------------
 
     def _text(self, name, limit):

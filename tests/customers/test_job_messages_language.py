@@ -146,24 +146,28 @@ def test_only_the_parameters_a_message_shows_are_stored_and_never_a_nul():
 def test_a_row_that_fails_while_saving_is_reported_with_its_row_in_the_readers_language(
     client_a, import_org, admin_a, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext_lazy as _
-
+    from customers.models import Number
     from customers.operations import imports
+    from customers.operations.numbers import number_register
     from customers.operations.users import user_create
 
     user_create(organisation=import_org, username="a@firma.dk", first_name="A", last_name="A", by=admin_a)
+    other = user_create(organisation=import_org, username="b@firma.dk", first_name="B", last_name="B", by=admin_a)
     _as(admin_a, "da")
-    job = _upload(client_a, django_capture_on_commit_callbacks, csv_bytes(["a@firma.dk;;;;;;;;;;;;Salg;;;;;;"]))
+    job = _upload(client_a, django_capture_on_commit_callbacks, csv_bytes(["a@firma.dk;;;;;;;+4588887701;;;;;;;;;;;"]))
     assert job.counts["update"] == 1
+    real_validate_all = imports.UsersImporter.validate_all
 
-    def refuse(**kwargs):
-        raise ValidationError(_("Choose groups of the organisation."), code="invalid_choice")
+    def then_taken(self, results):
+        real_validate_all(self, results)
+        # Something the preview could not see: another request takes the number just before the
+        # write. The registry's unique constraint refuses it; the whole import is rolled back.
+        number_register(organisation=import_org, raw="+4588887701", purpose=Number.Purpose.USER_LINE, user=other, line_slot=1, by=admin_a)
 
-    # Something the preview could not see refuses the write: the whole import is rolled back.
-    monkeypatch.setattr(imports, "user_set_groups", refuse)
+    monkeypatch.setattr(imports.UsersImporter, "validate_all", then_taken)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
-    assert "Række 2: Vælg grupper fra organisationen." in _page(client_a, job)
+    assert "Række 2, Primær linje: Nummeret +4588887701 er allerede i brug." in _page(client_a, job)
     _as(admin_a, "en")
-    assert "Row 2: Choose groups of the organisation." in _page(client_a, job)
+    assert "Row 2, Primær linje: The number +4588887701 is already in use." in _page(client_a, job)
+    assert not Number.objects.filter(number="+4588887701").exists()

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection, connections
 
 from customers import tasks
-from customers.models import Job, OutboundMessage, User
+from customers.models import Job, Number, OutboundMessage, User, UserLine
+from customers.operations import imports
 from customers.operations.imports import UsersImporter
+from customers.operations.numbers import number_register
 from customers.operations.users import user_create
 from customers.operations.welcome import message_send
 from tests.customers.jobs_helpers import *  # noqa: F401,F403
@@ -107,3 +109,48 @@ def test_two_concurrent_welcome_sends_for_one_user_queue_one_message(import_org,
     assert sorted(len(r.messages) for r in results.values()) == [0, 2]
     assert [len(r.repeated) for r in results.values() if not r.messages] == [1]
     assert OutboundMessage.objects.filter(user=user).count() == 2  # one e-mail, one SMS
+
+
+def test_a_concurrent_request_taking_a_number_during_the_commit_fails_the_import_cleanly(import_org, admin_a, monkeypatch):
+    anna = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", by=admin_a)
+    other = user_create(organisation=import_org, username="other@firma.dk", first_name="O", last_name="O", by=admin_a)
+    job = Job.objects.create(
+        organisation=import_org,
+        kind=Job.Kind.USERS_IMPORT,
+        task_name="customers.users_import",
+        created_by=admin_a,
+        file_format="csv",
+        upload=upload("users.csv", csv_bytes(["anna@firma.dk;;;;Salg;;;+4588887703;;;;;;;;;;;", "new@firma.dk;N;N;;;;;+4588887704;;;;;;;;;;;"])),
+    )
+    assert tasks.users_import(job.pk) == Job.Status.PREVIEW
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT)
+    real_validate_all = imports.UsersImporter.validate_all
+    problems = []
+
+    def take_the_number():
+        # Another request, on its own connection, registers the number and commits while the
+        # import (validated, not yet written) holds its transaction open.
+        try:
+            number_register(organisation=import_org, raw="+4588887703", purpose=Number.Purpose.USER_LINE, user=other, line_slot=1, by=admin_a)
+        except Exception as exc:  # pragma: no cover - reported below
+            problems.append(exc)
+        finally:
+            connections.close_all()
+
+    def concurrently_taken(self, results):
+        real_validate_all(self, results)
+        thread = threading.Thread(target=take_the_number)
+        thread.start()
+        thread.join(30)
+
+    monkeypatch.setattr(imports.UsersImporter, "validate_all", concurrently_taken)
+    assert tasks.users_import(job.pk) == Job.Status.FAILED
+    assert not problems, problems
+    job.refresh_from_db()
+    assert job.message_text == "Row 2, Primær linje: The number +4588887703 is already in use."
+    anna.refresh_from_db()
+    assert anna.department == ""  # nothing of the import was written
+    assert not User.objects.filter(username="new@firma.dk").exists()
+    assert not UserLine.objects.filter(user=anna).exists()
+    assert Number.objects.get(number="+4588887703").user == other
+    assert not Number.objects.filter(number="+4588887704").exists()

@@ -1,5 +1,8 @@
 """Property tests for connect.lib.numbers: the normalisation every number goes through."""
 
+import random
+
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import example, given
@@ -95,3 +98,15 @@ def test_display_groups_danish_numbers(digits):
 def test_display_leaves_local_numbers_alone():
     assert display("1500") == "1500"
     assert display("") == ""
+
+
+def test_danish_numbers_normalise_as_phonenumbers_does():
+    """The shortcut for eight-digit Danish numbers gives what the phonenumbers parser gives."""
+    rnd = random.Random(45)
+    for prefix in range(10, 100):
+        for _ in range(20):
+            digits = f"{prefix}{rnd.randrange(10**6):06d}"
+            expected = phonenumbers.format_number(phonenumbers.parse(digits, "DK"), phonenumbers.PhoneNumberFormat.E164)
+            for raw in (digits, f"+45{digits}", f"0045 {digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}"):
+                assert normalise(raw).number == expected == f"+45{digits}"
+                assert normalise(raw).value == int(expected[1:])
