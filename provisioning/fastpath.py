@@ -62,6 +62,7 @@ def respond(environ):
     try:
         if security.throttled(security.client_ip(request)):
             return _not_found(request)
+        environ[security.THROTTLE_CHECKED] = True
         try:
             body, content_type = views.serve(
                 request, request.path_info[len(PREFIX) :], stored_only=True

@@ -142,9 +142,16 @@ class WSGIEntryHandler:
     Django behind it) with the test client's environ, as gunicorn does, and returns the answer
     as an HttpResponse with exactly the status, headers and body sent."""
 
-    def __call__(self, environ):
-        from connect.wsgi import application
+    loaded = False
 
+    def __call__(self, environ):
+        from connect.wsgi import application, django_application
+
+        if not self.loaded:
+            # As Django's test handler does: middleware reads settings when it is created, and
+            # tests change settings (SECURE_HSTS_SECONDS...).
+            django_application.load_middleware()
+            self.loaded = True
         sent, original = {}, environ.copy()
 
         def start_response(status, headers, exc_info=None):
