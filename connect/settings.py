@@ -186,7 +186,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Cache: Redis when configured (shared by every web process), else process-local.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, sharing one Redis client per pool (connect/lib/cache.py).
+    CACHES = {"default": {"BACKEND": "connect.lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

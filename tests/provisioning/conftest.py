@@ -58,7 +58,7 @@ def redis_cache(settings):
         pytest.skip(f"no Redis at {REDIS_TEST_URL}")
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}
+        "default": {"BACKEND": "connect.lib.cache.RedisCache", "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}
     }
     yield client
     keys = list(client.scan_iter(match=f"{prefix}:*"))
