@@ -401,6 +401,8 @@ def main():
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds of sustained load (and of the trivial view, nginx)")
     parser.add_argument("--runs", type=int, default=3, help="rounds of storm, storm again, sustained, trivial, nginx")
+    parser.add_argument("--full-path", action="store_true",
+                        help="PROVISIONING_FAST_PATH=0: every phone request through Django (for comparison)")
     parser.add_argument("--no-preload", action="store_true", help="don't pass --preload to gunicorn")
     parser.add_argument("--skip-uncached", action="store_true", help="skip the storm with nothing cached")
     parser.add_argument("--worker-restarts", action="store_true",
@@ -410,6 +412,7 @@ def main():
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
             sys.exit(f"{tool} is missing: apt-get install -y wrk nginx")
 
+    os.environ["PROVISIONING_FAST_PATH"] = "0" if args.full_path else "1"
     Path(BENCH_ENV["SECURITY_LOG_FILE"]).write_text("")
     ensure_database()
     rows = seed()
@@ -487,7 +490,9 @@ def main():
               + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
               + (" --preload" if not args.no_preload else "")
               + ("" if args.worker_restarts else " --max-requests 0")
-              + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs")
+              + f", wrk {args.wrk_threads} threads / {args.connections} connections, {os.cpu_count()} CPUs"
+              + (", phones through the full Django path (PROVISIONING_FAST_PATH=0)" if args.full_path else
+                 ", phones' fast path on"))
         print(f"response sizes: Snom {sizes[0]} B, Mitel {sizes[1]} B; trivial view 2048 B")
         print("every storm pass: each phone fetches its MAC file once; 'recorded' = last seen was reset,\n"
               "so every fetch writes firmware, IP and time (buffered per worker, written in bulk)\n")

@@ -272,6 +272,9 @@ PROVISIONING_ALLOW_HTTP = env.bool("PROVISIONING_ALLOW_HTTP", default=DEBUG)
 # Requests without a valid ticket one client address may send per minute before every request
 # of it gets the 404 without a database query (counted in Redis, shared by all processes); 0 = off.
 PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", default=60)
+# Answer phones' stored files before Django's handler (provisioning/fastpath.py, connect/wsgi.py);
+# off: every /prov/ request takes the full Django path (same answers, more CPU per request).
+PROVISIONING_FAST_PATH = env.bool("PROVISIONING_FAST_PATH", default=True)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")
