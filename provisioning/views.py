@@ -10,7 +10,10 @@ suppressed for these responses: the path holds the ticket.
 
 provisioning.middleware.ProvisioningMiddleware sends /prov/ requests straight here, past the
 session, authentication, CSRF and message middleware (phones have none of those); the URL
-pattern serves the same view when the middleware is not installed.
+pattern serves the same view when the middleware is not installed. In front of both,
+provisioning.fastpath answers the common GET (a stored, current file of a known phone, a common
+file) through `serve(..., stored_only=True)` without Django's handler, and leaves everything else
+to this path.
 """
 
 import logging
