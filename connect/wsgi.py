@@ -11,4 +11,6 @@ django_application = get_wsgi_application()
 # PROVISIONING_FAST_PATH=0: everything to Django.
 from provisioning.fastpath import FastPath  # noqa: E402 - needs the apps loaded above
 
-application = FastPath(django_application) if settings.PROVISIONING_FAST_PATH else django_application
+application = (
+    FastPath(django_application) if settings.PROVISIONING_FAST_PATH else django_application
+)
