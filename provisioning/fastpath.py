@@ -68,6 +68,8 @@ def respond(environ):
                 request, request.path_info[len(PREFIX) :], stored_only=True
             )
         except (views.Denied, views.Uncommon):
+            if views.LOOKUP in request.META:  # Django's path then runs no second lookup
+                environ[views.LOOKUP] = request.META[views.LOOKUP]
             return None
         return _ok(request, body.encode("utf-8"), content_type)
     except Exception:  # noqa: BLE001 - the full path answers (and logs it without the ticket)

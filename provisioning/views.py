@@ -213,6 +213,24 @@ def _rendered_file(renderer, site, ticket, phone_row, route):
     return body
 
 
+# The WSGI environ key under which a request carries its lookup result: the fast path
+# (provisioning.fastpath) hands it on with a request it leaves to this path, a moment later, so a
+# request costs one lookup either way. Only the server sets keys without the HTTP_ prefix.
+LOOKUP = "connect.provisioning.lookup"
+
+
+def _lookup(request, ticket, mac, family):
+    """queries.lookup for this request (once per request: see LOOKUP)."""
+    key = (ticket, mac, family)
+    handed = request.META.get(LOOKUP)
+    if handed is not None and handed[0] == key:
+        return handed[1]
+    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
+    found = queries.lookup(ticket, mac, seen_after, family)
+    request.META[LOOKUP] = (key, found)
+    return found
+
+
 class Uncommon(Exception):
     """serve(stored_only=True) leaves this request to the full Django path (provisioning.fastpath)."""
 
@@ -243,8 +261,7 @@ def serve(request, rest, *, stored_only=False):
         # SECURE_PROXY_SSL_HEADER behind a TLS proxy). The common files carry none, so phones can
         # still bootstrap over HTTP and learn the https setting server from them.
         raise Denied("plain-http")
-    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
-    ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family if own_file else "")
+    ticket, phone_row = _lookup(request, req.ticket, mac, req.family if own_file else "")
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:
