@@ -1,6 +1,7 @@
 -- wrk script for bench/bench_provisioning.py: replays a list of phone requests.
 --
--- The list file (env PROV_URLS) has one request per line: "<path>\t<User-Agent>".
+-- The list file (env PROV_URLS) has one request per line: "<path>\t<User-Agent>", optionally
+-- followed by "\t<Header>: <value>" (the trivial view is asked as through the TLS proxy).
 -- Each wrk thread takes its own slice of the list so every phone is asked exactly once per pass.
 -- PROV_ONCE=1: stop a thread after one pass over its slice (the boot storm: every phone once);
 -- otherwise iterate until wrk's -d duration ends. done() prints one JSON line prefixed "RESULT ".
@@ -11,9 +12,14 @@ local list_file = os.getenv("PROV_URLS")
 local once = os.getenv("PROV_ONCE") == "1"
 local requests_list = {}
 for line in io.lines(list_file) do
-  local path, agent = line:match("^([^\t]+)\t(.*)$")
+  local path, agent, extra = line:match("^([^\t]+)\t([^\t]*)\t?(.*)$")
   if path then
-    requests_list[#requests_list + 1] = { path = path, agent = agent }
+    local headers = { ["User-Agent"] = agent, ["Host"] = "127.0.0.1" }
+    local name, value = extra:match("^([^:]+):%s*(.*)$")
+    if name then
+      headers[name] = value
+    end
+    requests_list[#requests_list + 1] = { path = path, headers = headers }
   end
 end
 
@@ -73,7 +79,7 @@ function request()
   end
   sent = sent + 1
   local item = slice[position]
-  return wrk.format("GET", item.path, { ["User-Agent"] = item.agent, ["Host"] = "127.0.0.1" })
+  return wrk.format("GET", item.path, item.headers)
 end
 
 function response(status, headers, body)

@@ -193,7 +193,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Cache: Redis when configured (shared by every web process), else process-local.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, sharing one Redis client per pool (connect/lib/cache.py).
+    CACHES = {"default": {"BACKEND": "connect.lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -290,6 +291,9 @@ PROVISIONING_ALLOW_HTTP = env.bool("PROVISIONING_ALLOW_HTTP", default=DEBUG)
 # Requests without a valid ticket one client address may send per minute before every request
 # of it gets the 404 without a database query (counted in Redis, shared by all processes); 0 = off.
 PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", default=60)
+# Answer phones' stored files before Django's handler (provisioning/fastpath.py, connect/wsgi.py);
+# off: every /prov/ request takes the full Django path (same answers, more CPU per request).
+PROVISIONING_FAST_PATH = env.bool("PROVISIONING_FAST_PATH", default=True)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")

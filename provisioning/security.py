@@ -39,7 +39,12 @@ WINDOW = 60  # seconds: PROVISIONING_REFUSALS_PER_MINUTE
 # Refusals raised before a valid ticket was found (see views.serve).
 THROTTLED_REASONS = frozenset({"method", "malformed-path", "bad-ticket"})
 
-__all__ = ["client_ip", "count_refusal", "log_added", "log_denied", "masked_path", "throttled"]
+# Set in the WSGI environ by the fast path (provisioning.fastpath) once it found the address not
+# throttled, so that a request it leaves to Django does not read the counter twice. Only the
+# server sets environ keys without the HTTP_ prefix: a client cannot.
+THROTTLE_CHECKED = "connect.provisioning.throttle_checked"
+
+__all__ = ["THROTTLE_CHECKED", "client_ip", "count_refusal", "log_added", "log_denied", "masked_path", "throttled"]
 
 
 def masked_path(path):

@@ -10,7 +10,10 @@ suppressed for these responses: the path holds the ticket.
 
 provisioning.middleware.ProvisioningMiddleware sends /prov/ requests straight here, past the
 session, authentication, CSRF and message middleware (phones have none of those); the URL
-pattern serves the same view when the middleware is not installed.
+pattern serves the same view when the middleware is not installed. In front of both,
+provisioning.fastpath answers the common GET (a stored, current file of a known phone, a common
+file) through `serve(..., stored_only=True)` without Django's handler, and leaves everything else
+to this path.
 """
 
 import logging
@@ -59,7 +62,7 @@ class Denied(Exception):
         self.reason = reason
 
 
-def _plain(body, status, content_type="text/plain; charset=utf-8"):
+def plain(body, status, content_type="text/plain; charset=utf-8"):
     response = HttpResponse(body, status=status, content_type=content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Length"] = str(len(body))
@@ -70,7 +73,7 @@ def _plain(body, status, content_type="text/plain; charset=utf-8"):
 
 def not_found():
     """The one refusal every failure gets: same status, body and headers."""
-    return _plain(NOT_FOUND_BODY, 404)
+    return plain(NOT_FOUND_BODY, 404)
 
 
 @dataclass(frozen=True)
@@ -193,21 +196,53 @@ def _record_fetch(request, phone_id, phone_row, agent, file_name):
         fetchlog.record(phone_id=phone_id, ip=ip, user_agent=agent.raw, firmware=agent.firmware, file_name=file_name)
 
 
-def _phone_file(renderer, site, ticket, phone_row, route):
-    """The phone's own file: the stored rendering if it is still current (cache.py), else
-    rendered from the database (and stored)."""
+def _stored_file(ticket, phone_row):
+    """The phone's own file as stored (cache.py) if that is still current, else None."""
     if phone_row is None or not prov_cache.files_enabled():  # just added, or no stored files
-        return _render(renderer, site, route.mac)
+        return None
     current = prov_cache.stamp(ticket.generation, ticket.config_version, phone_row.config_version)
-    body = prov_cache.cached_body(phone_row.file_stamp, phone_row.file_body, current)
-    if body is None:
-        body = _render(renderer, site, route.mac)
-        prov_cache.store(phone_row.pk, renderer.family, current, body)
+    return prov_cache.cached_body(phone_row.file_stamp, phone_row.file_body, current)
+
+
+def _rendered_file(renderer, site, ticket, phone_row, route):
+    """The phone's own file rendered from the database (and stored, when files are stored)."""
+    body = _render(renderer, site, route.mac)
+    if phone_row is not None and prov_cache.files_enabled():
+        versions = (ticket.generation, ticket.config_version, phone_row.config_version)
+        prov_cache.store(phone_row.pk, renderer.family, prov_cache.stamp(*versions), body)
     return body
 
 
-def serve(request, rest):
-    """Answer one phone request; raises Denied for every refusal."""
+# The WSGI environ key under which a request carries its lookup result: the fast path
+# (provisioning.fastpath) hands it on with a request it leaves to this path, a moment later, so a
+# request costs one lookup either way. Only the server sets keys without the HTTP_ prefix.
+LOOKUP = "connect.provisioning.lookup"
+
+
+def _lookup(request, ticket, mac, family):
+    """queries.lookup for this request (once per request: see LOOKUP)."""
+    key = (ticket, mac, family)
+    handed = request.META.get(LOOKUP)
+    if handed is not None and handed[0] == key:
+        return handed[1]
+    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
+    found = queries.lookup(ticket, mac, seen_after, family)
+    request.META[LOOKUP] = (key, found)
+    return found
+
+
+class Uncommon(Exception):
+    """serve(stored_only=True) leaves this request to the full Django path (provisioning.fastpath)."""
+
+
+def serve(request, rest, *, stored_only=False):
+    """Answer one phone request; raises Denied for every refusal.
+
+    `stored_only` (the fast path, provisioning.fastpath): raise Uncommon instead of doing
+    anything but serving a file that needs no rendering from the database: a phone's stored
+    and current file, or a common file. Then nothing has changed when Denied or Uncommon is
+    raised, and the full path can answer the request from the start.
+    """
     if request.method not in ("GET", "HEAD"):
         raise Denied("method")
     if not _raw_path_is_clean(request):
@@ -226,8 +261,7 @@ def serve(request, rest):
         # SECURE_PROXY_SSL_HEADER behind a TLS proxy). The common files carry none, so phones can
         # still bootstrap over HTTP and learn the https setting server from them.
         raise Denied("plain-http")
-    seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
-    ticket, phone_row = queries.lookup(req.ticket, mac, seen_after, req.family if own_file else "")
+    ticket, phone_row = _lookup(request, req.ticket, mac, req.family if own_file else "")
     if ticket is None:
         raise Denied("bad-ticket")
     if route is None:
@@ -249,6 +283,8 @@ def serve(request, rest):
 
     assert route.kind == PHONE
     if phone_row is None:
+        if stored_only:  # auto-add (or HEAD of an unknown phone)
+            raise Uncommon("unknown-phone")
         if request.method == "HEAD":
             return "", renderer.content_type
         phone = _auto_add(request, ticket, model, route, agent)
@@ -259,8 +295,12 @@ def serve(request, rest):
         raise Denied("model-mismatch")
     else:
         phone_id = phone_row.pk
+    body = _stored_file(ticket, phone_row)
+    if body is None and stored_only:
+        raise Uncommon("not-stored")
     _record_fetch(request, phone_id, phone_row, agent, req.filename)
-    body = _phone_file(renderer, site, ticket, phone_row, route)
+    if body is None:
+        body = _rendered_file(renderer, site, ticket, phone_row, route)
     return body, renderer.content_type
 
 
@@ -268,7 +308,8 @@ def serve(request, rest):
 def fetch(request, rest=""):
     """The endpoint: /prov/<ticket>/<family>/<file> (GET and HEAD)."""
     ip = security.client_ip(request)
-    if security.throttled(ip):  # before any query; the crossing refusal wrote the log line
+    checked = request.META.get(security.THROTTLE_CHECKED)  # by the fast path, a moment ago
+    if not checked and security.throttled(ip):  # before any query; the crossing refusal wrote the log line
         return not_found()
     try:
         body, content_type = serve(request, rest)
@@ -279,9 +320,9 @@ def fetch(request, rest=""):
     except Exception:
         # Log without the path's ticket, answer without detail.
         logger.exception("Provisioning failed for %s", security.masked_path(request.path_info))
-        return _plain(b"Server Error\n", 500)
+        return plain(b"Server Error\n", 500)
     encoded = body.encode("utf-8")
-    response = _plain(encoded, 200, content_type)
+    response = plain(encoded, 200, content_type)
     if request.method == "HEAD":
         response.content = b""
         response["Content-Length"] = str(len(encoded))

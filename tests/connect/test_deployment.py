@@ -160,7 +160,7 @@ def test_production_stack_settings_come_from_the_environment():
     )
     assert stack["db"] == "django.db.backends.postgresql"
     assert stack["eager"] is False and stack["broker"] == "redis://redis:6379/1"
-    assert stack["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert stack["cache"] == "connect.lib.cache.RedisCache"
     assert stack["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert stack["debug"] is False
 

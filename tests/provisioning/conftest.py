@@ -6,6 +6,11 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.http import HttpResponse
+from django.test import Client
 
 from devices import operations as device_operations
 from provisioning.operations import ticket_for
@@ -53,7 +58,7 @@ def redis_cache(settings):
         pytest.skip(f"no Redis at {REDIS_TEST_URL}")
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}
+        "default": {"BACKEND": "connect.lib.cache.RedisCache", "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": prefix}
     }
     yield client
     keys = list(client.scan_iter(match=f"{prefix}:*"))
@@ -132,14 +137,74 @@ def security_log():
     logger.removeHandler(handler)
 
 
+class WSGIEntryHandler:
+    """Calls the project's WSGI entry point (connect.wsgi.application: the fast path for /prov/,
+    Django behind it) with the test client's environ, as gunicorn does, and returns the answer
+    as an HttpResponse with exactly the status, headers and body sent."""
+
+    loaded = False
+
+    def __call__(self, environ):
+        from connect.wsgi import application, django_application
+
+        if not self.loaded:
+            # As Django's test handler does: middleware reads settings when it is created, and
+            # tests change settings (SECURE_HSTS_SECONDS...).
+            django_application.load_middleware()
+            self.loaded = True
+        sent, original = {}, environ.copy()
+
+        def start_response(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, headers
+
+        # As Django's test client does: the test's transaction must survive the request's end.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = application(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        code, reason = sent["status"].split(" ", 1)
+        response = HttpResponse(body, status=int(code), reason=reason)
+        for name in list(response.headers):
+            del response.headers[name]
+        for name, value in sent["headers"]:
+            response.headers[name] = value
+        response.wsgi_request = WSGIRequest(original)  # what the test client reports back
+        return response
+
+
+class WSGIEntryClient(Client):
+    """The test client, through connect.wsgi.application instead of Django's test handler."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.handler = WSGIEntryHandler()
+
+
+PATHS = {"django": Client, "wsgi": WSGIEntryClient}
+
+
+@pytest.fixture(params=list(PATHS))
+def client_class(request):
+    """Parametrises a test over both ways into the endpoint: Django's test client ("django") and
+    the WSGI entry point with the fast path in front ("wsgi"); both must answer alike."""
+    return PATHS[request.param]
+
+
 @pytest.fixture
-def phone_client(client, settings):
+def phone_client(client_class, settings):
     """The test client as a phone: no session, REMOTE_ADDR set like a real request, over HTTPS
     through the TLS proxy (a phone's own file is refused over plain HTTP unless
     PROVISIONING_ALLOW_HTTP is on)."""
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    client.defaults.update({"REMOTE_ADDR": "198.51.100.23", "HTTP_X_FORWARDED_PROTO": "https"})
-    return client
+    return client_class(REMOTE_ADDR="198.51.100.23", HTTP_X_FORWARDED_PROTO="https")
 
 
 def parse_cfg(text):

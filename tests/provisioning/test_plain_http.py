@@ -31,11 +31,9 @@ COMMON_FILES = [
 
 
 @pytest.fixture
-def http_client():
+def http_client(client_class):
     """A phone on plain HTTP (no TLS proxy header; a client of its own beside phone_client)."""
-    from django.test import Client
-
-    return Client(REMOTE_ADDR="198.51.100.23")
+    return client_class(REMOTE_ADDR="198.51.100.23")
 
 
 def test_only_a_phones_own_file_carries_the_sip_password(

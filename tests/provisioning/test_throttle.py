@@ -66,8 +66,10 @@ def redis_commands(monkeypatch):
     return sent
 
 
-def attacker():
-    return Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_PROTO="https")
+@pytest.fixture
+def attacker(client_class):
+    """A client at the attacker's address, through the parametrised path (conftest.client_class)."""
+    return lambda: client_class(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_PROTO="https")
 
 
 def random_path(i):
@@ -75,7 +77,7 @@ def random_path(i):
 
 
 def test_ten_thousand_random_tickets_from_one_address(
-    phone_client, world, snom_phone, settings, redis_cache, redis_commands, security_lines, monkeypatch
+    phone_client, attacker, world, snom_phone, settings, redis_cache, redis_commands, security_lines, monkeypatch
 ):
     """The work per refused request: database queries and Redis commands, before and after the limit."""
     settings.PROVISIONING_REFUSALS_PER_MINUTE = limit = 60
@@ -126,7 +128,7 @@ def test_ten_thousand_random_tickets_from_one_address(
 
 
 def test_without_redis_the_process_local_cache_throttles(
-    phone_client, world, snom_phone, settings, security_lines
+    phone_client, attacker, world, snom_phone, settings, security_lines
 ):
     settings.PROVISIONING_REFUSALS_PER_MINUTE = 5
     client = attacker()
@@ -146,7 +148,7 @@ def test_without_redis_the_process_local_cache_throttles(
 
 
 def test_a_throttled_address_is_refused_even_with_the_right_ticket_until_the_window_ends(
-    world, snom_phone, settings, security_lines
+    attacker, world, snom_phone, settings, security_lines
 ):
     from django.core.cache import cache
 
@@ -163,7 +165,7 @@ def test_a_throttled_address_is_refused_even_with_the_right_ticket_until_the_win
     assert sum("reason=throttled" in line for line in security_lines.lines) == 2
 
 
-def test_refusals_under_a_valid_ticket_are_not_counted(world, settings, security_lines):
+def test_refusals_under_a_valid_ticket_are_not_counted(attacker, world, settings, security_lines):
     """200 Mitel phones behind one NAT address ask for .lic and .tuz files at every boot."""
     settings.PROVISIONING_REFUSALS_PER_MINUTE = 10
     client = attacker()
