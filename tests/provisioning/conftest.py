@@ -12,6 +12,7 @@ from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import Client
 
+import connect.wsgi  # noqa: F401 - its django.setup() configures logging once, before any test adds handlers
 from devices import operations as device_operations
 from provisioning.operations import ticket_for
 from tests.devices.factories import PhoneFactory

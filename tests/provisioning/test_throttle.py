@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from provisioning import security
+from provisioning import security as security_module
 from tests.connect.test_deployment import BASE_DIR
 from tests.provisioning.conftest import REDIS_TEST_URL, SecurityLog, mitel_ua, snom_ua
 from tests.provisioning.test_refusals import SNOM_MAC, assert_same_404, state
@@ -84,6 +85,10 @@ def test_ten_thousand_random_tickets_from_one_address(
     # A loaded machine may need more than a minute for 10,000 requests: a window that cannot end
     # during the test keeps the figures about the throttle, not about the clock.
     monkeypatch.setattr("provisioning.security.WINDOW", 3600)
+    # A throttle read that times out (a loaded machine) lets that request through, by design: phones
+    # must boot when Redis is slow. Such requests are counted and may do the lookup.
+    unavailable, report = [], security_module._unavailable
+    monkeypatch.setattr(security_module, "_unavailable", lambda exc: (unavailable.append(exc), report(exc)))
     client = attacker()
     reference = client.get(random_path(0), HTTP_USER_AGENT=snom_ua("725"))
     before = state()
@@ -106,10 +111,9 @@ def test_ten_thousand_random_tickets_from_one_address(
 
     counted, throttled = queries[: limit - 1], queries[limit - 1 :]
     assert all(n >= 1 for n in counted)  # the ticket lookup, until the limit
-    assert set(throttled) == {0}  # then not one query
-    assert max(commands[: limit - 1]) <= 4 and set(commands[limit - 1 :]) == {
-        1
-    }  # GET, then SET NX + EXISTS + INCR
+    let_through = [i for i, n in enumerate(throttled) if n or commands[limit - 1 + i] != 1]
+    assert len(let_through) <= len(unavailable) < 100  # then not one query, one Redis GET each
+    assert max(commands[: limit - 1]) <= 4  # GET, then SET NX + EXISTS + INCR
     assert len(security_lines.lines) == limit + 1  # one line per counted refusal, one "throttled"
     assert sum("reason=throttled" in line for line in security_lines.lines) == 1
     assert (
