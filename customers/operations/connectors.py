@@ -28,8 +28,13 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import crypto, safehttp
 from connect.lib.audit import audit_record, diff, snapshot
 from customers.models import AuditEntry, CalendarConnector
-from customers.operations.naming import check_unique_name, clean_text
-from customers.operations.presence import _check_fields, _clean_choice, _delete
+from customers.operations.naming import (
+    check_fields,
+    check_unique_name,
+    clean_choice,
+    clean_text,
+    delete_unreferenced,
+)
 
 CONNECTOR_FIELDS = ("name", "kind", "server_url", "username", "password", "sync_calendar", "sync_contacts")
 PASSWORD_MAX_LENGTH = 256
@@ -60,7 +65,7 @@ def clean_server_url(value):
 
 def connector_create(*, organisation, by, **fields):
     """Add a calendar connector: name, type, server URL, user name, password, what it synchronises."""
-    _check_fields("connector_create", fields, CONNECTOR_FIELDS)
+    check_fields("connector_create", fields, CONNECTOR_FIELDS)
     with transaction.atomic():
         connector = CalendarConnector(organisation=organisation)
         return _connector_save(connector, fields, before={}, by=by)
@@ -68,7 +73,7 @@ def connector_create(*, organisation, by, **fields):
 
 def connector_update(*, connector, by, **fields):
     """Change a connector; `password` empty or absent keeps the stored one."""
-    _check_fields("connector_update", fields, CONNECTOR_FIELDS)
+    check_fields("connector_update", fields, CONNECTOR_FIELDS)
     with transaction.atomic():
         connector = CalendarConnector.objects.select_for_update().get(pk=connector.pk)
         return _connector_save(connector, fields, before=snapshot(connector), by=by)
@@ -79,7 +84,7 @@ def _connector_save(connector, fields, *, before, by):
     if "name" in fields or creating:
         connector.name = clean_text(CalendarConnector, "name", fields.get("name"), required=True)
     if "kind" in fields or creating:
-        connector.kind = _clean_choice("kind", fields.get("kind"), CalendarConnector.Kind, CalendarConnector.Kind.EXCHANGE)
+        connector.kind = clean_choice("kind", fields.get("kind"), CalendarConnector.Kind, CalendarConnector.Kind.EXCHANGE)
     if "server_url" in fields or creating:
         connector.server_url = clean_server_url(fields.get("server_url"))
     if "username" in fields:
@@ -108,7 +113,7 @@ def _connector_save(connector, fields, *, before, by):
 
 def connector_delete(*, connector, by):
     """Delete a connector no user synchronises through."""
-    _delete(connector, by=by)
+    delete_unreferenced(connector, by=by)
 
 
 # --- "Test forbindelse" ---------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers as numberlib
 from connect.lib.audit import audit_record, diff, snapshot
-from connect.lib.references import refuse_delete_if_referenced
 from customers.models import (
     Activity,
     AuditEntry,
@@ -22,7 +21,13 @@ from customers.models import (
     Role,
 )
 from customers.models.presence import FEATURE_CODE_MAX, Availability
-from customers.operations.naming import check_unique_name, clean_text
+from customers.operations.naming import (
+    check_fields,
+    check_unique_name,
+    clean_choice,
+    clean_text,
+    delete_unreferenced,
+)
 
 ACTIVITY_FIELDS = ("name", "feature_code", "show_as", "message", "labels")
 ROLE_FIELDS = ("name", "feature_code", "labels")
@@ -65,12 +70,6 @@ def _clean_labels(organisation, labels):
     return cleaned
 
 
-def _clean_choice(name, value, choices, default):
-    value = value or default
-    if value not in choices.values:
-        raise ValidationError({name: _("Select a valid choice.")}, code="invalid_choice")
-    return value
-
 
 def _save(instance, *, before, by):
     try:
@@ -82,13 +81,6 @@ def _save(instance, *, before, by):
     audit_record(actor=by, action=action, obj=instance, changes=diff(before, snapshot(instance)))
     return instance
 
-
-def _delete(instance, *, by):
-    with transaction.atomic():
-        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
-        refuse_delete_if_referenced(instance)
-        audit_record(actor=by, action=AuditEntry.Action.DELETE, obj=instance, changes=diff(snapshot(instance), {}))
-        instance.delete()
 
 
 def _apply_state_fields(instance, fields):
@@ -103,11 +95,6 @@ def _apply_state_fields(instance, fields):
     _check_feature_code(instance)
 
 
-def _check_fields(function, fields, allowed):
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"{function}() got unexpected fields: {', '.join(sorted(unknown))}")
-
 
 def _clean_message(organisation, message):
     if message is None:
@@ -119,14 +106,14 @@ def _clean_message(organisation, message):
 
 def activity_create(*, organisation, by, **fields):
     """Add an activity ("Ledig", "Forstyr ikke"): name, feature-code number, shown as, message, labels."""
-    _check_fields("activity_create", fields, ACTIVITY_FIELDS)
+    check_fields("activity_create", fields, ACTIVITY_FIELDS)
     with transaction.atomic():
         activity = Activity(organisation=organisation)
         return _activity_save(activity, fields, before={}, by=by)
 
 
 def activity_update(*, activity, by, **fields):
-    _check_fields("activity_update", fields, ACTIVITY_FIELDS)
+    check_fields("activity_update", fields, ACTIVITY_FIELDS)
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         return _activity_save(activity, fields, before=snapshot(activity), by=by)
@@ -135,7 +122,7 @@ def activity_update(*, activity, by, **fields):
 def _activity_save(activity, fields, *, before, by):
     _apply_state_fields(activity, fields)
     if "show_as" in fields or not before:
-        activity.show_as = _clean_choice("show_as", fields.get("show_as"), Availability, Availability.AVAILABLE)
+        activity.show_as = clean_choice("show_as", fields.get("show_as"), Availability, Availability.AVAILABLE)
     if "message" in fields:
         activity.message = _clean_message(activity.organisation, fields["message"])
     return _save(activity, before=before, by=by)
@@ -143,12 +130,12 @@ def _activity_save(activity, fields, *, before, by):
 
 def activity_delete(*, activity, by):
     """Delete an activity no shortcut, function number or rule uses."""
-    _delete(activity, by=by)
+    delete_unreferenced(activity, by=by)
 
 
 def role_create(*, organisation, by, **fields):
     """Add a role ("Arbejde", "Privat"): name, feature-code number, labels."""
-    _check_fields("role_create", fields, ROLE_FIELDS)
+    check_fields("role_create", fields, ROLE_FIELDS)
     with transaction.atomic():
         role = Role(organisation=organisation)
         _apply_state_fields(role, fields)
@@ -156,7 +143,7 @@ def role_create(*, organisation, by, **fields):
 
 
 def role_update(*, role, by, **fields):
-    _check_fields("role_update", fields, ROLE_FIELDS)
+    check_fields("role_update", fields, ROLE_FIELDS)
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before = snapshot(role)
@@ -166,19 +153,19 @@ def role_update(*, role, by, **fields):
 
 def role_delete(*, role, by):
     """Delete a role nothing uses."""
-    _delete(role, by=by)
+    delete_unreferenced(role, by=by)
 
 
 def shortcut_create(*, organisation, by, **fields):
     """Add a presence shortcut (ORG-2) for every user of the organisation."""
-    _check_fields("shortcut_create", fields, SHORTCUT_FIELDS)
+    check_fields("shortcut_create", fields, SHORTCUT_FIELDS)
     with transaction.atomic():
         shortcut = PresenceShortcut(organisation=organisation)
         return _shortcut_save(shortcut, fields, before={}, by=by)
 
 
 def shortcut_update(*, shortcut, by, **fields):
-    _check_fields("shortcut_update", fields, SHORTCUT_FIELDS)
+    check_fields("shortcut_update", fields, SHORTCUT_FIELDS)
     with transaction.atomic():
         shortcut = PresenceShortcut.objects.select_for_update().get(pk=shortcut.pk)
         return _shortcut_save(shortcut, fields, before=snapshot(shortcut), by=by)
@@ -200,7 +187,7 @@ def _shortcut_save(shortcut, fields, *, before, by):
     ):
         if name in fields or not before:
             default = PresenceShortcut._meta.get_field(name).default
-            setattr(shortcut, name, _clean_choice(name, fields.get(name), choices, default))
+            setattr(shortcut, name, clean_choice(name, fields.get(name), choices, default))
     if "diversion_number" in fields:
         raw = (fields["diversion_number"] or "").strip()
         try:
@@ -212,7 +199,7 @@ def _shortcut_save(shortcut, fields, *, before, by):
 
 
 def shortcut_delete(*, shortcut, by):
-    _delete(shortcut, by=by)
+    delete_unreferenced(shortcut, by=by)
 
 
 # --- Languages (ORG-8) ---------------------------------------------------------------------------
