@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from connect.lib.tenancy import SUPPORT_SESSION_KEY
+from connect.lib.uploads import view_reads_its_own_upload
 from customers import permissions
 
 
@@ -119,8 +120,6 @@ class RefuseNulMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         # A view that installs its own upload handlers (the size limit of voice prompts) reads its
         # body itself: parsing it here first would read the whole upload.
-        from connect.lib.uploads import view_reads_its_own_upload
-
         check_post = request.method == "POST" and not view_reads_its_own_upload(view_func)
         if NUL in request.path_info or _has_nul(request.GET) or (check_post and _has_nul(request.POST)):
             return render(request, "bad_input.html", status=400)

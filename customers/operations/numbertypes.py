@@ -12,7 +12,7 @@ from connect.lib.audit import audit_record, diff, snapshot
 from connect.lib.references import refuse_delete_if_referenced
 from customers.models import AuditEntry, BlockingGroup, ClassificationPrefix, NumberClassification
 from customers.numbertypes import prefix_clean
-from customers.operations.naming import check_unique_name, clean_text
+from customers.operations.naming import check_unique_name, clean_text, delete_unreferenced
 
 
 def prefixes_clean(raw_prefixes, *, field="prefixes"):
@@ -144,8 +144,4 @@ def blockinggroup_update(*, group, by, **fields):
 
 def blockinggroup_delete(*, group, by):
     """Delete a blocking group that no function number uses."""
-    with transaction.atomic():
-        group = BlockingGroup.objects.select_for_update().get(pk=group.pk)
-        refuse_delete_if_referenced(group)
-        audit_record(actor=by, action=AuditEntry.Action.DELETE, obj=group, changes=diff(snapshot(group), {}))
-        group.delete()
+    delete_unreferenced(group, by=by)

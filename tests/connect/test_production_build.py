@@ -10,10 +10,8 @@ here instead of as a 500 in production.
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,6 +23,7 @@ from django.db import connection
 
 from tests.connect.test_deployment import production_env
 from tests.factories import OrgAdminFactory, OrganisationFactory
+from tests.servers import free_port, test_database_url, wait_until_listening
 
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "production-build-pw-1"
@@ -36,12 +35,6 @@ pytestmark = [
         reason="gunicorn needs a test database it can share (PostgreSQL; CI always has it)",
     ),
 ]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +57,12 @@ def static_root(tmp_path_factory):
 @pytest.fixture
 def server(static_root, tmp_path):
     port = free_port()
-    db = connection.settings_dict
     env = production_env(
         DEBUG="0",
         CONNECT_TESTING="0",
         STATIC_ROOT=str(static_root),
         ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=test_database_url(),
         REDIS_URL="",
         CELERY_BROKER_URL="",
         PORT=str(port),
@@ -85,14 +77,7 @@ def server(static_root, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not wait_until_listening(port, process):
         process.kill()
         log.seek(0)
         pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])

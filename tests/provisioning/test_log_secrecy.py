@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from urllib.parse import quote, unquote
 
 import pytest
@@ -22,6 +21,7 @@ from django.test import Client
 from provisioning.operations import ticket_for
 from tests.devices.factories import PhoneFactory
 from tests.provisioning.conftest import snom_ua
+from tests.servers import free_port, test_database_url, wait_until_listening
 
 ROOT = settings.BASE_DIR
 MAC = "000413A1B2C3"
@@ -116,12 +116,6 @@ def test_django_logs_no_ticket(org_a, snom_phone, settings, caplog):
         assert form not in text  # ... without the ticket
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def send_raw(port, request_line, headers):
     """Send a request exactly as given (raw bytes: spaces, //, %XX untouched) and read the answer."""
     lines = [request_line, "Host: 127.0.0.1", f"User-Agent: {snom_ua('725')}", "Connection: close"]
@@ -143,14 +137,13 @@ def test_gunicorn_logs_no_ticket(org_a, tmp_path):
     PhoneFactory(organisation=org_a, mac=MAC, model="snom-725")
     ticket = ticket_for(org_a).ticket
     port = free_port()
-    db = connection.settings_dict
     security_log = tmp_path / "security.log"
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     env = {
         **os.environ,
         "DEBUG": "1",  # development keys; plain HTTP allowed (a fetch that succeeds is logged too)
         "CONNECT_TESTING": "0",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "REDIS_URL": "",
         "SECURITY_LOG_FILE": str(security_log),
         "LOG_LEVEL": "INFO",
@@ -167,15 +160,8 @@ def test_gunicorn_logs_no_ticket(org_a, tmp_path):
             stderr=stderr,
         )
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        pytest.fail("gunicorn did not start: " + err.read_text()[-2000:])
-                    time.sleep(0.2)
+            if not wait_until_listening(port, process):
+                pytest.fail("gunicorn did not start: " + err.read_text()[-2000:])
             answers = [
                 send_raw(port, f"GET {target} HTTP/1.1", headers)
                 for target, headers in battery(ticket)

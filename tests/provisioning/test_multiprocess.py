@@ -2,7 +2,6 @@
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from django.db import connection
 from provisioning.operations import ticket_for, ticket_renew
 from tests.devices.factories import PhoneFactory
 from tests.provisioning.conftest import snom_ua
+from tests.servers import free_port, test_database_url, wait_until_listening
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,12 +22,6 @@ pytestmark = [
 ]
 
 ROOT = Path(settings.BASE_DIR)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port, path):
@@ -46,12 +40,11 @@ def get(port, path):
 @pytest.fixture(scope="module")
 def gunicorn(django_db_setup, django_db_blocker):
     port = free_port()
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DEBUG": "1",
         "CONNECT_TESTING": "0",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": test_database_url(),
         "DB_CONN_MAX_AGE": "60",  # as in production: connections (and the prepared lookup) reused
         "REDIS_URL": "",
         "SECURITY_LOG_FILE": "/dev/null",
@@ -64,14 +57,7 @@ def gunicorn(django_db_setup, django_db_blocker):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not wait_until_listening(port, process, timeout=30):
         process.kill()
         pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
     yield port
