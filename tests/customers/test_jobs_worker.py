@@ -108,9 +108,15 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_the_redelivered_task_comp
             pytest.skip("the worker finished before it could be killed")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        # A COMMIT the worker sent just before it died still completes on the server: let the
+        # database settle, then read the outcome once. All or nothing is what must hold.
+        time.sleep(1.0)
+        users = User.objects.filter(organisation=import_org).count()
         job.refresh_from_db()
+        if users == ROWS + 1 and job.status == Job.Status.SUCCEEDED:
+            pytest.skip("the worker's commit reached the database just before it was killed")
         assert job.status == Job.Status.RUNNING
-        assert User.objects.filter(organisation=import_org).count() == 1  # only the admin: nothing half-written
+        assert users == 1  # only the admin: nothing half-written
 
         second = _start_worker(worker_env, "second", tmp_path)
         assert _wait(job, {Job.Status.SUCCEEDED, Job.Status.FAILED}, 120) == Job.Status.SUCCEEDED, job.message
