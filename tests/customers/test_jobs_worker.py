@@ -83,6 +83,22 @@ def _wait(job, statuses, timeout):
     return job.status
 
 
+def _wait_for_copy_into_users(timeout):
+    """Until another database session is writing users with COPY (the import's write phase), as
+    PostgreSQL's pg_stat_activity shows it: the moment a kill lands in the middle of the write."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                " AND xact_start IS NOT NULL AND query LIKE %s",
+                ['COPY "customers_user"%'],
+            )
+            if cursor.fetchone():
+                return
+            time.sleep(0.01)
+
+
 def test_a_worker_killed_mid_commit_leaves_nothing_and_the_redelivered_task_completes(import_org, admin_a, worker_env, tmp_path):
     assert app.conf.task_default_queue == worker_env["queue"]
     rows = [f"u{i}@firma.dk;U{i};Jensen;;;;;+45888877{i % 100:02d};;;;;;;;;;;" if i < 100 else f"u{i}@firma.dk;U{i};Jensen;;;;;;;;;;;;;;;;" for i in range(ROWS)]
@@ -102,7 +118,7 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_the_redelivered_task_comp
     try:
         job_confirm(job=job, by=admin_a)  # enqueued now (no transaction open)
         assert _wait(job, {Job.Status.RUNNING, Job.Status.SUCCEEDED}, 60) == Job.Status.RUNNING
-        time.sleep(1.0)  # the worker is validating/writing inside its transaction
+        _wait_for_copy_into_users(60)  # the worker is writing inside its transaction
         job.refresh_from_db()
         if job.status != Job.Status.RUNNING:
             pytest.skip("the worker finished before it could be killed")
