@@ -49,7 +49,8 @@ class Field:
     name: str
     label: str
     # yesno | choice | int | phone (a number calls are sent to) | prompt | prompt_or_none |
-    # group_or_org | greeting | groups | flag | working_hours
+    # group_or_org | greeting | groups | flag | working_hours | list (contacts, conversions) |
+    # number_from_ranges (a number of the organisation's ranges, SVC-5)
     input: str
     default: object = None
     choices: tuple = ()
@@ -131,6 +132,10 @@ class Service:
     fields: tuple
     kind: str = "settings"  # "settings" (one row per scope) or "contacts" (lists of rows)
     validate: object = None  # callable(values, inherited) -> {field: [messages]} for conditional rules
+    # callable(*, row, organisation, by), run in the save's transaction after the row is saved
+    # (may raise ValidationError({field: [..]}) to undo the save), e.g. to keep the number
+    # registry in step with a stored number.
+    after_save: object = None
 
     @property
     def model(self):
@@ -331,6 +336,65 @@ CONTACTS = Service(
     fields=(
         Field("mandatory_contacts", _("Mandatory contacts"), "list", default=()),
         Field("external_contacts", _("External contacts"), "list", default=()),
+    ),
+)
+
+def _switchboard_after_save(*, row, organisation, by):
+    from services.switchboard import switchboard_register
+
+    switchboard_register(row=row, organisation=organisation, by=by)
+
+
+SWITCHBOARD = Service(
+    slug="switchboard",
+    title=_("Switchboard number"),
+    description=_(
+        "A company's main number. It can be used in call routing (for incoming rules and as the "
+        "number presented on outgoing calls), as overflow in ACD groups and more."
+    ),
+    model_name="SwitchboardSettings",
+    after_save=_switchboard_after_save,
+    fields=(
+        Field(
+            "switchboard_number",
+            _("Switchboard number"),
+            "number_from_ranges",
+            help_text=_(
+                "A free number of the organisation's number ranges, or the number of one of the "
+                "organisation's function numbers (e.g. the main IVR)."
+            ),
+        ),
+    ),
+)
+
+NUMBER_CONVERSIONS = Service(
+    slug="number-conversions",
+    title=_("Number conversions"),
+    description=_(
+        "List of numbers that are converted to other numbers, e.g. a local number to a full phone "
+        "number (765 -> +4588887765). A prefix is replaced by something else. The conversions of "
+        "the organisation, of all the user's groups and of the user apply together; the most "
+        "specific rule wins."
+    ),
+    model_name="NumberConversion",
+    kind="conversions",
+    fields=(Field("conversions", _("Number conversions"), "list", default=()),),
+)
+
+CALL_TRANSFER = Service(
+    slug="call-transfer",
+    title=_("Call transfer"),
+    description=_("How long a diversion or transfer tries to ring the phone it is diverted to."),
+    model_name="CallTransferSettings",
+    fields=(
+        Field(
+            "ring_seconds",
+            _("How many seconds should it ring before the transfer is given up:"),
+            "int",
+            default=20,
+            min_value=5,
+            max_value=300,
+        ),
     ),
 )
 
@@ -539,8 +603,11 @@ MENU_ORDER = (
     ADVANCED,
     CALL_PICKUP,
     FUTURE_PRESENCE,
+    SWITCHBOARD,
     CALL_QUEUES,
     CONTACTS,
+    NUMBER_CONVERSIONS,
+    CALL_TRANSFER,
     CALL_INTRUSION,
     CALL_MONITORING,
     DIRECTORY_SEARCH,

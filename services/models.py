@@ -341,6 +341,37 @@ class VoicemailSettings(ScopedSettings):
         verbose_name_plural = _("voicemail settings")
 
 
+class SwitchboardSettings(ScopedSettings):
+    """SVC-5 Hovednummer: a number of the organisation's ranges (resolved by SET-3, so a group
+    can have its own main number). Registered in the number registry as a switchboard number,
+    unless it is a function number of the organisation (services/switchboard.py)."""
+
+    service_slug = "switchboard"
+
+    switchboard_number = InheritCharField(_("switchboard number"), 16)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("switchboard number")
+        verbose_name_plural = _("switchboard numbers")
+
+
+class CallTransferSettings(ScopedSettings):
+    """SVC-9 Opkald - omstilling."""
+
+    service_slug = "call-transfer"
+
+    ring_seconds = models.PositiveSmallIntegerField(
+        _("seconds to ring before the transfer is given up"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(300)],
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("call transfer settings")
+        verbose_name_plural = _("call transfer settings")
+
+
 # --- SVC-7 contact lists ---------------------------------------------------------------------
 
 
@@ -464,3 +495,43 @@ class ContactNumber(models.Model):
 
     def __str__(self):
         return self.number
+
+
+# --- SVC-8 number conversions ----------------------------------------------------------------
+
+
+class NumberConversion(ScopedModel):
+    """"Nummerkonverteringer": one rewrite rule of a scope (services/conversions.py applies them).
+
+    `signature` (prefix, digit count, intervals) is unique per scope: an identical rule twice in
+    one scope is refused by the database as well as by the operation."""
+
+    prefix = models.CharField(_("match numbers with prefix"), max_length=16, blank=True)
+    digits = models.PositiveSmallIntegerField(
+        _("followed by (digits)"), null=True, blank=True, validators=[MaxValueValidator(15)], help_text=_("Empty: any number of digits.")
+    )
+    intervals = models.JSONField(_("number intervals"), default=list, blank=True)
+    rewrite = models.CharField(_("rewrite prefix to"), max_length=20, blank=True)
+    signature = models.CharField(max_length=512, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("number conversion")
+        verbose_name_plural = _("number conversions")
+        ordering = ["prefix", "digits", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(group__isnull=True) | Q(user__isnull=True), name="numberconversion_one_scope"),
+            models.UniqueConstraint(
+                fields=["organisation", "signature"],
+                condition=Q(group__isnull=True, user__isnull=True),
+                name="numberconversion_unique_org",
+            ),
+            models.UniqueConstraint(fields=["group", "signature"], condition=Q(group__isnull=False), name="numberconversion_unique_group"),
+            models.UniqueConstraint(fields=["user", "signature"], condition=Q(user__isnull=False), name="numberconversion_unique_user"),
+        ]
+
+    def __str__(self):
+        from services.conversions import describe
+
+        return describe(self.prefix, self.digits, self.intervals, self.rewrite)

@@ -54,6 +54,8 @@ def _check_value(service, f, value, organisation):
             )
     elif f.input == "phone":  # a number calls are sent to ("forward to", "redirect to")
         value = numbers.normalise(value, use=numbers.TARGET).number
+    elif f.input == "number_from_ranges":  # ranges and registry: the service's after_save
+        value = numbers.normalise(value, use=numbers.SWITCHBOARD).number
     elif f.input in ("prompt", "prompt_or_none", "greeting"):
         if f.input == "prompt_or_none" and value == NONE:
             return value
@@ -134,6 +136,8 @@ def service_settings_save(*, service, scope, data, by):
         for f in service.fields:
             if f.kind == UNION and f.name in cleaned:
                 getattr(row, f.name).set(cleaned[f.name])
+        if service.after_save is not None:
+            service.after_save(row=row, organisation=organisation, by=by)
         changes = diff(before, snapshot(row, exclude=SNAPSHOT_EXCLUDE))
         if created or changes:
             audit_record(
@@ -314,8 +318,8 @@ def service_settings_copy(*, source_user, target_user, by):
     copied = []
     with transaction.atomic():
         for service in SERVICES.values():
-            if service.kind != "settings":
-                continue
+            if service.kind != "settings" or service.after_save is not None:
+                continue  # lists are not settings; a registered number cannot be given twice
             model = service.model
             row = model.objects.filter(user=source_user).first()
             if row is None:

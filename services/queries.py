@@ -7,11 +7,20 @@ groups and T, SET-2) of a field that grants X (services.definitions.PERMISSIONS)
 come from the one resolver, so the answer is what the service pages show as effective.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from customers.models import GroupMembership
+from customers.models import GroupMembership, Organisation
+from services.conversions import ORGANISATION_RANK, USER_RANK, Rule, RuleSet
 from services.definitions import PERMISSIONS
-from services.resolver import resolve_user, users_with_any
+from services.resolver import (
+    LARGE,
+    Source,
+    load_memberships,
+    organisation_source,
+    resolve_user,
+    users_with_any,
+)
+from services.scopes import USER
 from services.working_hours import from_json, within_working_hours
 
 
@@ -65,3 +74,81 @@ def user_within_working_hours(user, at):
     organisation = user.organisation
     value = resolve_user("working-hours", user, organisation=organisation)["definition"].value
     return within_working_hours(from_json(value), at, time_zone=organisation.time_zone)
+
+
+# --- SVC-8 number conversions ------------------------------------------------------------------
+
+
+def _conversion_rule(row, source, rank):
+    return Rule(
+        prefix=row["prefix"],
+        digits=row["digits"],
+        intervals=tuple(tuple(i) for i in row["intervals"]),
+        rewrite=row["rewrite"],
+        rank=rank,
+        order=row["id"],
+        pk=row["id"],
+        source=source,
+    )
+
+
+def effective_conversions(users, *, organisation=None):
+    """{user_id: RuleSet} of `users` (a queryset or an iterable of users of one organisation):
+    the number conversions of the organisation, of each user's groups and of the user (SET-4),
+    ranked by scope for services.conversions.conversion_apply. A constant number of queries
+    (the users, the groups, the memberships, the rules), whatever the number of users; users
+    that share their groups and have no rules of their own share one RuleSet."""
+    if isinstance(users, QuerySet):
+        rows = list(users.values_list("pk", "username", "organisation_id"))
+    else:
+        rows = [(u.pk, u.username, u.organisation_id) for u in users]
+    if not rows:
+        return {}
+    org_ids = {row[2] for row in rows}
+    if len(org_ids) != 1 or None in org_ids:
+        raise ValueError("effective_conversions() needs users of exactly one organisation.")
+    if organisation is None:
+        organisation = Organisation.objects.only("name").get(pk=org_ids.pop())
+    elif organisation.pk not in org_ids:
+        raise ValueError("The users belong to another organisation.")
+    from services.models import NumberConversion
+
+    user_ids = [row[0] for row in rows]
+    whole_org = len(user_ids) > LARGE
+    memberships = load_memberships(organisation.pk, None if whole_org else user_ids)
+    stored = NumberConversion.objects.filter(organisation=organisation)
+    if not whole_org:
+        stored = stored.filter(Q(user__isnull=True) | Q(user_id__in=user_ids))
+    org_rules, group_rules, user_rows = [], {}, {}
+    org_source = organisation_source(organisation)
+    fields = ("id", "group_id", "user_id", "prefix", "digits", "intervals", "rewrite")
+    for row in stored.values(*fields):
+        if row["user_id"]:
+            user_rows.setdefault(row["user_id"], []).append(row)
+        elif row["group_id"]:
+            source = memberships.groups.get(row["group_id"])
+            if source is not None:
+                group_rules.setdefault(row["group_id"], []).append(_conversion_rule(row, source, source.priority))
+        else:
+            org_rules.append(_conversion_rule(row, org_source, ORGANISATION_RANK))
+
+    shared = {}
+    result = {}
+    for user_id, username, _org in rows:
+        groups = tuple(sorted(s.pk for s in memberships.by_user.get(user_id, ()) if s.pk in group_rules))
+        inherited = shared.get(groups)
+        if inherited is None:
+            rules = [r for pk in groups for r in group_rules[pk]] + org_rules
+            inherited = shared[groups] = RuleSet(rules)
+        own = user_rows.get(user_id)
+        if own:
+            source = Source(USER, username, user_id)
+            result[user_id] = RuleSet([*inherited, *(_conversion_rule(row, source, USER_RANK) for row in own)])
+        else:
+            result[user_id] = inherited
+    return result
+
+
+def user_conversions(user):
+    """The RuleSet of one user (SVC-8 "Test et nummer")."""
+    return effective_conversions([user], organisation=user.organisation)[user.pk]

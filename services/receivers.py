@@ -1,8 +1,12 @@
 """Signal receivers connecting customers' events to services (customers never imports services)."""
 
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from customers.models import Organisation
+from customers.operations.organisations import organisation_created
 from customers.signals import user_copied
+from services.models import SwitchboardSettings
 
 
 @receiver(user_copied, dispatch_uid="services_copy_user_settings")
@@ -10,3 +14,19 @@ def copy_user_settings(sender, source, target, by, **kwargs):
     from services.operations import service_settings_copy
 
     service_settings_copy(source_user=source, target_user=target, by=by)
+
+
+@receiver(organisation_created, sender=Organisation, dispatch_uid="services_organisation_template")
+def apply_conversion_template(sender, organisation, by=None, **kwargs):
+    """ORG-1: a new organisation gets the template's standard number conversions (SVC-8)."""
+    from services.operations_conversions import conversions_apply_template
+
+    conversions_apply_template(organisation=organisation, by=by)
+
+
+@receiver(post_delete, sender=SwitchboardSettings, dispatch_uid="services_switchboard_release")
+def release_switchboard_number(sender, instance, **kwargs):
+    """A group or user deleted with its switchboard setting frees the registered number."""
+    from services.switchboard import switchboard_release
+
+    switchboard_release(instance)

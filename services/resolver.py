@@ -204,6 +204,8 @@ def load_layers(service, organisation_id, user_ids=None, group_ids=None):
     service = get_service(service)
     if service.kind == "contacts":
         return _load_contact_layers(service, organisation_id, user_ids, group_ids)
+    if service.kind == "conversions":
+        return _load_conversion_layers(service, organisation_id, user_ids, group_ids)
     model = service.model
     layers = Layers()
     columns = [c for f in service.fields for c in f.columns]
@@ -254,6 +256,19 @@ def _load_contact_layers(service, organisation_id, user_ids, group_ids):
         _layer(layers, service, c.group_id, c.user_id)["external_contacts"][c.resolver_key] = c
     for m in mandatory:
         m.resolver_key = m.contact_user_id
+    return layers
+
+
+def _load_conversion_layers(service, organisation_id, user_ids, group_ids):
+    """SVC-8 rules as a list per scope (SET-4), keyed by their signature: an identical rule at
+    several levels is listed once, from the most general level."""
+    from services.models import NumberConversion
+
+    layers = Layers()
+    rows = NumberConversion.objects.filter(organisation_id=organisation_id).filter(_scope_filter("", user_ids, group_ids))
+    for rule in rows.order_by("prefix", "digits", "pk"):
+        rule.resolver_key = rule.signature
+        _layer(layers, service, rule.group_id, rule.user_id)["conversions"][rule.signature] = rule
     return layers
 
 

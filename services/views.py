@@ -167,6 +167,8 @@ def _item_text(f, item, display):
         return display.group_names.get(item, str(item))
     if isinstance(item, MandatoryContact):
         return item.contact_user.username
+    if not isinstance(item, ExternalContact):  # a number conversion rule
+        return str(item)
     preferred = item.preferred_number
     return f"{item} — {numberlib.display(preferred.number)}" if preferred else str(item)
 
