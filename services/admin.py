@@ -17,6 +17,7 @@ from services.models import (
     CallMonitoringSettings,
     CallPickupSettings,
     CallQueueSettings,
+    CallTransferSettings,
     ContactNumber,
     DirectorySearchSettings,
     DiversionBypassSettings,
@@ -25,7 +26,9 @@ from services.models import (
     FuturePresenceSettings,
     MandatoryContact,
     MusicOnHoldSettings,
+    NumberConversion,
     SmsAuthorizationSettings,
+    SwitchboardSettings,
     VoicemailSettings,
     WorkingHoursSettings,
 )
@@ -62,7 +65,13 @@ class ScopedAdmin(AuditedModelAdmin):
 
 
 @admin.register(
-    WorkingHoursSettings, AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings, SmsAuthorizationSettings
+    WorkingHoursSettings,
+    AdvancedSettings,
+    MusicOnHoldSettings,
+    VoicemailSettings,
+    CallQueueSettings,
+    SmsAuthorizationSettings,
+    CallTransferSettings,
 )
 class SettingsAdmin(ScopedAdmin):
     pass
@@ -113,3 +122,56 @@ class ContactNumberAdmin(AuditedModelAdmin):
     list_filter = [organisation_filter("contact__organisation"), "number_type"]
     search_fields = ["number", "contact__company", "contact__last_name"]
     raw_id_fields = ["contact"]
+
+
+@admin.register(SwitchboardSettings)
+class SwitchboardSettingsAdmin(ScopedAdmin):
+    """The number is registered in the number registry when it is set in the portal
+    (services.switchboard); here it is shown, not edited, so the registry stays in step."""
+
+    readonly_fields = ["switchboard_number"]
+
+
+class NumberConversionAdminForm(ScopedAdminForm):
+    """The portal's rule checks (services.operations_conversions.conversion_clean) and the
+    "no identical rule twice in one scope" rule."""
+
+    class Meta:
+        model = NumberConversion
+        fields = ["organisation", "group", "user", "prefix", "digits", "intervals", "rewrite"]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from services.conversions import signature
+        from services.operations_conversions import conversion_clean
+
+        cleaned = super().clean()
+        try:
+            values = conversion_clean(
+                prefix=cleaned.get("prefix"),
+                digits=cleaned.get("digits"),
+                intervals=cleaned.get("intervals") if isinstance(cleaned.get("intervals"), list) else [],
+                rewrite=cleaned.get("rewrite"),
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+            return cleaned
+        cleaned.update(values)
+        sig = signature(values["prefix"], values["digits"], values["intervals"])
+        self.instance.signature = sig
+        same_scope = NumberConversion.objects.filter(
+            organisation=cleaned.get("organisation"), group=cleaned.get("group"), user=cleaned.get("user"), signature=sig
+        ).exclude(pk=self.instance.pk)
+        if same_scope.exists():
+            self.add_error("prefix", _("An identical rule (same prefix, digits and intervals) already exists at this level."))
+        return cleaned
+
+
+@admin.register(NumberConversion)
+class NumberConversionAdmin(ScopedAdmin):
+    form = NumberConversionAdminForm
+    list_display = ["__str__", "organisation", "group", "user"]
+    search_fields = ScopedAdmin.search_fields + ["prefix", "rewrite"]
+    audit_exclude = ("password", "updated_at", "signature")

@@ -97,6 +97,10 @@ class Rule:
         """What makes two rules "identical" (SVC-8: same prefix, digit count, intervals)."""
         return signature(self.prefix, self.digits, self.intervals)
 
+    @property
+    def text(self):
+        return describe(self.prefix, self.digits, self.intervals, self.rewrite)
+
     def matches(self, number):
         if not number.startswith(self.prefix):
             return False

@@ -19,6 +19,7 @@ from services import working_hours
 from services.definitions import FLAG, NONE, ORGANISATION, UNION, run_validation
 from services.models import ContactNumber, ExternalContact
 from services.operations import CONTACT_FIELDS
+from services.switchboard import switchboard_number_check
 
 INHERIT = ""
 INHERIT_LABEL = _("(Inherit)")
@@ -225,7 +226,7 @@ class ValueDisplay:
             return _("Yes") if value else _("No")
         if f.input == "choice":
             return dict((str(k), v) for k, v in f.choices).get(str(value), value)
-        if f.input == "phone":
+        if f.input in ("phone", "number_from_ranges"):
             return numbers.display(value)
         if value == NONE:
             return f.none_label
@@ -297,9 +298,11 @@ class ServiceSettingsForm(forms.Form):
             field = AsciiIntegerField(label=label, min_value=f.min_value, max_value=f.max_value)
             if not at_org:
                 field.widget.attrs["placeholder"] = INHERIT_LABEL
-        elif f.input == "phone":
+        elif f.input in ("phone", "number_from_ranges"):
             field = forms.CharField(label=label, max_length=32, validators=[validate_clean_text])
             field.widget.attrs["placeholder"] = INHERIT_LABEL if not at_org else "+4588887765"
+            if f.help_text:
+                hint = f"{f.help_text} {hint}"
         elif f.input == "working_hours":
             field = WorkingHoursField(label=label, inherit=not at_org)
             field.required = False
@@ -310,7 +313,7 @@ class ServiceSettingsForm(forms.Form):
             raise ValueError(f.input)
         # At organisation level dropdowns always hold a value; a prompt list may be empty (no
         # system prompts yet), and then the default applies.
-        field.required = at_org and f.input != "int" and f.input != "phone" and bool(getattr(field, "choices", True))
+        field.required = at_org and f.input not in ("int", "phone", "number_from_ranges") and bool(getattr(field, "choices", True))
         field.help_text = hint
         field.initial = self.to_form(f, initial_value)
         return field
@@ -360,7 +363,7 @@ class ServiceSettingsForm(forms.Form):
             return raw == YES
         if f.input == "int":
             return raw
-        if f.input == "phone":
+        if f.input in ("phone", "number_from_ranges"):
             return raw
         if f.input in ("prompt", "prompt_or_none", "greeting", "group_or_org"):
             if raw in (NONE, ORGANISATION) or (f.input == "greeting" and raw in {k for k, _v in f.choices}):
@@ -379,6 +382,12 @@ class ServiceSettingsForm(forms.Form):
             if f.input == "phone" and cleaned.get(f.name):
                 try:
                     cleaned[f.name] = numbers.normalise(cleaned[f.name], use=numbers.TARGET).number
+                except ValidationError as exc:
+                    self.add_error(f.name, exc)
+            if f.input == "number_from_ranges" and cleaned.get(f.name):
+                row = self.service.model(pk=self.resolution.row_id) if self.resolution.row_id else None
+                try:
+                    cleaned[f.name] = switchboard_number_check(organisation=self.scope.organisation, raw=cleaned[f.name], row=row)
                 except ValidationError as exc:
                     self.add_error(f.name, exc)
         try:

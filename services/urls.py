@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services import views
+from services import views, views_conversions
 
 app_name = "services"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("contacts/group/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="group"), name="mandatory_add_group"),
     path("contacts/user/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="user"), name="mandatory_add_user"),
     path("contacts/mandatory/<int:pk>/delete/", views.MandatoryContactDeleteView.as_view(), name="mandatory_delete"),
+    # SVC-8 number conversion rules: create per scope level, edit and delete by rule.
+    path("conversions/new/", views_conversions.ConversionCreateView.as_view(level="organisation"), name="conversion_create"),
+    path(
+        "conversions/group/<int:pk>/new/", views_conversions.ConversionCreateView.as_view(level="group"), name="conversion_create_group"
+    ),
+    path("conversions/user/<int:pk>/new/", views_conversions.ConversionCreateView.as_view(level="user"), name="conversion_create_user"),
+    path("conversions/<int:pk>/", views_conversions.ConversionUpdateView.as_view(), name="conversion_update"),
+    path("conversions/<int:pk>/delete/", views_conversions.ConversionDeleteView.as_view(), name="conversion_delete"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),

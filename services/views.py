@@ -147,6 +147,7 @@ class ServiceSettingsView(ScopePageMixin, View):
                 "form": form,
                 "history_url": history_url(row),
                 "effective_rows": form.effective_rows(self.resolution.effective) if self.scope.level == USER else None,
+                "free_number_fields": [f.name for f in self.service.fields if f.input == "number_from_ranges"],
             }
         )
         return render(self.request, "services/service_settings.html", context, status=status)
@@ -502,4 +503,8 @@ def service_page(request, slug, level="organisation", pk=None):
     except LookupError:
         raise Http404 from None
     kwargs = {"slug": slug} if pk is None else {"slug": slug, "pk": pk}
+    if service.kind == "conversions":
+        from services.views_conversions import conversions_page  # imports this module
+
+        return conversions_page(request, level, **kwargs)
     return _PAGE_VIEWS[(service.kind, level)](request, **kwargs)

@@ -64,6 +64,7 @@ SEGMENT_MODELS = {
     "phone": "devices.Phone",
     "external": "services.ExternalContact",
     "mandatory": "services.MandatoryContact",
+    "conversions": "services.NumberConversion",
     "jobs": "customers.Job",
     "prompts": "customers.Prompt",
     "prompt-recordings": "customers.PromptRecording",

@@ -2,7 +2,8 @@
 
 import factory
 
-from services.models import ContactNumber, ExternalContact
+from services.conversions import signature
+from services.models import ContactNumber, ExternalContact, NumberConversion
 from tests.factories import OrganisationFactory
 
 
@@ -21,3 +22,17 @@ class ExternalContactFactory(factory.django.DjangoModelFactory):
     def number(self, create, extracted, **kwargs):
         if create:
             ContactNumber.objects.create(contact=self, number=extracted or f"+45888800{self.pk % 100:02d}", is_preferred=True)
+
+
+class NumberConversionFactory(factory.django.DjangoModelFactory):
+    """A rule "7 + 2 digits → +45888877" (765 → +4588887765) at organisation level."""
+
+    class Meta:
+        model = NumberConversion
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    prefix = "7"
+    digits = 2
+    intervals = factory.LazyFunction(list)
+    rewrite = "+45888877"
+    signature = factory.LazyAttribute(lambda o: signature(o.prefix, o.digits, o.intervals))
