@@ -106,8 +106,8 @@ class Rule:
             return False
         rest = number[len(self.prefix) :]
         if self.digits is None:
-            return _digits(rest) or rest == ""
-        if len(rest) != self.digits or not _digits(rest):
+            return rest == "" or _digits(rest)
+        if len(rest) != self.digits or (rest and not _digits(rest)):
             return False
         return not self.intervals or any(lo <= rest <= hi for lo, hi in self.intervals)
 

@@ -1,4 +1,5 @@
-"""Demo data of the services app: DEMO-8 (contacts) and DEMO-11 (service settings).
+"""Demo data of the services app: DEMO-8 (contacts), DEMO-9 (number conversions) and DEMO-11
+(service settings).
 
 `seed(organisation)` is idempotent: running it again changes nothing and writes no new audit
 entries. It expects the customers demo (groups, users, system prompts) to exist already and
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from customers.models import Prompt, User, UserGroup
 from services import operations
+from services.operations_conversions import conversions_add_missing, conversions_apply_template
 from services.definitions import NONE
 from services.models import ExternalContact, MandatoryContact
 from services.scopes import Scope
@@ -27,15 +29,24 @@ DEMO_CONTACT = {
     "speed_dial": "",
     "contact_type": ExternalContact.ContactType.PREFERRED,
 }
-DEMO_CONTACT_NUMBERS = [{"number_type": "mobile", "number": "+4581808088", "abbreviated": "", "is_preferred": True}]
+DEMO_CONTACT_NUMBERS = [
+    {"number_type": "mobile", "number": "+4581808088", "abbreviated": "", "is_preferred": True}
+]
 MANDATORY_CONTACT = "wallboard@ipvision.dk"
 VOICEMAIL_GROUP = "Sweden - Stockholm"
+# DEMO-9, besides the template's: 765 -> +4588887765 and 20X -> +458877317X.
+DEMO_CONVERSIONS = (
+    {"prefix": "7", "digits": 2, "intervals": [], "rewrite": "+45888877"},
+    {"prefix": "20", "digits": 1, "intervals": [["0", "9"]], "rewrite": "+458877317"},
+)
 
 
 @transaction.atomic
 def seed(organisation, by=None):
     org_scope = Scope(organisation)
     _seed_contacts(organisation, org_scope, by)
+    conversions_apply_template(organisation=organisation, by=by)
+    conversions_add_missing(scope=org_scope, rules=DEMO_CONVERSIONS, by=by)
 
     operations.service_settings_save(
         service="advanced",
@@ -61,9 +72,13 @@ def seed(organisation, by=None):
         data={"queue_size": 5, "callback_key": "none", "when_full": "busy", "status_prompt": NONE},
         by=by,
     )
-    music = Prompt.objects.filter(organisation__isnull=True, kind=Prompt.Kind.MUSIC, name="ventemusikSamlet").first()
+    music = Prompt.objects.filter(
+        organisation__isnull=True, kind=Prompt.Kind.MUSIC, name="ventemusikSamlet"
+    ).first()
     if music is not None:
-        operations.service_settings_save(service="music-on-hold", scope=org_scope, data={"music": music.pk}, by=by)
+        operations.service_settings_save(
+            service="music-on-hold", scope=org_scope, data={"music": music.pk}, by=by
+        )
     sweden = UserGroup.objects.for_organisation(organisation).filter(name=VOICEMAIL_GROUP).first()
     if sweden is not None:
         operations.service_settings_save(
@@ -76,10 +91,21 @@ def seed(organisation, by=None):
 
 def _seed_contacts(organisation, org_scope, by):
     exists = ExternalContact.objects.for_scope(org_scope).filter(
-        company=DEMO_CONTACT["company"], first_name=DEMO_CONTACT["first_name"], last_name=DEMO_CONTACT["last_name"]
+        company=DEMO_CONTACT["company"],
+        first_name=DEMO_CONTACT["first_name"],
+        last_name=DEMO_CONTACT["last_name"],
     )
     if not exists.exists():
-        operations.contact_create(scope=org_scope, data=DEMO_CONTACT, numbers=DEMO_CONTACT_NUMBERS, by=by)
-    wallboard = User.objects.for_organisation(organisation).filter(username=MANDATORY_CONTACT).first()
-    if wallboard is not None and not MandatoryContact.objects.for_scope(org_scope).filter(contact_user=wallboard).exists():
+        operations.contact_create(
+            scope=org_scope, data=DEMO_CONTACT, numbers=DEMO_CONTACT_NUMBERS, by=by
+        )
+    wallboard = (
+        User.objects.for_organisation(organisation).filter(username=MANDATORY_CONTACT).first()
+    )
+    if (
+        wallboard is not None
+        and not MandatoryContact.objects.for_scope(org_scope)
+        .filter(contact_user=wallboard)
+        .exists()
+    ):
         operations.mandatory_contact_add(scope=org_scope, contact_user=wallboard, by=by)
