@@ -10,9 +10,9 @@ from django.db import transaction
 
 from customers.models import Prompt, User, UserGroup
 from services import operations
-from services.operations_conversions import conversions_add_missing, conversions_apply_template
 from services.definitions import NONE
 from services.models import ExternalContact, MandatoryContact
+from services.operations_conversions import conversions_add_missing, conversions_apply_template
 from services.scopes import Scope
 
 DEMO_CONTACT = {
