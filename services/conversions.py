@@ -19,6 +19,8 @@ converted); `rule_check` refuses rules that would match them.
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -72,25 +74,24 @@ class Rule:
     order: int = 0
     pk: int | None = None
     source: object = field(default=None, compare=False)
+    # Computed once (rules are sorted and compared for every number converted):
+    # width = how many digit strings after the prefix the rule accepts (None = unbounded);
+    # specificity = sort key without the scope, smaller = more specific; key = with scope and age.
+    width: int | None = field(init=False, compare=False, repr=False)
+    specificity: tuple = field(init=False, compare=False, repr=False)
+    key: tuple = field(init=False, compare=False, repr=False)
 
-    @property
-    def width(self):
-        """How many digit strings after the prefix the rule accepts (None = unbounded)."""
+    def __post_init__(self):
         if self.digits is None:
-            return None
-        if not self.intervals:
-            return 10**self.digits
-        return sum(int(hi) - int(lo) + 1 for lo, hi in self.intervals)
-
-    @property
-    def specificity(self):
-        """Sort key: smaller = more specific (without the scope)."""
-        width = self.width
-        return (-len(self.prefix), self.digits is None, width if width is not None else 0)
-
-    @property
-    def key(self):
-        return (*self.specificity, self.rank, self.order)
+            width = None
+        elif not self.intervals:
+            width = 10**self.digits
+        else:
+            width = sum(int(hi) - int(lo) + 1 for lo, hi in self.intervals)
+        specificity = (-len(self.prefix), self.digits is None, width if width is not None else 0)
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "specificity", specificity)
+        object.__setattr__(self, "key", (*specificity, self.rank, self.order))
 
     @property
     def signature(self):
@@ -185,9 +186,10 @@ def rule_check(prefix, digits, intervals, rewrite):
 
 # --- applying ------------------------------------------------------------------------------
 
+_KEY = attrgetter("key")
 
-@dataclass(frozen=True)
-class Conversion:
+
+class Conversion(NamedTuple):
     """The outcome for one number: the converted number, the winning rule (None: no rule
     matched, or an emergency number) and the other matching rules with why each lost."""
 
@@ -203,14 +205,19 @@ class Conversion:
 
 
 class RuleSet:
-    """Rules indexed by prefix, for converting many numbers with the same rules."""
+    """Rules indexed for converting many numbers with the same rules: by prefix, then rules with
+    a fixed digit count by the length of the numbers they match, "any number of digits" apart."""
 
     def __init__(self, rules):
-        self.rules = tuple(sorted(rules, key=lambda r: r.key))
-        self.by_prefix = {}
-        for rule in self.rules:  # each list stays in key order
-            self.by_prefix.setdefault(rule.prefix, []).append(rule)
-        self.prefix_lengths = sorted({len(p) for p in self.by_prefix})
+        self.rules = tuple(sorted(rules, key=_KEY))
+        self.index = {}  # prefix -> ({number length: [rules]}, [any-digit rules]), key order
+        for rule in self.rules:
+            fixed, any_ = self.index.setdefault(rule.prefix, ({}, []))
+            if rule.digits is None:
+                any_.append(rule)
+            else:
+                fixed.setdefault(len(rule.prefix) + rule.digits, []).append(rule)
+        self.prefix_lengths = sorted({len(p) for p in self.index})
 
     def __iter__(self):
         return iter(self.rules)
@@ -219,17 +226,29 @@ class RuleSet:
         return len(self.rules)
 
     def matching(self, number):
-        """The rules that match `number`, best first."""
+        """The rules that match `number`, best first (the same as Rule.matches, faster)."""
         found = []
-        by_prefix = self.by_prefix
+        size = len(number)
+        index = self.index
         for length in self.prefix_lengths:
-            if length > len(number):
+            if length > size:
                 break
-            candidates = by_prefix.get(number[:length])
-            if candidates:
-                found.extend(r for r in candidates if r.matches(number))
+            entry = index.get(number[:length])
+            if entry is None:
+                continue
+            candidates = entry[0].get(size)
+            if candidates is None and not entry[1]:
+                continue
+            rest = number[length:]
+            if rest and not (rest.isascii() and rest.isdigit()):
+                continue
+            if candidates is not None:
+                for rule in candidates:
+                    if not rule.intervals or any(lo <= rest <= hi for lo, hi in rule.intervals):
+                        found.append(rule)
+            found.extend(entry[1])
         if len(found) > 1:
-            found.sort(key=lambda r: r.key)
+            found.sort(key=_KEY)
         return found
 
 
