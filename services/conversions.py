@@ -209,7 +209,13 @@ class RuleSet:
     a fixed digit count by the length of the numbers they match, "any number of digits" apart."""
 
     def __init__(self, rules):
-        self.rules = tuple(sorted(rules, key=_KEY))
+        # Sorted and indexed on first use: a loader builds one set per user of an organisation,
+        # most of which are never used to convert a number.
+        self._rules = rules
+        self.index = None
+
+    def _build(self):
+        self.rules = tuple(sorted(self._rules, key=_KEY))
         self.index = {}  # prefix -> ({number length: [rules]}, [any-digit rules]), key order
         for rule in self.rules:
             fixed, any_ = self.index.setdefault(rule.prefix, ({}, []))
@@ -220,13 +226,17 @@ class RuleSet:
         self.prefix_lengths = sorted({len(p) for p in self.index})
 
     def __iter__(self):
+        if self.index is None:
+            self._build()
         return iter(self.rules)
 
     def __len__(self):
-        return len(self.rules)
+        return len(self._rules)
 
     def matching(self, number):
         """The rules that match `number`, best first (the same as Rule.matches, faster)."""
+        if self.index is None:
+            self._build()
         found = []
         size = len(number)
         index = self.index

@@ -41,11 +41,18 @@ def permitted_targets(actor, permission, targets):
     another organisation than the actor's never are. A constant number of queries (about six),
     whatever the number of targets."""
     grants = _grants(permission)
-    if actor is None or not actor.is_authenticated or not actor.is_active or actor.organisation_id is None:
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or not actor.is_active
+        or actor.organisation_id is None
+    ):
         return set()
     organisation_id = actor.organisation_id
     actor_groups = set(
-        GroupMembership.objects.filter(user_id=actor.pk, group__organisation_id=organisation_id).values_list("group_id", flat=True)
+        GroupMembership.objects.filter(
+            user_id=actor.pk, group__organisation_id=organisation_id
+        ).values_list("group_id", flat=True)
     )
     if not actor_groups:
         return set()
@@ -57,7 +64,9 @@ def permitted_targets(actor, permission, targets):
             return set()
     permitted = set()
     for slug, names in grants.items():
-        permitted |= users_with_any(slug, names, actor_groups, targets, organisation_id=organisation_id)
+        permitted |= users_with_any(
+            slug, names, actor_groups, targets, organisation_id=organisation_id
+        )
     return permitted
 
 
@@ -128,24 +137,30 @@ def effective_conversions(users, *, organisation=None):
         elif row["group_id"]:
             source = memberships.groups.get(row["group_id"])
             if source is not None:
-                group_rules.setdefault(row["group_id"], []).append(_conversion_rule(row, source, source.priority))
+                group_rules.setdefault(row["group_id"], []).append(
+                    _conversion_rule(row, source, source.priority)
+                )
         else:
             org_rules.append(_conversion_rule(row, org_source, ORGANISATION_RANK))
 
-    shared = {}
+    shared = {}  # groups with rules -> (rules, RuleSet), shared by users without own rules
     result = {}
     for user_id, username, _org in rows:
-        groups = tuple(sorted(s.pk for s in memberships.by_user.get(user_id, ()) if s.pk in group_rules))
+        groups = tuple(
+            sorted(s.pk for s in memberships.by_user.get(user_id, ()) if s.pk in group_rules)
+        )
         inherited = shared.get(groups)
         if inherited is None:
             rules = [r for pk in groups for r in group_rules[pk]] + org_rules
-            inherited = shared[groups] = RuleSet(rules)
+            inherited = shared[groups] = (rules, RuleSet(rules))
         own = user_rows.get(user_id)
         if own:
             source = Source(USER, username, user_id)
-            result[user_id] = RuleSet([*inherited, *(_conversion_rule(row, source, USER_RANK) for row in own)])
+            result[user_id] = RuleSet(
+                inherited[0] + [_conversion_rule(row, source, USER_RANK) for row in own]
+            )
         else:
-            result[user_id] = inherited
+            result[user_id] = inherited[1]
     return result
 
 
