@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib.admin import AuditedModelAdmin, organisation_filter
+from connect.lib.forms import add_operation_errors
 from customers.models import Prompt, User, UserGroup
 from services.models import (
     AdvancedSettings,
@@ -155,8 +156,7 @@ class NumberConversionAdminForm(ScopedAdminForm):
                 rewrite=cleaned.get("rewrite"),
             )
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
+            add_operation_errors(self, exc)
             return cleaned
         cleaned.update(values)
         sig = signature(values["prefix"], values["digits"], values["intervals"])

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib.forms import add_operation_errors
 from connect.lib.validators import validate_clean_text
 from services.conversions import MAX_DIGITS, MAX_INTERVALS, digits_label
 from services.operations_conversions import conversion_clean
@@ -118,8 +119,7 @@ class NumberConversionForm(forms.Form):
                 rewrite=cleaned.get("rewrite"),
             )
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
+            add_operation_errors(self, exc)
             return cleaned
         cleaned.update(values)
         return cleaned

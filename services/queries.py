@@ -9,7 +9,7 @@ come from the one resolver, so the answer is what the service pages show as effe
 
 from django.db.models import Q, QuerySet
 
-from customers.models import GroupMembership, Organisation
+from customers.models import GroupMembership
 from services.conversions import ORGANISATION_RANK, USER_RANK, Rule, RuleSet
 from services.definitions import PERMISSIONS
 from services.resolver import (
@@ -18,6 +18,7 @@ from services.resolver import (
     load_memberships,
     organisation_source,
     resolve_user,
+    user_rows,
     users_with_any,
 )
 from services.scopes import USER
@@ -107,19 +108,9 @@ def effective_conversions(users, *, organisation=None):
     ranked by scope for services.conversions.conversion_apply. A constant number of queries
     (the users, the groups, the memberships, the rules), whatever the number of users; users
     that share their groups and have no rules of their own share one RuleSet."""
-    if isinstance(users, QuerySet):
-        rows = list(users.values_list("pk", "username", "organisation_id"))
-    else:
-        rows = [(u.pk, u.username, u.organisation_id) for u in users]
+    rows, organisation = user_rows(users, organisation)
     if not rows:
         return {}
-    org_ids = {row[2] for row in rows}
-    if len(org_ids) != 1 or None in org_ids:
-        raise ValueError("effective_conversions() needs users of exactly one organisation.")
-    if organisation is None:
-        organisation = Organisation.objects.only("name").get(pk=org_ids.pop())
-    elif organisation.pk not in org_ids:
-        raise ValueError("The users belong to another organisation.")
     from services.models import NumberConversion
 
     user_ids = [row[0] for row in rows]
@@ -128,12 +119,12 @@ def effective_conversions(users, *, organisation=None):
     stored = NumberConversion.objects.filter(organisation=organisation)
     if not whole_org:
         stored = stored.filter(Q(user__isnull=True) | Q(user_id__in=user_ids))
-    org_rules, group_rules, user_rows = [], {}, {}
+    org_rules, group_rules, own_rows = [], {}, {}
     org_source = organisation_source(organisation)
     fields = ("id", "group_id", "user_id", "prefix", "digits", "intervals", "rewrite")
     for row in stored.values(*fields):
         if row["user_id"]:
-            user_rows.setdefault(row["user_id"], []).append(row)
+            own_rows.setdefault(row["user_id"], []).append(row)
         elif row["group_id"]:
             source = memberships.groups.get(row["group_id"])
             if source is not None:
@@ -153,7 +144,7 @@ def effective_conversions(users, *, organisation=None):
         if inherited is None:
             rules = [r for pk in groups for r in group_rules[pk]] + org_rules
             inherited = shared[groups] = (rules, RuleSet(rules))
-        own = user_rows.get(user_id)
+        own = own_rows.get(user_id)
         if own:
             source = Source(USER, username, user_id)
             result[user_id] = RuleSet(

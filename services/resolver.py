@@ -329,25 +329,34 @@ def user_source(user):
 # --- public API ------------------------------------------------------------------------------
 
 
-def resolve_many(service, users, *, organisation=None, memberships=None, defaults=None):
-    """{user_id: {field: Effective(value, source)}} for all `users` (one organisation).
-    `memberships` and `defaults` (load_memberships / load_defaults) may be passed in when several
-    services are resolved for the same users."""
-    service = get_service(service)
+def user_rows(users, organisation=None):
+    """([(pk, username, organisation_id)], organisation) of `users` (a queryset or an iterable
+    of users of exactly one organisation; ValueError otherwise), for the bulk loaders."""
     if isinstance(users, QuerySet):
         # Plain tuples: instantiating 10,000 model objects would cost more than resolving them.
         rows = list(users.values_list("pk", "username", "organisation_id"))
     else:
         rows = [(u.pk, u.username, u.organisation_id) for u in users]
     if not rows:
-        return {}
+        return rows, organisation
     org_ids = {row[2] for row in rows}
     if len(org_ids) != 1 or None in org_ids:
-        raise ValueError("resolve_many() needs users of exactly one organisation.")
+        raise ValueError("The users must belong to exactly one organisation.")
     if organisation is None:
         organisation = Organisation.objects.only("name").get(pk=org_ids.pop())
     elif organisation.pk not in org_ids:
         raise ValueError("The users belong to another organisation.")
+    return rows, organisation
+
+
+def resolve_many(service, users, *, organisation=None, memberships=None, defaults=None):
+    """{user_id: {field: Effective(value, source)}} for all `users` (one organisation).
+    `memberships` and `defaults` (load_memberships / load_defaults) may be passed in when several
+    services are resolved for the same users."""
+    service = get_service(service)
+    rows, organisation = user_rows(users, organisation)
+    if not rows:
+        return {}
 
     user_ids = [row[0] for row in rows]
     whole_org = len(user_ids) > LARGE
