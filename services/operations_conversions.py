@@ -187,3 +187,11 @@ def conversions_add_missing(*, scope, rules, by=None):
 def conversions_apply_template(*, organisation, by=None):
     """The template's standard conversions at organisation level (ORG-1)."""
     return conversions_add_missing(scope=Scope(organisation), rules=TEMPLATE_CONVERSIONS, by=by)
+
+
+def conversions_copy(*, source_user, target_user, by):
+    """USR-15: the new user gets the user-level rules of the user it is created from."""
+    if source_user.organisation_id != target_user.organisation_id:
+        raise ValueError("Users of different organisations")
+    rules = NumberConversion.objects.filter(user=source_user).values("prefix", "digits", "intervals", "rewrite")
+    return conversions_add_missing(scope=Scope(target_user.organisation, user=target_user), rules=list(rules), by=by)

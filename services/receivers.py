@@ -12,8 +12,10 @@ from services.models import SwitchboardSettings
 @receiver(user_copied, dispatch_uid="services_copy_user_settings")
 def copy_user_settings(sender, source, target, by, **kwargs):
     from services.operations import service_settings_copy
+    from services.operations_conversions import conversions_copy
 
     service_settings_copy(source_user=source, target_user=target, by=by)
+    conversions_copy(source_user=source, target_user=target, by=by)
 
 
 @receiver(organisation_created, sender=Organisation, dispatch_uid="services_organisation_template")

@@ -77,6 +77,9 @@ class ConversionsPageView(ScopePageMixin, View):
         partial = self.search_partial(context)
         if partial is not None:
             return partial
+        tester = self.tester_context(scope)
+        if request.htmx and "test_q" in request.GET:
+            return render(request, "services/_conversion_test_users.html", tester)
         resolution = resolve_scope(NUMBER_CONVERSIONS, scope)
         context.update(
             {
@@ -89,7 +92,7 @@ class ConversionsPageView(ScopePageMixin, View):
                 if scope.level == USER
                 else None,
                 "create_url": _create_url(scope),
-                **self.tester_context(scope),
+                **tester,
             }
         )
         return render(request, "services/conversions.html", context)

@@ -315,3 +315,10 @@ def test_factory_rule_shows_on_the_services_tab(client_a, org_a, member_a):
     NumberConversionFactory(organisation=org_a)
     text = client_a.get(reverse("services:user_services", args=[member_a.pk])).content.decode()
     assert "Number conversions" in text and "+45888877" in text
+
+
+def test_tester_user_search_answers_htmx_with_the_result_list(client_a, member_a):
+    response = client_a.get(page() + "?number=765&test_q=member", headers={"HX-Request": "true"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "<html" not in text
+    assert f"test_user={member_a.pk}&amp;number=765" in text
