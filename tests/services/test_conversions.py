@@ -322,3 +322,34 @@ def test_tester_user_search_answers_htmx_with_the_result_list(client_a, member_a
     text = response.content.decode()
     assert response.status_code == 200 and "<html" not in text
     assert f"test_user={member_a.pk}&amp;number=765" in text
+
+
+@pytest.fixture
+def danish(settings, tmp_path, admin_a):
+    """The services fragment and this feature's (conv.po), compiled, as the Danish catalogue."""
+    from pathlib import Path
+
+    import polib
+
+    fragments = Path(__file__).resolve().parents[2] / "locale" / "fragments"
+    catalogue = polib.pofile(str(fragments / "services.po"))
+    for entry in polib.pofile(str(fragments / "conv.po")):
+        catalogue.append(entry)
+    target = tmp_path / "da" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    catalogue.save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path]
+    admin_a.language = "da"
+    admin_a.save()
+
+
+def test_pages_and_errors_in_danish(danish, client_a, org_a, admin_a):
+    conversion_create(scope=Scope(org_a), prefix="20", digits=1, intervals=[["0", "9"]], rewrite="+458877317", by=admin_a)
+    text = client_a.get(page() + "?number=205&test_user=" + str(admin_a.pk)).content.decode()
+    for phrase in ("Nummerkonverteringer", "Opret", "Test et nummer", "Konverteret nummer", "+4588773175", "1 ciffer"):
+        assert phrase in text, phrase
+    text = client_a.get(reverse("services:conversion_create")).content.decode()
+    for phrase in ("Match numre med præfiks:", "Efterfulgt af:", "vilkårligt antal cifre", "15 cifre", "Tilføj interval", "Genskriv præfiks til:"):
+        assert phrase in text, phrase
+    response = client_a.post(reverse("services:conversion_create"), rule(prefix="11", digits="1"))
+    assert "112 og 114 må ikke konverteres" in response.content.decode()
