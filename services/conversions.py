@@ -204,18 +204,27 @@ class Conversion(NamedTuple):
         return self.converted != self.number
 
 
-class RuleSet:
-    """Rules indexed for converting many numbers with the same rules: by prefix, then rules with
-    a fixed digit count by the length of the numbers they match, "any number of digits" apart."""
+# Up to this many rules a set is scanned in order (sorting is all it costs to prepare); larger
+# sets are indexed by prefix and number length.
+LINEAR_MAX = 32
 
-    def __init__(self, rules):
-        # Sorted and indexed on first use: a loader builds one set per user of an organisation,
-        # most of which are never used to convert a number.
+
+class RuleSet:
+    """Rules prepared for converting many numbers: sorted best first and, when there are many,
+    indexed by prefix, then rules with a fixed digit count by the length of the numbers they
+    match, "any number of digits" apart. Prepared on first use: a loader builds one set per
+    user of an organisation, most of which may never convert a number."""
+
+    def __init__(self, rules, *, linear_max=LINEAR_MAX):
         self._rules = rules
+        self._linear_max = linear_max
+        self.rules = None
         self.index = None
 
     def _build(self):
         self.rules = tuple(sorted(self._rules, key=_KEY))
+        if len(self.rules) <= self._linear_max:
+            return
         self.index = {}  # prefix -> ({number length: [rules]}, [any-digit rules]), key order
         for rule in self.rules:
             fixed, any_ = self.index.setdefault(rule.prefix, ({}, []))
@@ -226,7 +235,7 @@ class RuleSet:
         self.prefix_lengths = sorted({len(p) for p in self.index})
 
     def __iter__(self):
-        if self.index is None:
+        if self.rules is None:
             self._build()
         return iter(self.rules)
 
@@ -234,9 +243,11 @@ class RuleSet:
         return len(self._rules)
 
     def matching(self, number):
-        """The rules that match `number`, best first (the same as Rule.matches, faster)."""
-        if self.index is None:
+        """The rules that match `number`, best first."""
+        if self.rules is None:
             self._build()
+        if self.index is None:
+            return [rule for rule in self.rules if rule.matches(number)]
         found = []
         size = len(number)
         index = self.index

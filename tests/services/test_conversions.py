@@ -344,12 +344,33 @@ def danish(settings, tmp_path, admin_a):
 
 
 def test_pages_and_errors_in_danish(danish, client_a, org_a, admin_a):
-    conversion_create(scope=Scope(org_a), prefix="20", digits=1, intervals=[["0", "9"]], rewrite="+458877317", by=admin_a)
+    conversion_create(
+        scope=Scope(org_a),
+        prefix="20",
+        digits=1,
+        intervals=[["0", "9"]],
+        rewrite="+458877317",
+        by=admin_a,
+    )
     text = client_a.get(page() + "?number=205&test_user=" + str(admin_a.pk)).content.decode()
-    for phrase in ("Nummerkonverteringer", "Opret", "Test et nummer", "Konverteret nummer", "+4588773175", "1 ciffer"):
+    for phrase in (
+        "Nummerkonverteringer",
+        "Opret",
+        "Test et nummer",
+        "Konverteret nummer",
+        "+4588773175",
+        "1 ciffer",
+    ):
         assert phrase in text, phrase
     text = client_a.get(reverse("services:conversion_create")).content.decode()
-    for phrase in ("Match numre med præfiks:", "Efterfulgt af:", "vilkårligt antal cifre", "15 cifre", "Tilføj interval", "Genskriv præfiks til:"):
+    for phrase in (
+        "Match numre med præfiks:",
+        "Efterfulgt af:",
+        "vilkårligt antal cifre",
+        "15 cifre",
+        "Tilføj interval",
+        "Genskriv præfiks til:",
+    ):
         assert phrase in text, phrase
     response = client_a.post(reverse("services:conversion_create"), rule(prefix="11", digits="1"))
     assert "112 og 114 må ikke konverteres" in response.content.decode()

@@ -139,9 +139,10 @@ numbers_st = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(rules_st(), max_size=8), numbers_st)
-def test_winner_is_a_matching_rule_no_other_match_is_more_specific(rules, number):
-    result = conversion_apply(rules, number)
+@given(st.lists(rules_st(), max_size=8), numbers_st, st.sampled_from([0, 32]))
+def test_winner_is_a_matching_rule_no_other_match_is_more_specific(rules, number, linear_max):
+    # linear_max=0: the prefix index large sets use; 32: the scan of small sets.
+    result = conversion_apply(RuleSet(rules, linear_max=linear_max), number)
     matching = [r for r in rules if r.matches(number)]
     if number in engine.EMERGENCY:
         assert result.converted == number and result.rule is None
@@ -176,7 +177,7 @@ def test_conversion_replaces_only_the_prefix_and_does_not_depend_on_rule_order(r
     if result.rule is not None:
         rest = number[len(result.rule.prefix) :]
         assert result.converted == (result.rule.rewrite + rest if result.rule.rewrite else number)
-    shuffled = conversion_apply(RuleSet(list(reversed(rules))), number)
+    shuffled = conversion_apply(RuleSet(list(reversed(rules)), linear_max=0), number)
     assert shuffled.converted == result.converted and shuffled.rule == result.rule
 
 
