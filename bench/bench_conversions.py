@@ -146,7 +146,7 @@ def bench_loader(organisation, stored):
         f"rules per user {min(sizes)}-{max(sizes)}"
     )
     print(
-        f"  then one number converted for every user (each user's rules are sorted and indexed on "
+        f"  then one number converted for every user (each user's rules are prepared on "
         f"first use): {first_use[0] * 1000:.1f} ms (CPU {first_use[1] * 1000:.1f} ms)"
     )
 
