@@ -100,6 +100,16 @@ class NumberConversionForm(forms.Form):
         self.fields["digits"].choices = [
             (str(n), digits_label(n)) for n in range(MAX_DIGITS + 1)
         ] + [(ANY, digits_label(None))]
+        digits = (
+            self.data.get("digits")
+            if self.is_bound
+            else self.initial.get("digits", self.fields["digits"].initial)
+        )
+        if str(digits).isdigit() and int(digits) <= MAX_DIGITS:
+            # The guide's label names the digit count chosen ("Begræns disse 1 cifre ...").
+            self.fields["intervals"].label = _(
+                "Restrict these %(count)s digits to the following number intervals (optional):"
+            ) % {"count": digits}
         self.fields["prefix"].widget.attrs.update(
             {"placeholder": "20", "inputmode": "tel", "autocomplete": "off"}
         )
