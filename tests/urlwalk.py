@@ -83,9 +83,29 @@ def _history_kwargs(walk, org):
     return {"content_type_id": ContentType.objects.get_for_model(user).pk, "object_id": str(user.pk)}
 
 
+def _function_number_kwargs(kind):
+    """A function number of `kind` (one model serves several kinds: ACD and attendant groups)."""
+
+    def kwargs(walk, org):
+        return {"pk": walk.function_number(kind, org).pk}
+
+    return kwargs
+
+
+def _function_number_url_kwargs():
+    from functionnumbers.layouts import LAYOUTS
+
+    return {
+        f"functionnumbers:{kind}_{action}": _function_number_kwargs(kind)
+        for kind in LAYOUTS
+        for action in ("update", "delete")
+    }
+
+
 # Per URL name: {kwarg: model label} or a callable(walk, org) -> {kwarg: value} for all kwargs.
 URL_KWARGS = {
     "customers:history": _history_kwargs,
+    **_function_number_url_kwargs(),
 }
 
 
@@ -235,6 +255,15 @@ class Walk:
         )
 
     # --- objects ---------------------------------------------------------------------------
+    def function_number(self, kind, org):
+        key = (f"functionnumber:{kind}", org.pk)
+        if key not in self.objects:
+            from tests.functionnumbers.factories import make_function_number
+
+            label = MARKER if org == self.org_b else "Walka"
+            self.objects[key] = make_function_number(org, kind, **({} if kind == "voicemail" else {"name": f"{label} {kind}"}))
+        return self.objects[key]
+
     def object_of(self, model, org):
         key = (model, org.pk)
         if key not in self.objects:
