@@ -283,7 +283,7 @@ LAYOUTS = {
 
 BY_SLUG = {layout.slug: layout for layout in LAYOUTS.values()}
 
-# Menu order under "Funktionsnumre" (the guide's order).
+# Menu order under "Funktionsnumre" (the guide's order): a type's list, or a page's URL name.
 MENU_ORDER = (
     Kind.ACD,
     Kind.GROUP_INBOX,
@@ -291,8 +291,10 @@ MENU_ORDER = (
     Kind.ATTENDANT,
     Kind.RULE_BASED,
     Kind.HUNT,
+    "functionnumbers:schedule_list",
     Kind.VOICEMAIL,
 )
+MENU_PAGES = {"functionnumbers:schedule_list": _("Schedules")}
 
 
 def layout_for(kind):
