@@ -712,3 +712,46 @@ class ScheduleEvent(models.Model):
             forward=self.forward.dialled,
             drop_queued=self.drop_queued,
         )
+
+
+class AutoAttendant(FunctionNumber):
+    """FN-3 Auto Attendant opkaldsgruppe: a call flow built as a tree (`flow`, one validated
+    document, functionnumbers.autoattendant). What the tree refers to is mirrored in
+    AutoAttendantReference rows, so a referenced function number or prompt cannot be deleted."""
+
+    flow = models.JSONField(_("call flow"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("auto attendant group number")
+        verbose_name_plural = _("auto attendant group numbers")
+
+
+class AutoAttendantReference(models.Model):
+    auto_attendant = models.ForeignKey(
+        AutoAttendant,
+        on_delete=models.CASCADE,
+        related_name="references",
+        verbose_name=_("auto attendant"),
+    )
+    function_number = models.ForeignKey(
+        FunctionNumber,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("function number"),
+    )
+    prompt = _prompt(_("voice prompt"))
+
+    class Meta:
+        verbose_name = _("auto attendant call flow")
+        verbose_name_plural = _("auto attendant call flows")
+
+    def __str__(self):
+        return str(self.auto_attendant)
+
+    def get_absolute_url(self):
+        return reverse("functionnumbers:auto_attendant_flow", args=[self.auto_attendant_id])
+
+    def reference_label(self):
+        return self.auto_attendant.label

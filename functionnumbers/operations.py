@@ -320,3 +320,64 @@ def function_number_delete(*, function_number, by):
         number = base.number
         instance.delete()
         number_release(number=number, by=by)
+
+
+def auto_attendant_refs(organisation, own_id=None):
+    """What an auto attendant of `organisation` may refer to (functionnumbers.autoattendant.Refs)."""
+    from customers.models import Prompt
+    from functionnumbers.autoattendant import Refs
+    from functionnumbers.models import SCHEDULED_KINDS, Kind
+
+    rows = list(FunctionNumber.objects.for_organisation(organisation).values_list("pk", "kind"))
+
+    def of(*kinds):
+        return frozenset(pk for pk, kind in rows if kind in kinds)
+
+    return Refs(
+        prompts=frozenset(
+            Prompt.objects.for_organisation(organisation)
+            .filter(kind=Prompt.Kind.PROMPT)
+            .values_list("pk", flat=True)
+        ),
+        groups=of(Kind.ACD, Kind.ATTENDANT, Kind.HUNT),
+        schedules=of(*SCHEDULED_KINDS),
+        inboxes=of(Kind.GROUP_INBOX),
+        voicemails=of(Kind.VOICEMAIL),
+        own_id=own_id,
+    )
+
+
+def auto_attendant_flow_set(*, auto_attendant, document, by):
+    """Validate the whole call-flow document of an auto attendant (FN-3) and save it, with the
+    references it makes; an invalid tree raises FlowError (naming the node) and saves nothing."""
+    from functionnumbers.autoattendant import flow_references, flow_validate
+    from functionnumbers.models import AutoAttendant, AutoAttendantReference
+
+    with transaction.atomic():
+        instance = AutoAttendant.objects.select_for_update().get(pk=auto_attendant.pk)
+        flow = flow_validate(
+            document, auto_attendant_refs(instance.organisation, own_id=instance.pk)
+        )
+        before = {"flow": instance.flow}
+        instance.flow = flow
+        instance.save(update_fields=["flow", "updated_at"])
+        functions, prompts = flow_references(flow)
+        AutoAttendantReference.objects.filter(auto_attendant=instance).delete()
+        AutoAttendantReference.objects.bulk_create(
+            [
+                AutoAttendantReference(auto_attendant=instance, function_number_id=pk)
+                for pk in sorted(functions)
+            ]
+            + [
+                AutoAttendantReference(auto_attendant=instance, prompt_id=pk)
+                for pk in sorted(prompts)
+            ]
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=instance,
+            organisation=instance.organisation,
+            changes=diff(before, {"flow": flow}),
+        )
+    return instance

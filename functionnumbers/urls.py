@@ -1,6 +1,6 @@
 from django.urls import path
 
-from functionnumbers import views, views_schedules
+from functionnumbers import views, views_autoattendant, views_schedules
 from functionnumbers.layouts import LAYOUTS
 
 app_name = "functionnumbers"
@@ -63,5 +63,13 @@ urlpatterns += [
         "schedules/<int:pk>/holidays/",
         views_schedules.ScheduleHolidaysView.as_view(),
         name="schedule_holidays",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "auto-attendant/<int:pk>/flow/",
+        views_autoattendant.AutoAttendantFlowView.as_view(),
+        name="auto_attendant_flow",
     ),
 ]

@@ -10,7 +10,7 @@ from customers.views.numbers import history_url
 from functionnumbers import operations, queries
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
-from functionnumbers.models import FunctionNumber
+from functionnumbers.models import FunctionNumber, Kind
 
 
 class KindMixin:
@@ -83,6 +83,11 @@ class FunctionNumberCreateView(FunctionNumberFormMixin, PortalCreateView):
                 organisation__isnull=True, name="Ringing"
             ).first()
         return initial
+
+    def get_success_url(self):
+        if self.kind == Kind.AUTO_ATTENDANT:  # FN-3: a new auto attendant's next step is its flow
+            return reverse("functionnumbers:auto_attendant_flow", args=[self.object.pk])
+        return super().get_success_url()
 
     def perform_save(self, form):
         return operations.function_number_create(

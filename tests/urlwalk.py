@@ -135,6 +135,7 @@ URL_KWARGS = {
     "customers:history": _history_kwargs,
     **_function_number_url_kwargs(),
     **_schedule_url_kwargs(),
+    "functionnumbers:auto_attendant_flow": _function_number_kwargs("auto_attendant"),
 }
 
 

@@ -31,3 +31,8 @@ def function_number_menu():
         else (reverse(entry), MENU_PAGES[entry])
         for entry in MENU_ORDER
     ]
+
+
+@register.simple_tag
+def flow_choices(choices, kind):
+    return choices.get(kind, [])

@@ -28,6 +28,7 @@ _DEFAULT_NUMBERS = {
     Kind.RULE_BASED: 1700,
     Kind.GROUP_INBOX: 1900,
     Kind.VOICEMAIL: 1950,
+    Kind.AUTO_ATTENDANT: 1960,
 }
 
 
