@@ -109,9 +109,8 @@ def test_another_organisations_admin_gets_404(client_b, org_a):
 
 
 def test_create_page_posts_through_the_operation(client_a, org_a):
-    from tests.functionnumbers.factories import ensure_ranges
-
     from tests.factories import UserGroupFactory
+    from tests.functionnumbers.factories import ensure_ranges
 
     ensure_ranges(org_a)
     group = UserGroupFactory(organisation=org_a)
