@@ -114,7 +114,7 @@ def _check_code(organisation, code, instance):
     code = (code or "").strip()
     if not code:
         return ""
-    if not code.isdigit() or not 1 <= len(code) <= 10:
+    if not rules.ascii_digits(code) or not 1 <= len(code) <= 10:
         raise ValidationError({"code": _("Use digits only (at most 10).")}, code="invalid")
     clash = FunctionNumber.objects.for_organisation(organisation).filter(code=code)
     if instance is not None and instance.pk:

@@ -23,13 +23,18 @@ from functionnumbers.models import (
 )
 
 
+def ascii_digits(text):
+    """Only 0-9 ("١٢٣٤".isdigit() is true, but no phone keypad has it)."""
+    return bool(text) and all("0" <= ch <= "9" for ch in text)
+
+
 def clean_group_inbox(instance, *, organisation, fields, m2m):
     """FN-4: the inbox code is 2–10 digits, unique among the organisation's group inboxes; the
     PIN (4–8 digits) is required when anonymous callers may listen after entering it."""
     errors = {}
     code = (instance.inbox_code or "").strip()
     instance.inbox_code = code
-    if not (code.isdigit() and 2 <= len(code) <= 10):
+    if not (ascii_digits(code) and 2 <= len(code) <= 10):
         errors["inbox_code"] = _("Enter 2 to 10 digits.")
     else:
         clash = (
@@ -42,7 +47,7 @@ def clean_group_inbox(instance, *, organisation, fields, m2m):
                 "code": code
             }
     pin = (fields.get("pin") or "").strip()
-    if pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
+    if pin and not (ascii_digits(pin) and 4 <= len(pin) <= 8):
         errors["pin"] = _("The PIN must be 4 to 8 digits.")
     elif instance.anonymous_pin_access and not pin and not instance.pin_encrypted:
         errors["pin"] = _("Enter a PIN when anonymous callers may listen after entering it.")

@@ -109,7 +109,9 @@ def test_the_walk_ends_on_any_graph_and_shows_every_reachable_function_number(gr
 def test_on_every_path_a_function_number_appears_once_and_a_cycle_is_a_marked_leaf(graph):
     data, start = graph
     for path in _paths(callflow_walk(data, start)):
-        expanded = [node.number for node in path if node.kind not in NOT_FUNCTIONS and not node.cycle]
+        expanded = [
+            node.number for node in path if node.kind not in NOT_FUNCTIONS and not node.cycle
+        ]
         assert len(expanded) == len(set(expanded))
         for depth, node in enumerate(path):
             if node.cycle:
@@ -131,7 +133,9 @@ def test_a_function_number_shows_its_members_and_each_destination_once(graph):
             target = exit_.function_id or data.by_number.get(exit_.number)
             destinations.add(("f", target) if target else ("n", exit_.number))
         assert len(node.children) == len(function.members) + len(destinations)
-        assert [c.label for c in node.children if c.kind == MEMBER] == [m[0] for m in function.members]
+        assert [c.label for c in node.children if c.kind == MEMBER] == [
+            m[0] for m in function.members
+        ]
         reasons = [part for c in node.children if c.kind != MEMBER for part in c.reason.split("+")]
         assert sorted(reasons) == sorted(exit_.reason for exit_ in function.exits)
 
@@ -140,7 +144,13 @@ def test_a_cycle_is_marked_once_and_not_followed():
     data = FlowData(
         functions={
             1: FlowFunction(1, Kind.IVR, "1600", "Menu", exits=(Exit("option:1", 2, "1500"),)),
-            2: FlowFunction(2, Kind.ACD, "1500", "Salg", exits=(Exit("overflow", 1, "1600"), Exit("no_agents", 1, "1600"))),
+            2: FlowFunction(
+                2,
+                Kind.ACD,
+                "1500",
+                "Salg",
+                exits=(Exit("overflow", 1, "1600"), Exit("no_agents", 1, "1600")),
+            ),
         },
         by_number={"1600": 1, "1500": 2},
         users={},
@@ -149,7 +159,12 @@ def test_a_cycle_is_marked_once_and_not_followed():
     (salg,) = root.children
     (back,) = salg.children
     assert (salg.label, salg.reason, salg.cycle) == ("Salg", "option:1", False)
-    assert (back.label, back.reason, back.cycle, back.children) == ("Menu", "overflow+no_agents", True, [])
+    assert (back.label, back.reason, back.cycle, back.children) == (
+        "Menu",
+        "overflow+no_agents",
+        True,
+        [],
+    )
     assert reason_label(back.reason) == "Overflow, No available agents"
     assert reason_label(salg.reason) == "Key 1"
 
@@ -157,10 +172,18 @@ def test_a_cycle_is_marked_once_and_not_followed():
 def test_a_long_chain_does_not_exhaust_the_recursion_limit():
     size = 5000
     functions = {
-        i: FlowFunction(i, Kind.HUNT, str(10000 + i), "", exits=(Exit("fallback", i + 1, str(10001 + i)),) if i < size else ())
+        i: FlowFunction(
+            i,
+            Kind.HUNT,
+            str(10000 + i),
+            "",
+            exits=(Exit("fallback", i + 1, str(10001 + i)),) if i < size else (),
+        )
         for i in range(1, size + 1)
     }
-    data = FlowData(functions=functions, by_number={f.number: i for i, f in functions.items()}, users={})
+    data = FlowData(
+        functions=functions, by_number={f.number: i for i, f in functions.items()}, users={}
+    )
     depth, node = 1, callflow_walk(data, "10001")
     while node.children:
         (node,) = node.children
@@ -214,20 +237,31 @@ def test_the_tree_of_an_organisation(org_a, admin_a):
     assert (root.kind, root.label) == (Kind.IVR, "Hovedmenu 1")
     key1, key2, hash_key = root.children
     assert (key1.kind, key1.label, key1.reason) == (Kind.ACD, "Salg 1", "option:1")
-    assert (key2.kind, key2.label, key2.number, key2.reason) == (USER, "Anna A1", "1011", "option:2")
+    assert (key2.kind, key2.label, key2.number, key2.reason) == (
+        USER,
+        "Anna A1",
+        "1011",
+        "option:2",
+    )
     assert (hash_key.kind, hash_key.reason) == (EXTERNAL, "option:#")
     # Bo is on the agent list, so he comes first; Anna rings with her line.
     members = [(c.label, c.number) for c in key1.children if c.kind == MEMBER]
     assert members == [("Bo B1", ""), ("Anna A1", "1011")]
     overflow, no_agents = (c for c in key1.children if c.kind != MEMBER)
-    assert (overflow.kind, overflow.label, overflow.reason) == (Kind.HUNT, "Ringegruppe 1", "overflow")
+    assert (overflow.kind, overflow.label, overflow.reason) == (
+        Kind.HUNT,
+        "Ringegruppe 1",
+        "overflow",
+    )
     assert (no_agents.kind, no_agents.number) == (EXTERNAL, "+4570203040")
     (back,) = (c for c in overflow.children if c.kind != MEMBER)
     assert (back.kind, back.reason, back.cycle, back.children) == (Kind.IVR, "fallback", True, [])
 
 
 @pytest.mark.django_db
-def test_loading_takes_the_same_number_of_queries_however_many_function_numbers(org_a, admin_a, django_assert_num_queries):
+def test_loading_takes_the_same_number_of_queries_however_many_function_numbers(
+    org_a, admin_a, django_assert_num_queries
+):
     ensure_ranges(org_a)
     _org_flow(org_a, admin_a, "1")
     with django_assert_num_queries(10):
@@ -245,8 +279,12 @@ def test_busy_tone_and_call_extension_are_leaves(org_a):
     acd = make_function_number(org_a, Kind.ACD)
     ivr = make_function_number(org_a, Kind.IVR, dial_local_number=True, options={})
     data = load_flow_data(org_a)
-    assert [(c.kind, c.reason) for c in callflow_walk(data, acd.number.number).children] == [(BUSY, "overflow")]
-    assert [(c.kind, c.reason) for c in callflow_walk(data, ivr.number.number).children] == [(EXTENSION, "dial_local")]
+    assert [(c.kind, c.reason) for c in callflow_walk(data, acd.number.number).children] == [
+        (BUSY, "overflow")
+    ]
+    assert [(c.kind, c.reason) for c in callflow_walk(data, ivr.number.number).children] == [
+        (EXTENSION, "dial_local")
+    ]
 
 
 @pytest.mark.django_db
