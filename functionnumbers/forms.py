@@ -187,6 +187,10 @@ class IvrOptionsFormMixin:
                 "called from an IVR yet (number ranges, “can be called from IVR”)."
             )
         self.fields["dial_local_number"].help_text = help_text
+        self.fields["no_input_seconds"].help_text = _(
+            "The voice message is repeated up to 3 times before the call goes to the "
+            "destination for no input."
+        )
 
     def option_rows(self):
         """[(key, bound field)] in the keypad's order, for the options table."""
