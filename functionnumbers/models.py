@@ -523,6 +523,12 @@ class IvrMenu(FunctionNumber):
 
 
 IVR_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
+_IVR_KEY_SLUGS = {"*": "star", "#": "hash"}
+
+
+def ivr_option_field(key):
+    """The form field (and error key) of one IVR key: "option_1" … "option_star", "option_hash"."""
+    return f"option_{_IVR_KEY_SLUGS.get(key, key)}"
 
 
 class IvrOptionQuerySet(OrganisationScopedQuerySet):

@@ -66,6 +66,11 @@ class FunctionNumberFormMixin(KindMixin):
     def get_form_class(self):
         return form_for(self.layout)
 
+    def get_template_names(self):
+        # A type with more than its sections (IVR options, agent lists) has its own template
+        # extending form.html; the others use form.html.
+        return [f"functionnumbers/{self.kind}_form.html", self.template_name]
+
     def get_success_url(self):
         return self.list_url()
 
