@@ -84,9 +84,59 @@ def _history_kwargs(walk, org):
     return {"content_type_id": ContentType.objects.get_for_model(user).pk, "object_id": str(user.pk)}
 
 
+def _function_number_kwargs(kind):
+    """A function number of `kind` (one model serves several kinds: ACD and attendant groups)."""
+
+    def kwargs(walk, org):
+        return {"pk": walk.function_number(kind, org).pk}
+
+    return kwargs
+
+
+def _function_number_url_kwargs():
+    from functionnumbers.layouts import LAYOUTS
+
+    return {
+        f"functionnumbers:{kind}_{action}": _function_number_kwargs(kind)
+        for kind in LAYOUTS
+        for action in ("update", "delete")
+    }
+
+
+def _schedule_kwargs(with_event):
+    """An ACD group's schedule (and one of its events)."""
+
+    def kwargs(walk, org):
+        function_number = walk.function_number("acd", org)
+        values = {"pk": function_number.pk}
+        if with_event:
+            from functionnumbers.models import ScheduleEvent
+
+            label = MARKER if org == walk.org_b else "Walka"
+            event, _created = ScheduleEvent.objects.get_or_create(
+                function_number=function_number, is_default=False, defaults={"name": f"{label} event"}
+            )
+            values["event_pk"] = event.pk
+        return values
+
+    return kwargs
+
+
+def _schedule_url_kwargs():
+    names = ("schedule_detail", "schedule_default", "schedule_holidays", "schedule_event_create")
+    events = ("schedule_event_update", "schedule_event_delete", "schedule_event_move")
+    return {
+        **{f"functionnumbers:{name}": _schedule_kwargs(False) for name in names},
+        **{f"functionnumbers:{name}": _schedule_kwargs(True) for name in events},
+    }
+
+
 # Per URL name: {kwarg: model label} or a callable(walk, org) -> {kwarg: value} for all kwargs.
 URL_KWARGS = {
     "customers:history": _history_kwargs,
+    **_function_number_url_kwargs(),
+    **_schedule_url_kwargs(),
+    "functionnumbers:auto_attendant_flow": _function_number_kwargs("auto_attendant"),
 }
 
 
@@ -236,6 +286,15 @@ class Walk:
         )
 
     # --- objects ---------------------------------------------------------------------------
+    def function_number(self, kind, org):
+        key = (f"functionnumber:{kind}", org.pk)
+        if key not in self.objects:
+            from tests.functionnumbers.factories import make_function_number
+
+            label = MARKER if org == self.org_b else "Walka"
+            self.objects[key] = make_function_number(org, kind, **({} if kind == "voicemail" else {"name": f"{label} {kind}"}))
+        return self.objects[key]
+
     def object_of(self, model, org):
         key = (model, org.pk)
         if key not in self.objects:

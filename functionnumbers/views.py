@@ -1,0 +1,139 @@
+"""Funktionsnumre: one list, create, edit and delete view for every type, driven by the type's
+layout (functionnumbers.layouts); urls.py binds them per type with `kind`."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from connect.lib.views import PortalCreateView, PortalDeleteView, PortalListView, PortalUpdateView
+from customers import permissions
+from customers.views.numbers import history_url
+from functionnumbers import operations, queries
+from functionnumbers.forms import form_for
+from functionnumbers.layouts import layout_for
+from functionnumbers.models import FunctionNumber, Kind
+
+
+class KindMixin:
+    """The type this view serves and its layout; urls.py makes one subclass per type
+    (`for_kind`), so `model` is a plain class attribute like every other portal view's."""
+
+    kind = None
+    model = None
+
+    @classmethod
+    def for_kind(cls, kind):
+        layout = layout_for(kind)
+        return type(
+            f"{layout.model.__name__}{cls.__name__}", (cls,), {"kind": kind, "model": layout.model}
+        )
+
+    permission = permissions.EDIT_FUNCTION_NUMBER
+
+    @property
+    def layout(self):
+        return layout_for(self.kind)
+
+    def get_queryset(self):
+        return queries.function_numbers_of_kind(self.organisation, self.kind)
+
+    def list_url(self):
+        return reverse(f"functionnumbers:{self.kind}_list")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"layout": self.layout, "kind": self.kind, "cancel_url": self.list_url()})
+        return context
+
+
+class FunctionNumberListView(KindMixin, PortalListView):
+    template_name = "functionnumbers/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "title": self.layout.title,
+                "create_url": reverse(f"functionnumbers:{self.kind}_create"),
+                "create_title": self.layout.create_title,
+            }
+        )
+        return context
+
+
+class FunctionNumberFormMixin(KindMixin):
+    template_name = "functionnumbers/form.html"
+
+    def get_form_class(self):
+        return form_for(self.layout)
+
+    def get_template_names(self):
+        # A type with more than its sections (IVR options, agent lists) has its own template
+        # extending form.html; the others use form.html.
+        return [f"functionnumbers/{self.kind}_form.html", self.template_name]
+
+    def get_success_url(self):
+        return self.list_url()
+
+
+class FunctionNumberCreateView(FunctionNumberFormMixin, PortalCreateView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": self.layout.create_title}
+
+    def get_initial(self):
+        from customers.models import Prompt
+
+        initial = super().get_initial()
+        if "queue_prompt" in self.layout.field_names:
+            initial["queue_prompt"] = Prompt.objects.filter(
+                organisation__isnull=True, name="Ringing"
+            ).first()
+        return initial
+
+    def get_success_url(self):
+        if self.kind == Kind.AUTO_ATTENDANT:  # FN-3: a new auto attendant's next step is its flow
+            return reverse("functionnumbers:auto_attendant_flow", args=[self.object.pk])
+        return super().get_success_url()
+
+    def perform_save(self, form):
+        return operations.function_number_create(
+            organisation=self.organisation,
+            kind=self.kind,
+            number=form.cleaned_data["number"],
+            by=self.request.user,
+            **form.operation_fields(),
+        )
+
+    success_message = gettext_lazy("“%(object)s” was created.")
+
+
+class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
+    success_message = gettext_lazy("“%(object)s” was saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"title": str(self.object), "history_url": history_url(self.object)})
+        return context
+
+    def perform_save(self, form):
+        return operations.function_number_update(
+            function_number=self.object,
+            number=form.cleaned_data["number"],
+            by=self.request.user,
+            **form.operation_fields(),
+        )
+
+
+class FunctionNumberDeleteView(KindMixin, PortalDeleteView):
+    def get_success_url(self):
+        return self.list_url()
+
+    def perform_delete(self, obj):
+        operations.function_number_delete(function_number=obj, by=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        base = FunctionNumber.objects.get(pk=self.object.pk)
+        from connect.lib.references import references_to
+
+        context["references"] = references_to(base)
+        return context
