@@ -216,14 +216,24 @@ def _full_clean(obj, exclude=()):
         raise ValidationError(exc.message_dict) from exc
 
 
-def contact_create(*, scope, data, numbers, by):
-    """Create an external contact at `scope` with its phone numbers (SVC-7)."""
+def contact_check(*, scope, data, numbers):
+    """Every check `contact_create` makes, without writing: the unsaved contact and its cleaned
+    number rows, or a ValidationError by field ("numbers" for the list as a whole). The contacts import
+    validates each row of a file with it before anything is saved."""
     _check_scope(scope)
     values = _clean_contact(data)
     rows = _clean_numbers(numbers)
+    contact = ExternalContact(**scope.filter_kwargs(), **values)
+    _full_clean(contact, exclude=["organisation", "group", "user"])
+    for row in rows:
+        _full_clean(ContactNumber(**row), exclude=["contact"])
+    return contact, rows
+
+
+def contact_create(*, scope, data, numbers, by):
+    """Create an external contact at `scope` with its phone numbers (SVC-7)."""
+    contact, rows = contact_check(scope=scope, data=data, numbers=numbers)
     with transaction.atomic():
-        contact = ExternalContact(**scope.filter_kwargs(), **values)
-        _full_clean(contact, exclude=["organisation", "group", "user"])
         contact.save()
         _save_numbers(contact, rows)
         audit_record(

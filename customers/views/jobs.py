@@ -31,7 +31,7 @@ FILTER_WARNINGS = "warning"  # the preview filter of rows with warnings (next to
 
 # The section a job belongs to: seeing it and confirming or cancelling it ask that section's
 # permission (support staff: its Django permissions). The list of jobs is an organisation page.
-JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES}
+JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES, Job.Kind.CONTACTS_IMPORT: permissions.MANAGE_SERVICES}
 
 
 class JobMixin(PortalMixin):

@@ -71,7 +71,7 @@ from connect.lib.imports.export import (
 )
 from connect.lib.imports.files import check_upload, check_xlsx_safe, detect_text_encoding
 from connect.lib.imports.ldifreader import LdifEntry, dn_first_cn, read_ldif
-from connect.lib.imports.readers import Column, Row, read_csv, read_table, read_xlsx
+from connect.lib.imports.readers import Column, Row, read_csv, read_csv_records, read_table, read_xlsx
 
 __all__ = [
     "Action",
@@ -90,6 +90,7 @@ __all__ = [
     "dn_first_cn",
     "format_row_error",
     "read_csv",
+    "read_csv_records",
     "read_ldif",
     "read_table",
     "read_xlsx",
