@@ -71,7 +71,14 @@ from connect.lib.imports.export import (
 )
 from connect.lib.imports.files import check_upload, check_xlsx_safe, detect_text_encoding
 from connect.lib.imports.ldifreader import LdifEntry, dn_first_cn, read_ldif
-from connect.lib.imports.readers import Column, Row, read_csv, read_csv_records, read_table, read_xlsx
+from connect.lib.imports.readers import (
+    Column,
+    Row,
+    read_csv,
+    read_csv_records,
+    read_table,
+    read_xlsx,
+)
 
 __all__ = [
     "Action",
