@@ -92,7 +92,7 @@ FEATURE_CODES = (
     ),
     FeatureCode(
         "FC-2",
-        _("Call intrusion"),
+        _("Call interruption"),
         _(
             "Call a local number and interrupt its ongoing call. When A and B talk and C calls A with this code, "
             "A talks to C instead; B hears that the call is interrupted and can wait. When C hangs up, A and B are "
