@@ -33,11 +33,6 @@ from services.views import ServicesMixin, _scope_from_kwargs, scope_url
 PAGE_SIZE = 100
 
 
-def import_url(scope):
-    """The "Importer kontakter" page of a scope."""
-    return reverse(f"services:{scope.url_name('contacts_import')}", kwargs=scope.url_kwargs())
-
-
 @reads_its_own_upload
 @method_decorator(limited_upload(lambda: settings.IMPORT_MAX_BYTES), name="dispatch")
 class ContactsImportView(ImportUploadView):

@@ -568,3 +568,44 @@ def test_import_page_in_danish(client_a, admin_a, org_a, django_capture_on_commi
     page = job_page(client_a, job)
     for text in ("Importerede kontakter", "Oversigtfelter", "Position i filen", "Gem", "Annuller"):
         assert text in page, text
+
+
+def test_the_generic_job_page_leads_to_the_import_page(
+    client_a, org_a, django_capture_on_commit_callbacks
+):
+    _response, job = upload(
+        client_a, django_capture_on_commit_callbacks, csv_bytes([HEADER, *ROWS])
+    )
+    response = client_a.get(reverse("customers:job_detail", args=[job.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("services:contacts_import_job", args=[job.pk])
+
+
+def test_a_failure_while_saving_writes_nothing(
+    client_a, org_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from services import operations
+
+    captured = django_capture_on_commit_callbacks
+    _response, job = upload(client_a, captured, csv_bytes([HEADER, *ROWS]))
+    job.refresh_from_db()
+    real_create = operations.contact_create
+    calls = []
+
+    def create_then_fail(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise ValidationError("The database refused the second contact.")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(operations, "contact_create", create_then_fail)
+    post_job(client_a, captured, job, "save")
+    assert len(calls) == 2
+    assert (
+        job.status == Job.Status.FAILED
+        and "The database refused the second contact." in job.message_text
+    )
+    assert not ExternalContact.objects.exists()
+    assert not AuditEntry.objects.filter(content_type__model="externalcontact").exists()
