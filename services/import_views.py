@@ -62,6 +62,7 @@ class ContactsImportView(ImportUploadView):
         scope = self.get_scope()
         return {
             "title": _("Import contacts"),
+            "submit_label": _("Import contacts"),
             "scope": scope,
             "cancel_url": scope_url(CONTACTS, scope),
             "fields": [LABELS[c.key] for c in COLUMNS],
