@@ -374,7 +374,7 @@ class ContactsImporter(Importer):
                 None,
                 f"{previous}, {number_row['number']}" if previous else number_row["number"],
             ]
-        result.cleaned = (data, rows)
+        result.cleaned = (contact, rows)
         return result
 
     def validate_all(self, results):
@@ -382,9 +382,9 @@ class ContactsImporter(Importer):
         for result in results:
             if result.cleaned is None:
                 continue
-            data, rows = result.cleaned
+            contact, rows = result.cleaned
             key = _key(
-                data["company"], data["first_name"], data["last_name"], [r["number"] for r in rows]
+                contact.company, contact.first_name, contact.last_name, [r["number"] for r in rows]
             )
             if key in self.existing:
                 result.action = Action.UNCHANGED
@@ -395,14 +395,9 @@ class ContactsImporter(Importer):
                 seen[key] = result.number
 
     def write(self, results, progress):
-        total = len(results)
-        for index, result in enumerate(results, start=1):
-            if result.action == Action.CREATE:
-                data, rows = result.cleaned
-                operations.contact_create(scope=self.scope, data=data, numbers=rows, by=self.by)
-            if index % 100 == 0:
-                progress(index, total)
-        progress(total, total)
+        created = [result.cleaned for result in results if result.action == Action.CREATE]
+        operations.contacts_create_many(scope=self.scope, contacts=created, by=self.by)
+        progress(len(results), len(results))
 
 
 class ContactsImportHandler(ImportJobHandler):

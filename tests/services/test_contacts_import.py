@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from connect.lib.imports import format_row_error
 from customers.models import AuditEntry, Job
-from services.models import ExternalContact
+from services.models import ContactNumber, ExternalContact
 from tests.services.factories import ExternalContactFactory
 
 HEADER = "Firma;Afdeling;Fornavn;Efternavn;E-mail;Telefon;Mobil"
@@ -584,28 +584,27 @@ def test_the_generic_job_page_leads_to_the_import_page(
 def test_a_failure_while_saving_writes_nothing(
     client_a, org_a, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from django.core.exceptions import ValidationError
+    """The contacts and their numbers are written, then the audit entries fail: all rolled back."""
+    from django.db import IntegrityError
 
     from services import operations
 
     captured = django_capture_on_commit_callbacks
     _response, job = upload(client_a, captured, csv_bytes([HEADER, *ROWS]))
     job.refresh_from_db()
-    real_create = operations.contact_create
-    calls = []
+    real_insert = operations.bulk_insert
+    written = []
 
-    def create_then_fail(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise ValidationError("The database refused the second contact.")
-        return real_create(**kwargs)
+    def insert_then_fail(model, objs, **kwargs):
+        if model is AuditEntry:
+            written.append(ExternalContact.objects.count())
+            raise IntegrityError("the database refused the audit entries")
+        return real_insert(model, objs, **kwargs)
 
-    monkeypatch.setattr(operations, "contact_create", create_then_fail)
+    monkeypatch.setattr(operations, "bulk_insert", insert_then_fail)
     post_job(client_a, captured, job, "save")
-    assert len(calls) == 2
-    assert (
-        job.status == Job.Status.FAILED
-        and "The database refused the second contact." in job.message_text
-    )
-    assert not ExternalContact.objects.exists()
+    assert written == [2]  # the contacts were in the database when the write failed ...
+    assert job.status == Job.Status.FAILED and "Nothing was saved" in job_page(client_a, job)
+    assert not ExternalContact.objects.exists()  # ... and are gone with the transaction
+    assert not ContactNumber.objects.exists()
     assert not AuditEntry.objects.filter(content_type__model="externalcontact").exists()
