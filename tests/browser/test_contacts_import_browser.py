@@ -66,3 +66,22 @@ def test_import_contacts_with_a_changed_mapping(demo, page, live_server, tmp_pat
     soren = ExternalContact.objects.get(first_name="Søren", last_name="Hansen")
     assert soren.department == "" and soren.contact_type == "contact"
     assert [n.number for n in soren.numbers.all()] == ["+4570203040", "+4520304050"]
+
+
+def test_feature_codes_page_from_the_services_menu(demo, page, live_server):
+    sign_in(page, live_server.url, "klj@ipvision.dk")
+    page.get_by_role("button", name="Tjenester").or_(
+        page.get_by_role("link", name="Tjenester")
+    ).first.click()
+    page.get_by_role("link", name="Funktionskoder").click()
+    expect(page).to_have_url(re.compile(r"/services/feature-codes/$"))
+    expect(page.get_by_role("heading", name="Funktionskoder")).to_be_visible()
+    row = page.locator("#fc-1")
+    expect(row).to_contain_text("ACD-gruppelogin")
+    expect(row).to_contain_text("*11*<kode>*")
+    expect(row).to_contain_text("for at logge ind i ACD-gruppen 1500")
+    shots = os.environ.get("CONNECT_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=f"{shots}/feature-codes.png", full_page=True)
+    page.locator("#fc-3").get_by_role("link", name="Opkald - Indtrækning").click()
+    expect(page).to_have_url(re.compile(r"/services/call-pickup/$"))
