@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services import views
+from services import views, views_presence
 
 app_name = "services"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("contacts/group/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="group"), name="mandatory_add_group"),
     path("contacts/user/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="user"), name="mandatory_add_user"),
     path("contacts/mandatory/<int:pk>/delete/", views.MandatoryContactDeleteView.as_view(), name="mandatory_delete"),
+    # SVC-19 presence synchronization: organisation level only, one page per calendar connector.
+    path("presence-sync/", views_presence.PresenceSyncIndexView.as_view(), name="presence_sync"),
+    path("presence-sync/connectors/<int:pk>/", views_presence.PresenceSyncView.as_view(), name="presence_sync_connector"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),
