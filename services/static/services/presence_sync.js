@@ -7,7 +7,7 @@
     var prefix = tbody.closest("table").dataset.prefix;
     var pattern = new RegExp("^(id_)?" + prefix + "-\\d+");
     tbody.querySelectorAll("tr.presence-row").forEach(function (row, index) {
-      row.querySelectorAll("[name], [id], [value], [for]").forEach(function (el) {
+      row.querySelectorAll("[name], [id], [value], [for], [aria-label]").forEach(function (el) {
         ["name", "id", "for"].forEach(function (attr) {
           var value = el.getAttribute(attr);
           if (value && pattern.test(value)) {
@@ -17,6 +17,11 @@
         if (el.tagName === "BUTTON" && pattern.test(el.value)) {
           el.value = el.value.replace(pattern, prefix + "-" + index);
         }
+        // "Match, row 2", "Move row 2 up": the row number is the label's only number.
+        ["aria-label", "title"].forEach(function (attr) {
+          var label = el.getAttribute(attr);
+          if (label && /\d+/.test(label)) { el.setAttribute(attr, label.replace(/\d+/, String(index + 1))); }
+        });
       });
       var position = row.querySelector(".presence-position");
       if (position) { position.textContent = String(index + 1); }
