@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Activity, CalendarConnector, Prompt, User, UserGroup
-from services import operations
+from services import operations, working_hours
 from services.definitions import NONE
-from services.models import ExternalContact, MandatoryContact
+from services.models import ExternalContact, MandatoryContact, WorkingHoursSettings
 from services.operations_presence import presence_policy_save
 from services.presence_sync import Exclusion, Mapping, Policy, RuleType
 from services.queries_presence import presence_policy_load, state_of
@@ -115,13 +115,23 @@ def seed(organisation, by=None):
             data={"sms_allowed": True},
             by=by,
         )
-    operations.service_settings_save(
-        service="working-hours",
-        scope=org_scope,
-        data={"definition": demo_working_hours(timezone.localdate().year)},
-        by=by,
-    )
+    _seed_working_hours(org_scope, by)
     _seed_presence_sync(organisation, by)
+
+
+def _seed_working_hours(org_scope, by):
+    """DEMO-10 at organisation level; saved only when the stored hours differ (compared as
+    values: PostgreSQL returns the JSON with its keys in another order)."""
+    wanted = demo_working_hours(timezone.localdate().year)
+    row = WorkingHoursSettings.objects.for_scope(org_scope).first()
+    if (
+        row is None
+        or row.definition is None
+        or working_hours.from_json(row.definition) != working_hours.from_json(wanted)
+    ):
+        operations.service_settings_save(
+            service="working-hours", scope=org_scope, data={"definition": wanted}, by=by
+        )
 
 
 def easter_sunday(year):

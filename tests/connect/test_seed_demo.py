@@ -125,3 +125,19 @@ def test_seed_demo_adds_presence_sync_working_hours_and_the_services_of_demo_11(
         organisation, group=UserGroup.objects.get(organisation=organisation, name="Support")
     )
     assert resolve_scope(get_service("sms-authorization"), support_scope).own["sms_allowed"] is True
+
+    # Seeding again rewrites none of it (no new audit entries).
+    from customers.models import AuditEntry
+
+    models = [
+        "presencepolicy",
+        "workinghourssettings",
+        "callintrusionsettings",
+        "diversionbypasssettings",
+    ]
+    entries = AuditEntry.objects.filter(
+        content_type__model__in=models + ["callmonitoringsettings", "smsauthorizationsettings"]
+    )
+    count = entries.count()
+    seed()
+    assert entries.count() == count
