@@ -182,9 +182,9 @@ def test_bad_input_gives_field_errors_and_writes_nothing(
     )
     page = response.content.decode()
     assert response.status_code == 200 and message in page
-    assert (
-        f'aria-label="{field.split("-")[2].capitalize()}, row 1"' in page
-    )  # the row is shown again for correction
+    # The row is shown again for correction, the error tied to its field for screen readers.
+    assert f'aria-label="{field.split("-")[2].capitalize()}, row 1"' in page
+    assert f'aria-describedby="id_{field}_error"' in page and f'id="id_{field}_error"' in page
     assert stored(connector) == before and AuditEntry.objects.count() == entries
 
 

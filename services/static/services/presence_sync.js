@@ -36,10 +36,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("presence-form");
     if (!form) { return; }
-    if (form.dataset.focus) {
-      var target = document.getElementById(form.dataset.focus);
-      if (target) { target.focus(); }
-    }
+    var target = form.dataset.focus ? document.getElementById(form.dataset.focus) : form.querySelector("[aria-invalid=true]");
+    if (target) { target.focus(); }
     var dragged = null;
     form.querySelectorAll("table.presence-rules tbody").forEach(function (tbody) {
       tbody.querySelectorAll(".presence-handle").forEach(function (handle) {
