@@ -12,7 +12,7 @@ from services.presence_sync import RuleType, clean_match
 
 
 def _rule_text(rule):
-    return f"{RuleType(rule.type).label} “{rule.match}”"
+    return f"{dict(RuleType.choices).get(rule.type, rule.type)} “{rule.match}”"
 
 
 def _mapping_text(mapping):

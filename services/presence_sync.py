@@ -124,7 +124,8 @@ def rule_matches(rule_type, match, appointment):
 
 def describe_rule(rule):
     """“Availability “Busy”” for the reasons and the audit trail."""
-    return _("%(type)s “%(match)s”") % {"type": RuleType(rule.type).label, "match": rule.match}
+    label = dict(RuleType.choices).get(rule.type, rule.type)
+    return _("%(type)s “%(match)s”") % {"type": label, "match": rule.match}
 
 
 def presence_policy_apply(policy, appointment):
