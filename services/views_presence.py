@@ -104,9 +104,7 @@ class PresenceSyncView(ServicesMixin, View):
                     mappings=mappings.raw_rows(skip_blank=True),
                     exclusions=exclusions.raw_rows(skip_blank=True),
                 )
-                return self.render_page(
-                    connector, *shown, tester, outcome=outcome, tested_policy=policy
-                )
+                return self.render_page(connector, *shown, tester, outcome=outcome)
             return self.render_page(connector, mappings, exclusions, tester)
         if valid:
             try:
