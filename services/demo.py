@@ -16,8 +16,8 @@ from services import operations, working_hours
 from services.definitions import NONE
 from services.models import ExternalContact, MandatoryContact, WorkingHoursSettings
 from services.operations_presence import presence_policy_save
-from services.presence_sync import Exclusion, Mapping, Policy, RuleType
-from services.queries_presence import presence_policy_load, state_of
+from services.presence_sync import RuleType
+from services.queries_presence import policy_of, presence_policy_load
 from services.scopes import Scope
 
 DEMO_CONTACT = {
@@ -199,12 +199,7 @@ def _seed_presence_sync(organisation, by):
         for match, name in DEMO_MAPPINGS
     ]
     exclusions = [{"type": rule_type, "match": match} for rule_type, match in DEMO_EXCLUSIONS]
-    wanted = Policy(
-        exclusions=tuple(Exclusion(e["type"], e["match"]) for e in exclusions),
-        mappings=tuple(
-            Mapping(m["type"], m["match"], state_of(m["activity"]), None) for m in mappings
-        ),
-    )
+    wanted = policy_of(mappings, exclusions)
     if presence_policy_load(connector) != wanted:
         presence_policy_save(connector=connector, mappings=mappings, exclusions=exclusions, by=by)
 

@@ -18,9 +18,22 @@ def presence_policy_load(connector):
         .order_by("position")
     )
     exclusions = PresenceExclusion.objects.filter(policy__connector=connector).order_by("position")
+    return policy_of(
+        [
+            {"type": m.type, "match": m.match, "activity": m.activity, "role": m.role}
+            for m in mappings
+        ],
+        [{"type": e.type, "match": e.match} for e in exclusions],
+    )
+
+
+def policy_of(mapping_rows, exclusion_rows):
+    """A Policy from rows as the save operation takes them ({type, match, activity, role} with
+    Activity / Role objects or None; {type, match}): what the page shows, the stored rules."""
     return Policy(
-        exclusions=tuple(Exclusion(e.type, e.match) for e in exclusions),
+        exclusions=tuple(Exclusion(r["type"], r["match"]) for r in exclusion_rows),
         mappings=tuple(
-            Mapping(m.type, m.match, state_of(m.activity), state_of(m.role)) for m in mappings
+            Mapping(r["type"], r["match"], state_of(r["activity"]), state_of(r["role"]))
+            for r in mapping_rows
         ),
     )

@@ -23,12 +23,9 @@ from services.models_presence import PresencePolicy
 from services.operations_presence import presence_policy_save
 from services.presence_sync import (
     EXCHANGE_AVAILABILITY,
-    Exclusion,
-    Mapping,
-    Policy,
     presence_policy_apply,
 )
-from services.queries_presence import state_of
+from services.queries_presence import policy_of
 from services.views import ServicesMixin, history_url
 
 MAPPINGS, EXCLUSIONS = "mappings", "exclusions"
@@ -98,7 +95,7 @@ class PresenceSyncView(ServicesMixin, View):
         if "test" in request.POST:
             tester = PresenceTesterForm(request.POST, prefix="test")
             if valid and tester.is_valid():
-                policy = _policy_of(mappings.rows(), exclusions.rows())
+                policy = policy_of(mappings.rows(), exclusions.rows())
                 outcome = presence_policy_apply(policy, tester.appointment())
                 shown = self.formsets(
                     mappings=mappings.raw_rows(skip_blank=True),
@@ -191,17 +188,6 @@ def _stored_rows(connector):
         {"type": e.type, "match": e.match} for e in policy.exclusions.order_by("position")
     ]
     return mappings, exclusions
-
-
-def _policy_of(mapping_rows, exclusion_rows):
-    """The rules as shown on the page (validated, unsaved) as a Policy for the engine."""
-    return Policy(
-        exclusions=tuple(Exclusion(r["type"], r["match"]) for r in exclusion_rows),
-        mappings=tuple(
-            Mapping(r["type"], r["match"], state_of(r["activity"]), state_of(r["role"]))
-            for r in mapping_rows
-        ),
-    )
 
 
 def _add_errors(mappings, exclusions, exc):
