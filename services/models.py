@@ -464,3 +464,50 @@ class ContactNumber(models.Model):
 
     def __str__(self):
         return self.number
+
+
+# --- SVC-16, SVC-17 ------------------------------------------------------------------------------
+
+
+class DirectoryEditSettings(ScopedSettings):
+    """SVC-16 Kontaktfelter - redigering: the directory fields (USR-17) users may edit themselves,
+    united over levels (SET-2)."""
+
+    service_slug = "edit-directory-fields"
+
+    editable_fields = models.ManyToManyField(
+        "customers.DirectoryField", blank=True, related_name="+", verbose_name=_("directory fields users may edit")
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("edit directory fields settings")
+        verbose_name_plural = _("edit directory fields settings")
+
+
+class RingToneSettings(ScopedSettings):
+    """SVC-17 Ringetoner (Snom phones only): NULL = inherit; "standard" = the phone's own choice."""
+
+    service_slug = "ring-tones"
+
+    class Tone(models.TextChoices):
+        STANDARD = "standard", _("Standard")
+        RINGER1 = "ringer1", "Ringer1"
+        RINGER2 = "ringer2", "Ringer2"
+        RINGER3 = "ringer3", "Ringer3"
+        RINGER4 = "ringer4", "Ringer4"
+        RINGER5 = "ringer5", "Ringer5"
+        RINGER6 = "ringer6", "Ringer6"
+        RINGER7 = "ringer7", "Ringer7"
+        RINGER8 = "ringer8", "Ringer8"
+        RINGER9 = "ringer9", "Ringer9"
+        RINGER10 = "ringer10", "Ringer10"
+
+    internal = InheritCharField(_("internal calls"), 10, Tone.choices)
+    external = InheritCharField(_("external calls"), 10, Tone.choices)
+    acd = InheritCharField(_("ACD groups"), 10, Tone.choices)
+    attendant = InheritCharField(_("attendant ring groups"), 10, Tone.choices)
+    ring_group = InheritCharField(_("ring groups"), 10, Tone.choices)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("ring tone settings")
+        verbose_name_plural = _("ring tone settings")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from services import views
+from services.views_extend import WorkingHoursExtendView
 
 app_name = "services"
 
@@ -19,6 +20,10 @@ urlpatterns = [
     path("contacts/group/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="group"), name="mandatory_add_group"),
     path("contacts/user/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="user"), name="mandatory_add_user"),
     path("contacts/mandatory/<int:pk>/delete/", views.MandatoryContactDeleteView.as_view(), name="mandatory_delete"),
+    # SVC-21: "Udvid arbejdstiden i dag til" on the working-hours page, per scope level.
+    path("working-hours/extend/", WorkingHoursExtendView.as_view(level="organisation"), {"slug": "working-hours"}, name="working_hours_extend"),
+    path("working-hours/group/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="group"), {"slug": "working-hours"}, name="working_hours_extend_group"),
+    path("working-hours/user/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="user"), {"slug": "working-hours"}, name="working_hours_extend_user"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),
