@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib.validators import validate_ascii_digits, validate_clean_text
 from customers.models import Organisation, OrganisationScopedQuerySet, Prompt, UserGroup
+from services.definitions import RING_TONE_CHOICES
 
 
 class ScopedQuerySet(OrganisationScopedQuerySet):
@@ -489,24 +490,11 @@ class RingToneSettings(ScopedSettings):
 
     service_slug = "ring-tones"
 
-    class Tone(models.TextChoices):
-        STANDARD = "standard", _("Standard")
-        RINGER1 = "ringer1", "Ringer1"
-        RINGER2 = "ringer2", "Ringer2"
-        RINGER3 = "ringer3", "Ringer3"
-        RINGER4 = "ringer4", "Ringer4"
-        RINGER5 = "ringer5", "Ringer5"
-        RINGER6 = "ringer6", "Ringer6"
-        RINGER7 = "ringer7", "Ringer7"
-        RINGER8 = "ringer8", "Ringer8"
-        RINGER9 = "ringer9", "Ringer9"
-        RINGER10 = "ringer10", "Ringer10"
-
-    internal = InheritCharField(_("internal calls"), 10, Tone.choices)
-    external = InheritCharField(_("external calls"), 10, Tone.choices)
-    acd = InheritCharField(_("ACD groups"), 10, Tone.choices)
-    attendant = InheritCharField(_("attendant ring groups"), 10, Tone.choices)
-    ring_group = InheritCharField(_("ring groups"), 10, Tone.choices)
+    internal = InheritCharField(_("internal calls"), 10, RING_TONE_CHOICES)
+    external = InheritCharField(_("external calls"), 10, RING_TONE_CHOICES)
+    acd = InheritCharField(_("ACD groups"), 10, RING_TONE_CHOICES)
+    attendant = InheritCharField(_("attendant ring groups"), 10, RING_TONE_CHOICES)
+    ring_group = InheritCharField(_("ring groups"), 10, RING_TONE_CHOICES)
 
     class Meta(ScopedSettings.Meta):
         verbose_name = _("ring tone settings")

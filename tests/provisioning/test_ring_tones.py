@@ -164,11 +164,15 @@ def test_saving_unchanged_ring_tones_marks_nothing(org_a, admin_a, line_user, sn
     assert Phone.objects.get(pk=snom_phone.pk).config_version == version
 
 
-def test_phone_without_a_user_gets_the_organisations_ring_tones(org_a, admin_a, line_user, snom_phone):
+def test_phone_without_a_user_gets_the_organisations_ring_tones(
+    org_a, admin_a, line_user, snom_phone
+):
     save(Scope(org_a), admin_a, attendant="ringer8")
     save(Scope(org_a, user=line_user), admin_a, attendant="ringer9")
     spare = PhoneFactory(organisation=org_a, mac=SPARE_MAC, model="snom-725", user=None)
-    phones = list(Phone.objects.select_related("organisation").filter(pk__in=[snom_phone.pk, spare.pk]))
+    phones = list(
+        Phone.objects.select_related("organisation").filter(pk__in=[snom_phone.pk, spare.pk])
+    )
     result = queries.ring_tones_for_phones(phones)
     assert result[spare.pk].attendant == "ringer8"
     assert result[snom_phone.pk].attendant == "ringer9"
@@ -184,6 +188,10 @@ def _phones_with_users(org, count, groups, start=0):
     return phones
 
 
+def _load(phones):
+    return list(Phone.objects.select_related("organisation").filter(pk__in=[p.pk for p in phones]))
+
+
 def test_ring_tones_of_many_phones_in_constant_queries(
     org_a, admin_a, django_assert_max_num_queries
 ):
@@ -193,10 +201,7 @@ def test_ring_tones_of_many_phones_in_constant_queries(
     few = _phones_with_users(org_a, 3, groups)
     many = few + _phones_with_users(org_a, 60, groups, start=3)
     many.append(PhoneFactory(organisation=org_a, mac="000413FFFFFE", model="snom-725", user=None))
-    load = lambda phones: list(
-        Phone.objects.select_related("organisation").filter(pk__in=[p.pk for p in phones])
-    )  # noqa: E731
-    few, many = load(few), load(many)
+    few, many = _load(few), _load(many)
     with django_assert_max_num_queries(6) as small:
         queries.ring_tones_for_phones(few)
     # 64 phones: the same queries, plus the organisation's own values for the phone without a user.
