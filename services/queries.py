@@ -10,7 +10,7 @@ come from the one resolver, so the answer is what the service pages show as effe
 
 from django.db.models import QuerySet
 
-from customers.models import GroupMembership, User
+from customers.models import GroupMembership
 from services.definitions import EDIT_DIRECTORY_FIELDS, PERMISSIONS, RING_TONES
 from services.resolver import resolve_many, resolve_scope, resolve_user, users_with_any
 from services.scopes import Scope
@@ -69,14 +69,15 @@ def user_within_working_hours(user, at):
     return within_working_hours(from_json(value), at, time_zone=organisation.time_zone)
 
 
-def effective_ring_tones(organisation, user_ids, *, with_organisation=False):
-    """SVC-17 for the Snom renderer: {user_id: {field: choice}} of the users `user_ids` of
-    `organisation` ("standard" or "ringer1".."ringer10" per field of services.definitions.RING_TONES),
-    and with `with_organisation` also key None: the organisation's own effective values (for a
-    phone without a user). Through the one resolver, in a constant number of queries (about
-    five) whatever the number of users."""
-    users = User.objects.filter(organisation_id=organisation.pk, pk__in=list(user_ids))
-    resolved = resolve_many(RING_TONES, users, organisation=organisation) if user_ids else {}
+def effective_ring_tones(organisation, users, *, with_organisation=False):
+    """SVC-17 for the Snom renderer: {user_id: {field: choice}} of `users` (users of
+    `organisation`, objects or a queryset) with "standard" or "ringer1".."ringer10" per field of
+    services.definitions.RING_TONES, and with `with_organisation` also key None: the
+    organisation's own effective values (for a phone without a user). Through the one resolver,
+    in a constant number of queries (three for users given as objects, one more for the
+    organisation's values) whatever the number of users."""
+    users = users if isinstance(users, QuerySet) else list(users)
+    resolved = resolve_many(RING_TONES, users, organisation=organisation)
     result = {user_id: {name: e.value for name, e in values.items()} for user_id, values in resolved.items()}
     if with_organisation:
         effective = resolve_scope(RING_TONES, Scope(organisation)).effective

@@ -47,7 +47,7 @@ def test_values_resolve_by_priority_per_field(client_a, org_a, groups_a, member_
     client_a.post(page("group", groups_a["Support"].pk), {"external": "ringer4", "acd": "ringer6"})
     client_a.post(page("group", groups_a["Salg"].pk), {"external": "ringer5"})
     client_a.post(page("user", member_a.pk), {"attendant": "ringer9"})
-    values = effective_ring_tones(org_a, [member_a.pk], with_organisation=True)
+    values = effective_ring_tones(org_a, [member_a], with_organisation=True)
     assert values[member_a.pk] == {
         "internal": "ringer2",
         "external": "ringer5",
