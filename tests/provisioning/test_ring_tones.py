@@ -171,7 +171,9 @@ def test_phone_without_a_user_gets_the_organisations_ring_tones(
     save(Scope(org_a, user=line_user), admin_a, attendant="ringer9")
     spare = PhoneFactory(organisation=org_a, mac=SPARE_MAC, model="snom-725", user=None)
     phones = list(
-        Phone.objects.select_related("organisation", "user").filter(pk__in=[snom_phone.pk, spare.pk])
+        Phone.objects.select_related("organisation", "user").filter(
+            pk__in=[snom_phone.pk, spare.pk]
+        )
     )
     result = queries.ring_tones_for_phones(phones)
     assert result[spare.pk].attendant == "ringer8"
@@ -189,7 +191,9 @@ def _phones_with_users(org, count, groups, start=0):
 
 
 def _load(phones):
-    return list(Phone.objects.select_related("organisation", "user").filter(pk__in=[p.pk for p in phones]))
+    return list(
+        Phone.objects.select_related("organisation", "user").filter(pk__in=[p.pk for p in phones])
+    )
 
 
 def test_ring_tones_of_many_phones_in_constant_queries(
@@ -210,3 +214,18 @@ def test_ring_tones_of_many_phones_in_constant_queries(
     assert {r.ring_group for r in result.values()} == {f"ringer{n}" for n in range(1, 6)} | {
         "standard"
     }
+
+
+def test_joining_a_group_brings_its_ring_tones(
+    phone_client, base_a, org_a, admin_a, line_user, snom_phone, office
+):
+    from customers.operations.users import user_set_groups
+
+    save(Scope(org_a, group=office["support"]), admin_a, ring_group="ringer4")
+    assert tones(fetch(phone_client, base_a, snom_phone.mac))["ring_group"] == STANDARD
+    other_version = Phone.objects.get(mac=OTHER_MAC).config_version
+    user_set_groups(user=line_user, groups=[office["salg"], office["support"]], by=admin_a)
+    assert tones(fetch(phone_client, base_a, snom_phone.mac))["ring_group"] == ("Ringer4", "R")
+    user_set_groups(user=line_user, groups=[office["salg"]], by=admin_a)
+    assert tones(fetch(phone_client, base_a, snom_phone.mac))["ring_group"] == STANDARD
+    assert Phone.objects.get(mac=OTHER_MAC).config_version == other_version
