@@ -218,9 +218,9 @@ def ring_tones_for_phones(phones):
     each phone's line-1 user's effective ring tones, the organisation's for a phone without one.
 
     Read through the services app's one resolver (services.queries.effective_ring_tones: three
-    queries per organisation, four with phones without a user, whatever the number of phones). provisioning imports services
-    here and in receivers.py; services imports neither provisioning nor devices (ARCHITECTURE.md:
-    no circular imports between apps)."""
+    queries per organisation, four with phones without a user, whatever the number of phones).
+    provisioning imports services here and in receivers.py/apps.py; services imports neither
+    provisioning nor devices (ARCHITECTURE.md: no circular imports between apps)."""
     from services.queries import effective_ring_tones
 
     by_org = {}
