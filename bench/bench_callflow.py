@@ -1,4 +1,4 @@
-"""Benchmark: walk the call flow of every function number of an organisation with 2,000 of them.
+"""Benchmark: walk the call flow of function numbers of an organisation with 2,000 of them.
 
 No target is set yet (the visualisation, FN-6, draws these trees); this prints figures and
 asserts nothing. The walker is pure (functionnumbers.callflow), so no database is needed:
