@@ -21,7 +21,7 @@ DURATION_FIELDS = {
     "wait_announce_min_seconds",
     "wait_announce_max_seconds",
 }
-_DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$")
+_DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$", re.ASCII)
 
 
 def format_duration(seconds):

@@ -301,13 +301,17 @@ MENU_ORDER = (
     Kind.AUTO_ATTENDANT,
     Kind.GROUP_INBOX,
     Kind.IVR,
+    "functionnumbers:visualisation_list",
     Kind.ATTENDANT,
     Kind.RULE_BASED,
     Kind.HUNT,
     "functionnumbers:schedule_list",
     Kind.VOICEMAIL,
 )
-MENU_PAGES = {"functionnumbers:schedule_list": _("Schedules")}
+MENU_PAGES = {
+    "functionnumbers:schedule_list": _("Schedules"),
+    "functionnumbers:visualisation_list": _("Number visualization"),
+}
 
 
 def layout_for(kind):

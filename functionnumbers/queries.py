@@ -27,12 +27,12 @@ def schedule_rows(function_number):
     return [row for row in rows if not row.is_default], default
 
 
-def schedules_of(function_numbers):
+def schedules_of(function_number_ids):
     """{function number id: ([schedules.Event], default Event or None)} for many function
     numbers in one query."""
     from functionnumbers.models import ScheduleEvent
 
-    result = {fn.pk: ([], None) for fn in function_numbers}
+    result = {pk: ([], None) for pk in function_number_ids}
     rows = (
         ScheduleEvent.objects.filter(function_number__in=list(result))
         .select_related("prompt", "forward_function__number")
@@ -51,7 +51,7 @@ def schedule_state_at(function_number, at):
     """The schedules.ScheduleMatch of one function number at `at` (its organisation's time zone)."""
     from functionnumbers import schedules
 
-    events, default = schedules_of([function_number])[function_number.pk]
+    events, default = schedules_of([function_number.pk])[function_number.pk]
     return schedules.schedule_match(
         events, default, at, time_zone=function_number.organisation.time_zone
     )

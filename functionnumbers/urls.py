@@ -1,6 +1,6 @@
 from django.urls import path
 
-from functionnumbers import views, views_autoattendant, views_schedules
+from functionnumbers import views, views_autoattendant, views_schedules, views_visualisation
 from functionnumbers.layouts import LAYOUTS
 
 app_name = "functionnumbers"
@@ -71,5 +71,15 @@ urlpatterns += [
         "auto-attendant/<int:pk>/flow/",
         views_autoattendant.AutoAttendantFlowView.as_view(),
         name="auto_attendant_flow",
+    ),
+]
+
+urlpatterns += [
+    path("visualisation/", views_visualisation.VisualisationListView.as_view(), name="visualisation_list"),
+    path("visualisation/<int:pk>/", views_visualisation.VisualisationTreeView.as_view(), name="visualisation_detail"),
+    path(
+        "visualisation/<int:pk>/image.<str:fmt>",
+        views_visualisation.VisualisationImageView.as_view(),
+        name="visualisation_image",
     ),
 ]

@@ -107,7 +107,7 @@ class ScheduleListView(PortalMixin, View):
     def get(self, request):
         items = self.visible()
         now = timezone.now()
-        loaded = queries.schedules_of(items)
+        loaded = queries.schedules_of([fn.pk for fn in items])
         rows = []
         for fn in items:
             events, default = loaded[fn.pk]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib.admin import AuditedModelAdmin, organisation_filter
 from connect.lib.forms import add_operation_errors
-from customers.models import Prompt, User, UserGroup
+from customers.models import DirectoryField, Prompt, User, UserGroup
 from services.models import (
     AdvancedSettings,
     CallIntrusionSettings,
@@ -20,6 +20,7 @@ from services.models import (
     CallQueueSettings,
     CallTransferSettings,
     ContactNumber,
+    DirectoryEditSettings,
     DirectorySearchSettings,
     DiversionBypassSettings,
     ExtendWorkingHoursSettings,
@@ -28,6 +29,7 @@ from services.models import (
     MandatoryContact,
     MusicOnHoldSettings,
     NumberConversion,
+    RingToneSettings,
     SmsAuthorizationSettings,
     SwitchboardSettings,
     VoicemailSettings,
@@ -46,7 +48,7 @@ class ScopedAdminForm(forms.ModelForm):
         for name, value in list(cleaned.items()):
             items = list(value) if hasattr(value, "__iter__") and not isinstance(value, str) else [value]
             for item in items:
-                if isinstance(item, UserGroup | User) and item.organisation_id != organisation.pk:
+                if isinstance(item, UserGroup | User | DirectoryField) and item.organisation_id != organisation.pk:
                     self.add_error(name, _("Choose from the row's organisation."))
                     break
                 if isinstance(item, Prompt) and item.organisation_id not in (None, organisation.pk):
@@ -73,6 +75,7 @@ class ScopedAdmin(AuditedModelAdmin):
     CallQueueSettings,
     SmsAuthorizationSettings,
     CallTransferSettings,
+    RingToneSettings,
 )
 class SettingsAdmin(ScopedAdmin):
     pass
@@ -86,6 +89,7 @@ class SettingsAdmin(ScopedAdmin):
     DirectorySearchSettings,
     DiversionBypassSettings,
     ExtendWorkingHoursSettings,
+    DirectoryEditSettings,
 )
 class GroupsSettingsAdmin(ScopedAdmin):
     """Settings made of group multi-selects (permission services): each one a filter widget."""
@@ -175,3 +179,5 @@ class NumberConversionAdmin(ScopedAdmin):
     list_display = ["__str__", "organisation", "group", "user"]
     search_fields = ScopedAdmin.search_fields + ["prefix", "rewrite"]
     audit_exclude = ("password", "updated_at", "signature")
+# SVC-19 presence synchronization policies: their own module (registered on import).
+from services import admin_presence  # noqa: E402, F401

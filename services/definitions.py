@@ -50,7 +50,8 @@ class Field:
     label: str
     # yesno | choice | int | phone (a number calls are sent to) | prompt | prompt_or_none |
     # group_or_org | greeting | groups | flag | working_hours | list (contacts, conversions) |
-    # number_from_ranges (a number of the organisation's ranges, SVC-5)
+    # number_from_ranges (a number of the organisation's ranges, SVC-5) | directory_fields (a
+    # multi-choice over the organisation's directory fields, USR-17)
     input: str
     default: object = None
     choices: tuple = ()
@@ -69,7 +70,7 @@ class Field:
     def kind(self):
         if self.input == "flag":
             return FLAG
-        if self.input in ("groups", "list"):
+        if self.input in ("groups", "list", "directory_fields"):
             return UNION
         return VALUE
 
@@ -77,7 +78,7 @@ class Field:
     @property
     def columns(self):
         """Attribute names (attnames) holding this field on the service model."""
-        if self.input in ("groups", "list"):
+        if self.input in ("groups", "list", "directory_fields"):
             return ()
         if self.input == "prompt":
             return (f"{self.name}_id",)
@@ -136,6 +137,7 @@ class Service:
     # (may raise ValidationError({field: [..]}) to undo the save), e.g. to keep the number
     # registry in step with a stored number.
     after_save: object = None
+    note: str = ""  # shown on the page above the form (e.g. "works only on Snom phones")
 
     @property
     def model(self):
@@ -597,6 +599,51 @@ EXTEND_WORKING_HOURS = _permission_service(
     "extend_working_hours",
 )
 
+EDIT_DIRECTORY_FIELDS = Service(
+    slug="edit-directory-fields",
+    title=_("Edit directory fields"),
+    description=_(
+        "Which directory fields users may edit themselves. If an organisation has many users, some fields "
+        "may hold keywords the organisation does not want users to remove or edit. Users' edits go to moderation."
+    ),
+    model_name="DirectoryEditSettings",
+    fields=(
+        Field(
+            "editable_fields",
+            _("Which directory fields may the users in %(scope)s edit:"),
+            "directory_fields",
+            default=(),
+        ),
+    ),
+)
+
+
+# SVC-17: "Standard" leaves the phone's own choice; Ringer1-Ringer10 are the Snom ringers.
+RING_TONE_CHOICES = (("standard", _("Standard")),) + tuple((f"ringer{n}", f"Ringer{n}") for n in range(1, 11))
+
+
+def _ring_tone(name, label):
+    return Field(name, label, "choice", default="standard", choices=RING_TONE_CHOICES)
+
+
+RING_TONES = Service(
+    slug="ring-tones",
+    title=_("Ring tones"),
+    description=_(
+        "Ring tones for ordinary calls and for ring groups (ACD, attendant, etc.). "
+        "For ordinary calls, calls from internal and external sources can be told apart."
+    ),
+    note=_("Note that this function only works on Snom phones."),
+    model_name="RingToneSettings",
+    fields=(
+        _ring_tone("internal", _("Internal calls")),
+        _ring_tone("external", _("External calls")),
+        _ring_tone("acd", _("ACD groups")),
+        _ring_tone("attendant", _("Attendant ring groups")),
+        _ring_tone("ring_group", _("Ring groups")),
+    ),
+)
+
 # Menu order follows the guide's "Tjenester" list (the SVC numbering).
 MENU_ORDER = (
     WORKING_HOURS,
@@ -611,6 +658,8 @@ MENU_ORDER = (
     CALL_INTRUSION,
     CALL_MONITORING,
     DIRECTORY_SEARCH,
+    EDIT_DIRECTORY_FIELDS,
+    RING_TONES,
     SMS_AUTHORIZATION,
     DIVERSION_BYPASS,
     EXTEND_WORKING_HOURS,

@@ -1,11 +1,13 @@
 """Signal receivers connecting customers' events to services (customers never imports services)."""
 
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from customers.models import Organisation
 from customers.operations.organisations import organisation_created
-from customers.signals import user_copied
+from customers.signals import directory_proposal_submitting, user_copied
 from services.models import SwitchboardSettings
 
 
@@ -32,3 +34,12 @@ def release_switchboard_number(sender, instance, **kwargs):
     from services.switchboard import switchboard_release
 
     switchboard_release(instance)
+
+
+@receiver(directory_proposal_submitting, dispatch_uid="services_check_editable_directory_field")
+def check_editable_directory_field(sender, user, field, by, **kwargs):
+    """SVC-16: a user's own edit is accepted only for the fields the user may edit."""
+    from services.queries import editable_directory_field_ids
+
+    if field.pk not in editable_directory_field_ids(user):
+        raise ValidationError({"field": _("Users may not edit the directory field “%(field)s”.") % {"field": field}})

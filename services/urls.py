@@ -1,6 +1,7 @@
 from django.urls import path
 
-from services import views, views_conversions
+from services import feature_code_views, import_views, views, views_conversions, views_presence
+from services.views_extend import WorkingHoursExtendView
 
 app_name = "services"
 
@@ -27,6 +28,20 @@ urlpatterns = [
     path("conversions/user/<int:pk>/new/", views_conversions.ConversionCreateView.as_view(level="user"), name="conversion_create_user"),
     path("conversions/<int:pk>/", views_conversions.ConversionUpdateView.as_view(), name="conversion_update"),
     path("conversions/<int:pk>/delete/", views_conversions.ConversionDeleteView.as_view(), name="conversion_delete"),
+    # SVC-7 "Importer kontakter": the upload per scope level, then the import's own job page.
+    path("contacts/import/", import_views.ContactsImportView.as_view(level="organisation"), name="contacts_import"),
+    path("contacts/group/<int:pk>/import/", import_views.ContactsImportView.as_view(level="group"), name="contacts_import_group"),
+    path("contacts/user/<int:pk>/import/", import_views.ContactsImportView.as_view(level="user"), name="contacts_import_user"),
+    path("contacts/jobs/<int:pk>/", import_views.ContactsImportJobView.as_view(), name="contacts_import_job"),
+    # "Funktionskoder" (FC-1 ... FC-14): read-only, before the service patterns ("feature-codes" is no service slug).
+    path("feature-codes/", feature_code_views.FeatureCodesView.as_view(), name="feature_codes"),
+    # SVC-19 presence synchronization: organisation level only, one page per calendar connector.
+    path("presence-sync/", views_presence.PresenceSyncIndexView.as_view(), name="presence_sync"),
+    path("presence-sync/connectors/<int:pk>/", views_presence.PresenceSyncView.as_view(), name="presence_sync_connector"),
+    # SVC-21: "Udvid arbejdstiden i dag til" on the working-hours page, per scope level.
+    path("working-hours/extend/", WorkingHoursExtendView.as_view(level="organisation"), {"slug": "working-hours"}, name="working_hours_extend"),
+    path("working-hours/group/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="group"), {"slug": "working-hours"}, name="working_hours_extend_group"),
+    path("working-hours/user/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="user"), {"slug": "working-hours"}, name="working_hours_extend_user"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),

@@ -137,6 +137,8 @@ URL_KWARGS = {
     **_function_number_url_kwargs(),
     **_schedule_url_kwargs(),
     "functionnumbers:auto_attendant_flow": _function_number_kwargs("auto_attendant"),
+    "functionnumbers:visualisation_detail": _function_number_kwargs("acd"),
+    "functionnumbers:visualisation_image": lambda walk, org: {**_function_number_kwargs("acd")(walk, org), "fmt": "svg"},
 }
 
 

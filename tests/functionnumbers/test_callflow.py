@@ -264,12 +264,12 @@ def test_loading_takes_the_same_number_of_queries_however_many_function_numbers(
 ):
     ensure_ranges(org_a)
     _org_flow(org_a, admin_a, "1")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         small = load_flow_data(org_a)
     for suffix in "2345":
         _org_flow(org_a, admin_a, suffix)
     make_function_number(org_a, Kind.IVR, dial_local_number=True, options={})
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         large = load_flow_data(org_a)
     assert len(large.functions) == len(small.functions) * 5 + 1
 
