@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 
 from customers.models import DirectoryField, Prompt
+from customers.operations.numbers import numberrange_create
 from services import operations, working_hours
 from services.definitions import MENU_ORDER, NONE, ORGANISATION
+from services.operations_conversions import conversion_create
 from services.scopes import Scope
 from tests.factories import UserFactory, UserGroupFactory
 
@@ -18,8 +20,10 @@ BUDGET = 15
 STORED = 4  # groups and users with their own values (each), in both organisations
 
 
-def _value(f, groups, directory_fields, prompts):
+def _value(f, groups, directory_fields, prompts, free_numbers):
     """A valid value for every input of the definitions table."""
+    if f.input == "number_from_ranges":  # a switchboard number is given once per organisation
+        return next(free_numbers)
     return {
         "yesno": True,
         "flag": True,
@@ -48,6 +52,8 @@ def _organisation(org, admin, group_count, user_count, prompts):
         DirectoryField.objects.create(organisation=org, number=n, name=f"Felt {n}")
         for n in range(1, 7)
     ]
+    numberrange_create(organisation=org, first="+4588887700", last="+4588887799", by=admin)
+    free_numbers = iter(f"+45888877{n:02d}" for n in range(100))
     scopes = (
         [Scope(org)]
         + [Scope(org, group=g) for g in groups[:STORED]]
@@ -63,7 +69,10 @@ def _organisation(org, admin, group_count, user_count, prompts):
                     by=admin,
                 )
                 continue
-            data = {f.name: _value(f, groups, directory_fields, prompts) for f in service.fields}
+            if service.kind == "conversions":
+                conversion_create(scope=scope, prefix="7", digits=2, rewrite="+45888877", by=admin)
+                continue
+            data = {f.name: _value(f, groups, directory_fields, prompts, free_numbers) for f in service.fields}
             operations.service_settings_save(service=service, scope=scope, data=data, by=admin)
     for user in users[:STORED]:
         operations.mandatory_contact_add(scope=Scope(org), contact_user=user, by=admin)
