@@ -52,5 +52,19 @@ def make_function_number(organisation, kind=Kind.ACD, number=None, by=None, **fi
         defaults["inbox_code"] = str(10 + Number.objects.filter(organisation=organisation).count())
     if kind == Kind.VOICEMAIL:
         defaults = {}
+    if kind in (Kind.ACD, Kind.ATTENDANT) and "login_groups" not in fields:
+        # FN-2: at least one login group; an internal number shows the calling party's number.
+        defaults["login_groups"] = [login_group(organisation)]
+        defaults["show_caller_number"] = True
     defaults.update(fields)
     return function_number_create(organisation=organisation, kind=kind, number=number, by=by, **defaults)
+
+
+def login_group(organisation):
+    """The organisation's "Agents" user group (created once): call groups' default login group."""
+    from customers.models import UserGroup
+    from tests.factories import UserGroupFactory
+
+    return UserGroup.objects.filter(organisation=organisation, name="Agents").first() or UserGroupFactory(
+        organisation=organisation, name="Agents"
+    )
