@@ -128,7 +128,9 @@ def call_group_errors(group, *, number_local, login_group_count):
     if number_local and not group.show_caller_number:
         add(
             "show_caller_number",
-            _("The group has an internal number: “Show the calling party's number” must be ticked."),
+            _(
+                "The group has an internal number: “Show the calling party's number” must be ticked."
+            ),
         )
     # Overløb and Håndtering af opkald i kø.
     if group.overflow_action == CallGroup.OverflowAction.FORWARD and not group.overflow:
@@ -184,9 +186,7 @@ def clean_call_group(instance, *, organisation, fields, m2m):
         setattr(instance, name, raw)
         if raw:
             try:
-                normalised = numberlib.normalise(
-                    raw, allow_local=allow_local, use=numberlib.TARGET
-                )
+                normalised = numberlib.normalise(raw, allow_local=allow_local, use=numberlib.TARGET)
             except ValidationError as exc:
                 errors[name] = exc.messages
             else:
