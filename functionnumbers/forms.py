@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.forms.numbers import AvailableNumberInput
 from customers.models import Activity, BlockingGroup, Prompt, Role, UserGroup
-from functionnumbers.layouts import label_for
+from functionnumbers.layouts import SHOW_WHEN, help_for, label_for
 from functionnumbers.models import PhoneType
 
 DURATION_FIELDS = {
@@ -71,6 +71,11 @@ class DurationField(forms.Field):
         return seconds
 
 
+def _show_value(value):
+    """SHOW_WHEN's value as the script compares it: "on" for a ticked checkbox."""
+    return "on" if value is True else str(value)
+
+
 class FunctionNumberForm(forms.ModelForm):
     """Base of every type's form; `layout` is set by form_for()."""
 
@@ -99,6 +104,14 @@ class FunctionNumberForm(forms.ModelForm):
             label = label_for(self.layout.kind, name)
             if label:
                 field.label = label
+            help_text = help_for(self.layout.kind, name)
+            if help_text and not field.help_text:
+                field.help_text = help_text
+        for name, (controller, value) in SHOW_WHEN.items():
+            if name in self.fields and controller in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"data-fn-show-when": controller, "data-fn-show-value": _show_value(value)}
+                )
         if "name" in self.fields:
             self.fields["name"].required = self.layout.name_required
         if "language" in self.fields:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from functionnumbers import views
+from functionnumbers import views, views_agents
 from functionnumbers.layouts import LAYOUTS
 
 app_name = "functionnumbers"
@@ -28,3 +28,13 @@ for kind, layout in LAYOUTS.items():
             name=f"{kind}_delete",
         ),
     ]
+
+# Agent lists of ACD and attendant groups, and login state of ACD, attendant and hunt groups.
+urlpatterns += [
+    path("call-groups/<int:pk>/agents/search/", views_agents.agent_search, name="agent_search"),
+    path("call-groups/<int:pk>/agents/add/", views_agents.agent_add, name="agent_add"),
+    path("agents/<int:pk>/remove/", views_agents.agent_remove, name="agent_remove"),
+    path("agents/<int:pk>/move/", views_agents.agent_move, name="agent_move"),
+    path("agents/<int:pk>/level/", views_agents.agent_level, name="agent_level"),
+    path("groups/<int:pk>/login/", views_agents.agent_login, name="agent_login"),
+]

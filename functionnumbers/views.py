@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from connect.lib.views import PortalCreateView, PortalDeleteView, PortalListView, PortalUpdateView
 from customers import permissions
 from customers.views.numbers import history_url
-from functionnumbers import operations, queries, rules
+from functionnumbers import operations, queries, rules, views_agents
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
 from functionnumbers.models import FunctionNumber
@@ -110,6 +110,7 @@ class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update({"title": str(self.object), "history_url": history_url(self.object)})
+        context.update(views_agents.panels(self.request, self.object))
         return context
 
     def perform_save(self, form):

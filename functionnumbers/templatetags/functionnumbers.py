@@ -26,3 +26,11 @@ def function_number_menu():
     from functionnumbers.layouts import LAYOUTS, MENU_ORDER
 
     return [(reverse(f"functionnumbers:{kind}_list"), LAYOUTS[kind].title) for kind in MENU_ORDER]
+
+
+@register.simple_tag
+def field_warning(kind, name):
+    """The guide's warning shown with a field (functionnumbers.layouts.FIELD_WARNINGS), or ""."""
+    from functionnumbers.layouts import warning_for
+
+    return warning_for(kind, name)
