@@ -12,7 +12,7 @@ logging agents in and out is CONTROL_AGENTS (also ACD supervisors and the group'
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -241,10 +241,10 @@ class AgentLoginView(GroupActionMixin, View):
             else None
         )
         logged_in = request.POST.get("logged_in")
-        if logged_in not in ("0", "1"):
-            raise Http404
         status = ""
         try:
+            if logged_in not in ("0", "1"):
+                raise ValidationError(_("Choose to log in or log out."), code="invalid")
             operations_agents.agent_login_set(
                 function_number=self.group, user=user, logged_in=logged_in == "1", by=request.user
             )
