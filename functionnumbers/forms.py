@@ -89,6 +89,7 @@ class FunctionNumberForm(forms.ModelForm):
         self.fields["number"].widget = AvailableNumberInput(purpose=self.layout.purpose)
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.number.number)
+        self._shared_choices = {}
         for name, field in self.fields.items():
             self._narrow(name, field)
         for name in self.destination_names:
@@ -148,6 +149,12 @@ class FunctionNumberForm(forms.ModelForm):
                     kind=Prompt.Kind.PROMPT
                 )
                 field.empty_label = _("(None)")
+            # The form's fields of one model share one query for their choices (four prompts,
+            # three or four group lists: issue 10 wants a group's page in at most 15 queries).
+            key = (model, field.empty_label)
+            if key not in self._shared_choices:
+                self._shared_choices[key] = list(field.choices)
+            field.choices = self._shared_choices[key]
             if isinstance(field, forms.ModelMultipleChoiceField):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
                 field.widget.choices = field.choices

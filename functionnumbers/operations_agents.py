@@ -9,7 +9,7 @@ supervisors, controllers) is decided by the views through customers.permissions.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib.audit import audit_record
@@ -86,40 +86,55 @@ def agent_remove(*, agent, by):
     """Take `agent` off its group's list; the agents after it move up one place."""
     with transaction.atomic():
         _lock(agent.group)
-        agent = Agent.objects.select_related("user", "group").get(pk=agent.pk)
-        position = agent.position
-        agent.delete()
-        Agent.objects.filter(group=agent.group_id, position__gt=position).update(
+        fresh = Agent.objects.get(pk=agent.pk)
+        fresh.delete()
+        Agent.objects.filter(group=agent.group_id, position__gt=fresh.position).update(
             position=F("position") - 1
         )
         _audit(
             agent.group,
             by,
-            {f"agent {agent.user.username}": [f"#{position}, level {agent.skill_level}", ""]},
+            {f"agent {agent.user.username}": [f"#{fresh.position}, level {fresh.skill_level}", ""]},
         )
 
 
 def agent_move(*, agent, direction, by):
     """Swap `agent` with its neighbour above ("up") or below ("down") in priority order. At the
-    top (bottom) moving up (down) changes nothing. Returns the agent as saved."""
+    top (bottom) moving up (down) changes nothing. Of `agent` only its pk and group are used: it
+    is read afresh under the group's lock (Agent.DoesNotExist when it is not on that group's list).
+    Returns the agent with its new position and its user. A fixed handful of queries whatever the
+    list's length (issue 10: at most 10 for the whole request)."""
     if direction not in ("up", "down"):
         raise ValidationError({"direction": _("Choose up or down.")}, code="invalid")
+    step = -1 if direction == "up" else 1
+    group = agent.group
     with transaction.atomic():
-        _lock(agent.group)
-        agent = Agent.objects.select_related("user", "group").get(pk=agent.pk)
-        siblings = Agent.objects.filter(group=agent.group_id)
-        if direction == "up":
-            neighbour = siblings.filter(position__lt=agent.position).order_by("-position").first()
-        else:
-            neighbour = siblings.filter(position__gt=agent.position).order_by("position").first()
-        if neighbour is None:
-            return agent
-        old = agent.position
-        agent.position, neighbour.position = neighbour.position, agent.position
-        Agent.objects.filter(pk=agent.pk).update(position=agent.position)
-        Agent.objects.filter(pk=neighbour.pk).update(position=neighbour.position)
-        _audit(agent.group, by, {f"agent {agent.user.username}": [f"#{old}", f"#{agent.position}"]})
-    return agent
+        _lock(group)
+        # Positions are gap-free, so the neighbour is at position ± 1: one query reads both.
+        own = Agent.objects.filter(pk=agent.pk, group=group.pk).values("position")
+        pair = {
+            row.pk: row
+            for row in Agent.objects.filter(group=group.pk)
+            .filter(Q(pk=agent.pk) | Q(position=Subquery(own) + step))
+            .select_related("user")
+        }
+        if agent.pk not in pair:
+            raise Agent.DoesNotExist
+        moving = pair.pop(agent.pk)
+        moving.group = group
+        if not pair:
+            return moving
+        neighbour = pair.popitem()[1]
+        old = moving.position
+        Agent.objects.filter(pk__in=[moving.pk, neighbour.pk]).update(
+            position=Case(
+                When(pk=moving.pk, then=Value(neighbour.position)),
+                default=Value(moving.position),
+            )
+        )
+        moving.position, neighbour.position = neighbour.position, old
+        _audit(group, by, {f"agent {moving.user.username}": [f"#{old}", f"#{moving.position}"]})
+    return moving
 
 
 def agent_set_level(*, agent, skill_level, by):
@@ -127,16 +142,16 @@ def agent_set_level(*, agent, skill_level, by):
     level = _check_level(skill_level)
     with transaction.atomic():
         _lock(agent.group)
-        agent = Agent.objects.select_related("user", "group").get(pk=agent.pk)
-        if agent.skill_level != level:
-            old, agent.skill_level = agent.skill_level, level
-            agent.save(update_fields=["skill_level"])
+        fresh = Agent.objects.get(pk=agent.pk)
+        if fresh.skill_level != level:
+            old, fresh.skill_level = fresh.skill_level, level
+            fresh.save(update_fields=["skill_level"])
             _audit(
                 agent.group,
                 by,
                 {f"agent {agent.user.username}": [f"level {old}", f"level {level}"]},
             )
-    return agent
+    return fresh
 
 
 def agent_login_set(*, function_number, user, logged_in, by):

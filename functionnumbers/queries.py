@@ -46,10 +46,22 @@ def agent_candidates(group, text, limit):
 
 
 def agent_list(group):
-    """The agent list as shown: by position (priority mode) or highest level first (skill mode)."""
+    """The agent list as shown: by position (priority mode) or highest level first (skill mode),
+    with only the user columns the page shows."""
     from functionnumbers.models import Agent, CallGroup
 
-    agents = Agent.objects.filter(group=group.pk).select_related("user")
+    agents = (
+        Agent.objects.filter(group=group.pk)
+        .select_related("user")
+        .only(
+            "position",
+            "skill_level",
+            "group_id",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
+    )
     if group.distribution == CallGroup.Distribution.SKILL:
         return agents.order_by("-skill_level", "position", "pk")
     return agents.order_by("position", "pk")
@@ -82,15 +94,21 @@ def logged_in_by_default(function_number):
 
 
 def login_states(function_number):
-    """[(user, logged in?)] of everyone who can be logged in, by name. Two queries."""
+    """Everyone who can be logged in, by name, each with `logged_in` (their stored state, else
+    the type's default). One query."""
+    from django.db.models import BooleanField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     from functionnumbers.models import AgentLogin
 
-    stored = dict(
-        AgentLogin.objects.filter(function_number=function_number.pk).values_list(
-            "user_id", "logged_in"
-        )
+    stored = AgentLogin.objects.filter(
+        function_number=function_number.pk, user=OuterRef("pk")
+    ).values("logged_in")[:1]
+    default = Value(logged_in_by_default(function_number), output_field=BooleanField())
+    return (
+        login_members(function_number)
+        .filter(is_active=True)
+        .annotate(logged_in=Coalesce(Subquery(stored), default))
+        .only("username", "first_name", "last_name", "organisation_id")
+        .order_by("first_name", "last_name", "username")
     )
-    default = logged_in_by_default(function_number)
-    users = login_members(function_number).filter(is_active=True)
-    users = users.order_by("first_name", "last_name", "username")
-    return [(user, stored.get(user.pk, default)) for user in users]

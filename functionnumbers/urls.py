@@ -33,8 +33,6 @@ for kind, layout in LAYOUTS.items():
 urlpatterns += [
     path("call-groups/<int:pk>/agents/search/", views_agents.agent_search, name="agent_search"),
     path("call-groups/<int:pk>/agents/add/", views_agents.agent_add, name="agent_add"),
-    path("agents/<int:pk>/remove/", views_agents.agent_remove, name="agent_remove"),
-    path("agents/<int:pk>/move/", views_agents.agent_move, name="agent_move"),
-    path("agents/<int:pk>/level/", views_agents.agent_level, name="agent_level"),
+    path("call-groups/<int:pk>/agents/", views_agents.agent_change, name="agent_change"),
     path("groups/<int:pk>/login/", views_agents.agent_login, name="agent_login"),
 ]

@@ -103,17 +103,8 @@ def _function_number_url_kwargs():
         "functionnumbers:agent_search": _function_number_kwargs("acd"),
         "functionnumbers:agent_add": _function_number_kwargs("acd"),
         "functionnumbers:agent_login": _function_number_kwargs("acd"),
-        **{f"functionnumbers:agent_{action}": _agent_kwargs for action in ("remove", "move", "level")},
+        "functionnumbers:agent_change": _function_number_kwargs("acd"),
     }
-
-
-def _agent_kwargs(walk, org):
-    """An agent (the organisation's member) on the organisation's ACD group's list."""
-    from functionnumbers.models import Agent
-
-    group = walk.function_number("acd", org)
-    agent, _ = Agent.objects.get_or_create(group=group, user=walk.member[org.pk])
-    return {"pk": agent.pk}
 
 
 # Per URL name: {kwarg: model label} or a callable(walk, org) -> {kwarg: value} for all kwargs.

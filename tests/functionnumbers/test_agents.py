@@ -162,19 +162,21 @@ def test_priority_mode_lists_order_user_id_and_name_with_arrows(client_a, acd, a
     body = panel(client_a.get(page(acd)).content.decode(), "agents-panel")
     assert "Order" in body and "User ID" in body
     assert body.index("klj@a.example") < body.index("mbr@a.example") < body.index("kgo@a.example")
-    assert "Move kgo@a.example up" in body
-    assert "Remove klj@a.example from the agents" in body
+    assert "Move up: kgo@a.example" in body
+    assert "Move down: kgo@a.example" not in body  # the last has no ▼
+    assert "Remove from the agents: klj@a.example" in body
 
 
 def test_arrows_reorder_with_htmx_and_without(client_a, acd, agents, admin_a):
     added = [agent_add(group=acd, user=user, by=admin_a) for user in agents]
-    url = reverse("functionnumbers:agent_move", args=[added[1].pk])
-    response = client_a.post(url, {"direction": "up"}, HTTP_HX_REQUEST="true")
+    url = reverse("functionnumbers:agent_change", args=[acd.pk])
+    response = client_a.post(url, {"up": added[1].pk}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="agent-list"' in body
-    assert body.index("mbr@a.example") < body.index("klj@a.example")
-    response = client_a.post(url, {"direction": "down"})
+    assert 'id="agents-panel"' in body
+    assert "mbr@a.example is now number 1." in body
+    assert body.index("mbr@a.example</td>") < body.index("klj@a.example</td>")
+    response = client_a.post(url, {"down": added[1].pk})
     assert response.status_code == 302
     assert order(acd)[1] == ("mbr@a.example", 2)
 
@@ -188,18 +190,13 @@ def test_skill_mode_shows_levels_and_edits_one(client_a, acd, agents, admin_a):
     assert body.index("mbr@a.example") < body.index("klj@a.example")  # highest level first
     editing = client_a.get(page(acd) + f"?edit_agent={low.pk}").content.decode()
     assert "Which skill level does this user have:" in editing
+    change = reverse("functionnumbers:agent_change", args=[acd.pk])
     response = client_a.post(
-        reverse("functionnumbers:agent_level", args=[low.pk]),
-        {"skill_level": "7"},
-        HTTP_HX_REQUEST="true",
+        change, {"level_for": low.pk, "skill_level": "7"}, HTTP_HX_REQUEST="true"
     )
     assert "klj@a.example now has skill level 7." in response.content.decode()
     assert Agent.objects.get(pk=low.pk).skill_level == 7
-    bad = client_a.post(
-        reverse("functionnumbers:agent_level", args=[low.pk]),
-        {"skill_level": "12"},
-        HTTP_HX_REQUEST="true",
-    )
+    bad = client_a.post(change, {"level_for": low.pk, "skill_level": "12"}, HTTP_HX_REQUEST="true")
     assert "Choose a level from 1 to 10." in bad.content.decode()
     assert Agent.objects.get(pk=low.pk).skill_level == 7
 
@@ -245,22 +242,33 @@ def test_add_by_post_and_crafted_posts_are_refused(client_a, acd, agents, org_b)
 
 def test_remove_by_post(client_a, acd, agents, admin_a):
     agent = agent_add(group=acd, user=agents[0], by=admin_a)
-    response = client_a.post(reverse("functionnumbers:agent_remove", args=[agent.pk]))
+    response = client_a.post(
+        reverse("functionnumbers:agent_change", args=[acd.pk]), {"remove": agent.pk}
+    )
     assert response.status_code == 302
     assert not Agent.objects.exists()
+
+
+def test_an_agent_of_another_group_is_a_404(client_a, acd, agents, admin_a, org_a):
+    other = make_function_number(org_a, Kind.ACD, name="Support")
+    agent = agent_add(group=other, user=agents[0], by=admin_a)
+    change = reverse("functionnumbers:agent_change", args=[acd.pk])
+    for action in ("up", "down", "remove", "level_for"):
+        assert client_a.post(change, {action: agent.pk, "skill_level": "2"}).status_code == 404
+    assert Agent.objects.get(pk=agent.pk).skill_level == 5
 
 
 def test_another_organisations_admin_gets_404_and_changes_nothing(client_b, acd, agents, admin_a):
     agent = agent_add(group=acd, user=agents[0], by=admin_a)
     posts = [
         (reverse("functionnumbers:agent_add", args=[acd.pk]), {"user": agents[1].pk}),
-        (reverse("functionnumbers:agent_move", args=[agent.pk]), {"direction": "down"}),
-        (reverse("functionnumbers:agent_level", args=[agent.pk]), {"skill_level": "2"}),
-        (reverse("functionnumbers:agent_remove", args=[agent.pk]), {}),
+        (reverse("functionnumbers:agent_change", args=[acd.pk]), {"down": agent.pk}),
         (
-            reverse("functionnumbers:agent_login", args=[acd.pk]),
-            {"user": agents[0].pk, "logged_in": "1"},
+            reverse("functionnumbers:agent_change", args=[acd.pk]),
+            {"level_for": agent.pk, "skill_level": "2"},
         ),
+        (reverse("functionnumbers:agent_change", args=[acd.pk]), {"remove": agent.pk}),
+        (reverse("functionnumbers:agent_login", args=[acd.pk]), {"login": agents[0].pk}),
     ]
     for url, data in posts:
         assert client_b.post(url, data).status_code == 404, url
@@ -301,11 +309,11 @@ def test_each_allowed_role_logs_agents_in_and_out(client, acd, agents, role):
     user = _role(acd, role)
     client.force_login(user)
     url = reverse("functionnumbers:agent_login", args=[acd.pk])
-    response = client.post(url, {"user": agents[0].pk, "logged_in": "1"}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"login": agents[0].pk}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "klj@a.example is logged in." in response.content.decode()
     assert AgentLogin.objects.get(user=agents[0], function_number=acd).logged_in
-    assert client.post(url, {"user": agents[0].pk, "logged_in": "0"}).status_code == 302
+    assert client.post(url, {"logout": agents[0].pk}).status_code == 302
     login = AgentLogin.objects.get(user=agents[0], function_number=acd)
     assert not login.logged_in
     assert login.changed_by == user
@@ -325,7 +333,7 @@ def test_others_may_not_log_agents_in(client, acd, agents, org_a, role):
         user = member(controllers, "ctl@a.example")
     client.force_login(user)
     url = reverse("functionnumbers:agent_login", args=[acd.pk])
-    assert client.post(url, {"user": agents[0].pk, "logged_in": "1"}).status_code == 403
+    assert client.post(url, {"login": agents[0].pk}).status_code == 403
     assert not AgentLogin.objects.exists()
 
 
@@ -392,7 +400,7 @@ def test_hunt_group_members_are_logged_in_by_default_and_can_log_out(client_a, o
     panel = body.split('id="logins-panel"')[1].split("</section>")[0]
     assert "Log out" in panel.split("team@a.example")[1].split("</tr>")[0]
     url = reverse("functionnumbers:agent_login", args=[hunt.pk])
-    client_a.post(url, {"user": user.pk, "logged_in": "0"})
+    client_a.post(url, {"logout": user.pk})
     assert not AgentLogin.objects.get(function_number=hunt, user=user).logged_in
     assert AuditEntry.objects.filter(
         object_id=str(hunt.pk), changes__has_key="login team@a.example"
