@@ -35,6 +35,13 @@ def _int(value):
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
+def _may_change(request, action, group):
+    """Does the page offer the buttons that change `group` by `action`?"""
+    return permissions.may(
+        request.user, action, obj=group, organisation=request.organisation, write=True
+    )
+
+
 def agent_panel_context(request, group, *, query="", edit=None, status=""):
     """What `_agents.html` shows: the list in the group's mode, the search and its results."""
     query = (query or "").strip()[:100]
@@ -56,13 +63,7 @@ def agent_panel_context(request, group, *, query="", edit=None, status=""):
         "skill_mode": group.distribution == CallGroup.Distribution.SKILL,
         "levels": operations_agents.SKILL_LEVELS,
         "default_level": operations_agents.DEFAULT_SKILL_LEVEL,
-        "may_edit_agents": permissions.may(
-            request.user,
-            permissions.EDIT_FUNCTION_NUMBER,
-            obj=group,
-            organisation=request.organisation,
-            write=True,
-        ),
+        "may_edit_agents": _may_change(request, permissions.EDIT_FUNCTION_NUMBER, group),
         "page_url": group.get_absolute_url(),
         "change_url": reverse("functionnumbers:agent_change", args=[group.pk]),
         "agent_query": query,
@@ -83,13 +84,7 @@ def login_panel_context(request, function_number, *, status=""):
                 "pk", "username", "first_name", "last_name", "logged_in"
             )
         ),
-        "may_control": permissions.may(
-            request.user,
-            permissions.CONTROL_AGENTS,
-            obj=function_number,
-            organisation=request.organisation,
-            write=True,
-        ),
+        "may_control": _may_change(request, permissions.CONTROL_AGENTS, function_number),
         "login_url": reverse("functionnumbers:agent_login", args=[function_number.pk]),
         "login_status": status,
     }
