@@ -21,6 +21,8 @@ DURATION_FIELDS = {
     "wait_announce_min_seconds",
     "wait_announce_max_seconds",
 }
+# Choices the guide shows as radio buttons ("Fordel opkald efter prioritet / færdighedsniveau").
+RADIO_FIELDS = {"distribution"}
 _DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$")
 
 
@@ -190,6 +192,8 @@ def _formfield_callback(model_field, **kwargs):
             widget=forms.CheckboxSelectMultiple,
             required=True,
         )
+    if name in RADIO_FIELDS:
+        kwargs["widget"] = forms.RadioSelect
     return model_field.formfield(**kwargs)
 
 

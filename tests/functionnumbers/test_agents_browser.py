@@ -39,6 +39,9 @@ def test_conditional_fields_agents_and_logins(page, live_server):  # noqa: F811
     expect(page.locator("#id_overflow")).to_be_hidden()
     page.locator("#id_overflow_action").select_option("forward")
     expect(page.locator("#id_overflow")).to_be_visible()
+    expect(page.locator("#id_longest_idle")).to_be_hidden()
+    page.locator("input[name=distribution][value=skill]").check()
+    expect(page.locator("#id_longest_idle")).to_be_visible()
 
     panel = page.locator("#agents-panel")
     panel.locator("#agent-search").fill("Jensen")
