@@ -138,7 +138,11 @@ def may(user, action, obj=None, organisation=None, *, write=False):
     if user is None or not user.is_authenticated or user.organisation_id != getattr(organisation, "pk", None):
         return False
     if action == EDIT_SCHEDULE:
-        return user.memberships.filter(group__is_schedule_admin=True).exists()
+        if user.memberships.filter(group__is_schedule_admin=True).exists():
+            return True
+        # A function number's group administrators may change its schedule (FN-10, SET-5).
+        admin_groups = getattr(obj, "admin_group_ids", None)
+        return callable(admin_groups) and bool(_group_ids(user) & set(admin_groups()))
     if action in (EDIT_FUNCTION_NUMBER, CONTROL_AGENTS) and obj is not None:
         admin_groups = getattr(obj, "admin_group_ids", None)
         if callable(admin_groups):

@@ -113,3 +113,7 @@ class ContactNumberAdmin(AuditedModelAdmin):
     list_filter = [organisation_filter("contact__organisation"), "number_type"]
     search_fields = ["number", "contact__company", "contact__last_name"]
     raw_id_fields = ["contact"]
+
+
+# SVC-19 presence synchronization policies: their own module (registered on import).
+from services import admin_presence  # noqa: E402, F401

@@ -464,3 +464,7 @@ class ContactNumber(models.Model):
 
     def __str__(self):
         return self.number
+
+
+# SVC-19 presence synchronization policies live in their own module.
+from services.models_presence import PresenceExclusion, PresenceMapping, PresencePolicy  # noqa: E402, F401

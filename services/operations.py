@@ -5,12 +5,14 @@ users) are checked against the scope's organisation here as well as in the forms
 call cannot attach another organisation's objects.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers
-from connect.lib.audit import audit_record, diff, snapshot
+from connect.lib.audit import audit_entry, audit_record, diff, snapshot
+from connect.lib.bulk import bulk_insert, bulk_insert_with_ids
 from customers.models import AuditEntry, Prompt, User, UserGroup
 from services import working_hours
 from services.definitions import NONE, ORGANISATION, SERVICES, UNION, get_service, run_validation
@@ -209,21 +211,34 @@ def _save_numbers(contact, rows):
         number.save()
 
 
-def _full_clean(obj, exclude=()):
+def _full_clean(obj, exclude=(), constraints=True):
     try:
-        obj.full_clean(exclude=list(exclude))
+        obj.full_clean(exclude=list(exclude), validate_unique=constraints, validate_constraints=constraints)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
 
 
-def contact_create(*, scope, data, numbers, by):
-    """Create an external contact at `scope` with its phone numbers (SVC-7)."""
+def contact_check(*, scope, data, numbers):
+    """Every check `contact_create` makes, without writing: the unsaved contact and its cleaned
+    number rows, or a ValidationError by field ("numbers" for the list as a whole). The contacts import
+    validates each row of a file with it before anything is saved."""
     _check_scope(scope)
     values = _clean_contact(data)
     rows = _clean_numbers(numbers)
+    contact = ExternalContact(**scope.filter_kwargs(), **values)
+    # Field checks only: the constraints (one scope, one preferred number) hold by construction
+    # here, the database enforces them on save, and checking them would cost a query per row of
+    # an import.
+    _full_clean(contact, exclude=["organisation", "group", "user"], constraints=False)
+    for row in rows:
+        _full_clean(ContactNumber(**row), exclude=["contact"], constraints=False)
+    return contact, rows
+
+
+def contact_create(*, scope, data, numbers, by):
+    """Create an external contact at `scope` with its phone numbers (SVC-7)."""
+    contact, rows = contact_check(scope=scope, data=data, numbers=numbers)
     with transaction.atomic():
-        contact = ExternalContact(**scope.filter_kwargs(), **values)
-        _full_clean(contact, exclude=["organisation", "group", "user"])
         contact.save()
         _save_numbers(contact, rows)
         audit_record(
@@ -236,12 +251,39 @@ def contact_create(*, scope, data, numbers, by):
     return contact
 
 
-def _contact_snapshot(contact):
+def _contact_snapshot(contact, rows=None):
+    """The audit snapshot of a contact; `rows`: its number rows when they are at hand."""
     data = snapshot(contact, exclude=SNAPSHOT_EXCLUDE)
-    data["numbers"] = [
-        f"{n.number}{' *' if n.is_preferred else ''}" for n in contact.numbers.order_by("position", "pk")
-    ]
+    if rows is None:
+        rows = contact.numbers.order_by("position", "pk").values("number", "is_preferred")
+    data["numbers"] = [f"{n['number']}{' *' if n['is_preferred'] else ''}" for n in rows]
     return data
+
+
+def contacts_create_many(*, scope, contacts, by):
+    """Create many external contacts at `scope` in a few statements (the contacts import, SVC-7).
+    `contacts` is [(contact, rows)] as `contact_check` returned them; each gets its audit entry,
+    as from `contact_create`. All or nothing: inside the caller's transaction, or its own."""
+    _check_scope(scope)
+    content_type = ContentType.objects.get_for_model(ExternalContact)
+    with transaction.atomic():
+        bulk_insert_with_ids(ExternalContact, [contact for contact, _rows in contacts])
+        bulk_insert(ContactNumber, [ContactNumber(contact=contact, **row) for contact, rows in contacts for row in rows])
+        bulk_insert(
+            AuditEntry,
+            [
+                audit_entry(
+                    actor=by,
+                    action=AuditEntry.Action.CREATE,
+                    obj=contact,
+                    organisation=scope.organisation,
+                    changes=diff({}, _contact_snapshot(contact, rows)),
+                    content_type=content_type,
+                )
+                for contact, rows in contacts
+            ],
+        )
+    return [contact for contact, _rows in contacts]
 
 
 def contact_update(*, contact, data, numbers, by):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services import views
+from services import feature_code_views, import_views, views, views_presence
 
 app_name = "services"
 
@@ -19,6 +19,16 @@ urlpatterns = [
     path("contacts/group/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="group"), name="mandatory_add_group"),
     path("contacts/user/<int:pk>/mandatory/add/", views.MandatoryContactAddView.as_view(level="user"), name="mandatory_add_user"),
     path("contacts/mandatory/<int:pk>/delete/", views.MandatoryContactDeleteView.as_view(), name="mandatory_delete"),
+    # SVC-7 "Importer kontakter": the upload per scope level, then the import's own job page.
+    path("contacts/import/", import_views.ContactsImportView.as_view(level="organisation"), name="contacts_import"),
+    path("contacts/group/<int:pk>/import/", import_views.ContactsImportView.as_view(level="group"), name="contacts_import_group"),
+    path("contacts/user/<int:pk>/import/", import_views.ContactsImportView.as_view(level="user"), name="contacts_import_user"),
+    path("contacts/jobs/<int:pk>/", import_views.ContactsImportJobView.as_view(), name="contacts_import_job"),
+    # "Funktionskoder" (FC-1 ... FC-14): read-only, before the service patterns ("feature-codes" is no service slug).
+    path("feature-codes/", feature_code_views.FeatureCodesView.as_view(), name="feature_codes"),
+    # SVC-19 presence synchronization: organisation level only, one page per calendar connector.
+    path("presence-sync/", views_presence.PresenceSyncIndexView.as_view(), name="presence_sync"),
+    path("presence-sync/connectors/<int:pk>/", views_presence.PresenceSyncView.as_view(), name="presence_sync_connector"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),

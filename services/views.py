@@ -239,6 +239,7 @@ class ContactsPageView(ScopePageMixin, View):
                 "contact_query": contact_query,
                 "contact_results": contact_results,
                 "create_url": _scoped_reverse("contact_create", scope),
+                "import_url": _scoped_reverse("contacts_import", scope),
                 "mandatory_add_url": _scoped_reverse("mandatory_add", scope),
             }
         )

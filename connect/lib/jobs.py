@@ -3,7 +3,7 @@
 Starting a job: `job_start(organisation=, kind=, task=, by=, upload=..., params=...)` creates the
 Job row (and stores the upload) and enqueues `task` with the job's id when the transaction
 commits. Imports stop at the preview; `job_confirm` queues the commit stage, `job_cancel`
-discards the job.
+discards the job, `job_preview_again` previews again with changed params (a column mapping).
 
 A job task is thin (takes the id, re-fetches, calls the runner); its name starts with the app
 label and it lives in that app's tasks.py:
@@ -130,6 +130,32 @@ def job_confirm(*, job, by):
         )
         if not updated:
             raise ValidationError(_("This import can no longer be saved. Upload the file again."), code="stale")
+        job.refresh_from_db()
+        enqueue(job)
+    return job
+
+
+def job_preview_again(*, job, by, params):
+    """The admin changed how the file is to be read (the column mapping of a contacts import):
+    queue the preview stage again with `params`. Only a job waiting for confirmation; its upload
+    is still there, and nothing has been written."""
+    Job = _job_model()
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, status=Job.Status.PREVIEW, stage=Job.Stage.PREVIEW).update(
+            status=Job.Status.QUEUED,
+            params=params,
+            attempts=0,
+            progress_done=0,
+            progress_total=0,
+            counts={},
+            preview=[],
+            errors=[],
+            warnings=[],
+            message="",
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise ValidationError(_("This import can no longer be changed. Upload the file again."), code="stale")
         job.refresh_from_db()
         enqueue(job)
     return job

@@ -165,6 +165,12 @@ class ImportUploadView(PortalMixin, generic.View):
     def extra_context(self):
         return {}
 
+    def job_url(self, job):
+        """Where the admin follows the job: the generic job page, or the import's own page."""
+        from django.urls import reverse
+
+        return reverse("customers:job_detail", args=[job.pk])
+
     def recent_jobs(self, kinds):
         from customers.models import Job
 
@@ -182,8 +188,6 @@ class ImportUploadView(PortalMixin, generic.View):
         return self.render_form(self.make_form())
 
     def post(self, request, *args, **kwargs):
-        from django.urls import reverse
-
         from connect.lib.jobs import job_start
 
         form = self.make_form(request.POST, request.FILES)
@@ -200,4 +204,4 @@ class ImportUploadView(PortalMixin, generic.View):
             file_format=form.file_format,
             params=self.job_params(),
         )
-        return HttpResponseRedirect(reverse("customers:job_detail", args=[job.pk]))
+        return HttpResponseRedirect(self.job_url(job))

@@ -47,6 +47,7 @@ class Job(models.Model):
         PREFIXES_IMPORT = "prefixes_import", _("Prefix import")
         LICENCE_REPORT = "licence_report", _("Licence report")
         PROMPT_CONVERT = "prompt_convert", _("Sound file conversion")
+        CONTACTS_IMPORT = "contacts_import", _("Contacts import")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

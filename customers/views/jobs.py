@@ -31,7 +31,9 @@ FILTER_WARNINGS = "warning"  # the preview filter of rows with warnings (next to
 
 # The section a job belongs to: seeing it and confirming or cancelling it ask that section's
 # permission (support staff: its Django permissions). The list of jobs is an organisation page.
-JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES}
+JOB_SECTIONS = {Job.Kind.PHONES_IMPORT: permissions.MANAGE_DEVICES, Job.Kind.CONTACTS_IMPORT: permissions.MANAGE_SERVICES}
+# Jobs with a page of their own (the contacts import maps the file's columns on its preview).
+JOB_PAGES = {Job.Kind.CONTACTS_IMPORT: "services:contacts_import_job"}
 
 
 class JobMixin(PortalMixin):
@@ -77,6 +79,8 @@ def _shown_row(row):
 class JobDetailView(JobMixin, View):
     def get(self, request, pk):
         job = self.get_job(pk)
+        if job.kind in JOB_PAGES:
+            return HttpResponseRedirect(reverse(JOB_PAGES[job.kind], args=[job.pk]))
         show = request.GET.get("show", "")
         if show not in (*Action.ALL, FILTER_WARNINGS):
             show = ""

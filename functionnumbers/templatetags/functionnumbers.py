@@ -23,9 +23,19 @@ def fn_url(kind, action, *args):
 
 @register.simple_tag
 def function_number_menu():
-    from functionnumbers.layouts import LAYOUTS, MENU_ORDER
+    from functionnumbers.layouts import LAYOUTS, MENU_ORDER, MENU_PAGES
 
-    return [(reverse(f"functionnumbers:{kind}_list"), LAYOUTS[kind].title) for kind in MENU_ORDER]
+    return [
+        (reverse(f"functionnumbers:{entry}_list"), LAYOUTS[entry].title)
+        if entry in LAYOUTS
+        else (reverse(entry), MENU_PAGES[entry])
+        for entry in MENU_ORDER
+    ]
+
+
+@register.simple_tag
+def flow_choices(choices, kind):
+    return choices.get(kind, [])
 
 
 @register.simple_tag

@@ -35,7 +35,10 @@ To add an import (e.g. phones from CSV in the devices app):
   upload=file, file_name=file.name, file_format=form.file_format, params={"unit": "row",
   "label_header": "MAC", "back": <url of your list>})` and redirect to `customers:job_detail`,
   the generic job page (progress bar, preview with confirm/cancel, error report CSV).
-customers/operations/imports.py (users) is a complete example.
+customers/operations/imports.py (users) is a complete example. A file whose columns the admin
+maps on the preview page instead of fixed headers (contacts, SVC-7) overrides `rows()`, reads the
+records with `read_csv_records` (same limits and errors as `read_csv`) and builds the Rows itself:
+services/contacts_import.py.
 
 Errors: `RowError(number, column, message)`, shown as "Række 7, E-mail: …" by
 `format_row_error` ("Linje 12, mail: …" for LDIF, unit "line"). Rows are numbered as a
@@ -71,7 +74,14 @@ from connect.lib.imports.export import (
 )
 from connect.lib.imports.files import check_upload, check_xlsx_safe, detect_text_encoding
 from connect.lib.imports.ldifreader import LdifEntry, dn_first_cn, read_ldif
-from connect.lib.imports.readers import Column, Row, read_csv, read_table, read_xlsx
+from connect.lib.imports.readers import (
+    Column,
+    Row,
+    read_csv,
+    read_csv_records,
+    read_table,
+    read_xlsx,
+)
 
 __all__ = [
     "Action",
@@ -90,6 +100,7 @@ __all__ = [
     "dn_first_cn",
     "format_row_error",
     "read_csv",
+    "read_csv_records",
     "read_ldif",
     "read_table",
     "read_xlsx",

@@ -299,8 +299,12 @@ def _unreadable_row(raw, encoding, delimiter, row, start_line):
     )
 
 
-def read_csv(fileobj, columns, encoding=None):
-    """Yield Rows of a CSV file (see module docstring). Raises FileError."""
+def read_csv_records(fileobj, choose_delimiter, encoding=None):
+    """Yield (row number, cells) of every non-blank record of a CSV file, the first one (the
+    header, where the file has one) included. `choose_delimiter(first_line)` picks the delimiter
+    from the first non-blank line. Every limit of the module docstring applies; problems are
+    FileErrors with the row and line. For files whose columns are not known in advance (a
+    contacts file mapped by the admin); `read_csv` reads files with fixed columns through it."""
     raw = raw_binary(fileobj)
     raw.seek(0)
     encoding = encoding or detect_text_encoding(raw)
@@ -314,7 +318,7 @@ def read_csv(fileobj, columns, encoding=None):
                 break
         if first is None:
             raise FileError(_("The file is empty."), code="empty")
-        delimiter = _sniff_delimiter(first, columns)
+        delimiter = choose_delimiter(first)
         reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
         try:
             header = next(reader)
@@ -322,9 +326,8 @@ def read_csv(fileobj, columns, encoding=None):
             raise FileError(
                 _("The header row could not be read: a quotation mark is not closed."), code="csv_quote"
             ) from exc
-        keys = map_header(header, columns)
-        present = frozenset(k for k in keys if k)
         number = lines.line  # blank lines above the header still count as rows
+        yield number, header
         max_rows = _max_rows()
         value_cap = _max_value_chars()
         count = 0
@@ -350,9 +353,22 @@ def read_csv(fileobj, columns, encoding=None):
             count += 1
             if count > max_rows:
                 raise _too_many_rows()
-            yield _row_from_cells(number, cells, keys, present)
+            yield number, cells
     finally:
         text.detach()
+
+
+def read_csv(fileobj, columns, encoding=None):
+    """Yield Rows of a CSV file (see module docstring). Raises FileError."""
+    records = read_csv_records(fileobj, lambda first: _sniff_delimiter(first, columns), encoding)
+    try:
+        _number, header = next(records)
+        keys = map_header(header, columns)
+        present = frozenset(k for k in keys if k)
+        for number, cells in records:
+            yield _row_from_cells(number, cells, keys, present)
+    finally:
+        records.close()  # detach the text wrapper now, while the file is still open
 
 
 # --- XLSX -------------------------------------------------------------------------------------

@@ -16,3 +16,10 @@ document.addEventListener("click", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+// "Udvid alle" (FN-6): open every branch of a call-flow tree.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest("[data-expand-all]");
+  if (!button) return;
+  const tree = button.closest("[data-callflow]");
+  if (tree) tree.querySelectorAll("details").forEach((details) => { details.open = true; });
+});
