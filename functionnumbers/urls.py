@@ -81,16 +81,8 @@ urlpatterns += [
 ]
 
 urlpatterns += [
-    path(
-        "visualisation/",
-        views_visualisation.VisualisationListView.as_view(),
-        name="visualisation_list",
-    ),
-    path(
-        "visualisation/<int:pk>/",
-        views_visualisation.VisualisationTreeView.as_view(),
-        name="visualisation_detail",
-    ),
+    path("visualisation/", views_visualisation.VisualisationListView.as_view(), name="visualisation_list"),
+    path("visualisation/<int:pk>/", views_visualisation.VisualisationTreeView.as_view(), name="visualisation_detail"),
     path(
         "visualisation/<int:pk>/image.<str:fmt>",
         views_visualisation.VisualisationImageView.as_view(),
