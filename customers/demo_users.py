@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from connect.lib.numbers import USER_LINE
 from customers.models import DirectoryField, Licence, Number, User, UserGroup, UserLine
-from customers.models.users import DirectoryFieldProposal
-from customers.operations.directory import directory_proposal_submit, user_set_directory_values
+from customers.operations.directory import user_set_directory_values
 from customers.operations.users import (
     user_create,
     user_set_groups,
@@ -95,11 +94,8 @@ def _seed_dialplantest4(organisation):
         if klj.welcome_sent_at is None:
             now = timezone.now()
             User.objects.filter(pk=klj.pk).update(welcome_sent_at=now - timedelta(days=30), mobile_app_first_used_at=now - timedelta(days=29))
-    # One proposal waiting in the moderation queue (USR-18): mbr proposes another language.
-    mbr = users.get("mbr@ipvision.dk")
-    language_field = DirectoryField.objects.filter(organisation=organisation, number=2).first()
-    if mbr is not None and language_field is not None and not DirectoryFieldProposal.objects.filter(user=mbr).exists():
-        directory_proposal_submit(user=mbr, field=language_field, value="tysk", by=mbr)
+    # The proposal waiting in the moderation queue (USR-18) is seeded by services.demo: which
+    # fields users may edit is a service (SVC-16).
     return users
 
 

@@ -52,6 +52,8 @@ _SERVICES_MODELS = (
     "callintrusionsettings",
     "callmonitoringsettings",
     "directorysearchsettings",
+    "directoryeditsettings",
+    "ringtonesettings",
     "smsauthorizationsettings",
     "diversionbypasssettings",
     "extendworkinghourssettings",

@@ -197,6 +197,19 @@ def _apply(instance, layout, organisation, fields):
     return m2m_values
 
 
+def _refuse_own_number(instance, layout):
+    """A destination typed as the number this function number is just getting was taken for an
+    external number (it was not registered yet when it was resolved): it is the function
+    number itself, which cannot send calls to itself."""
+    for name in sorted(_field_kinds(layout.model)[2]):
+        if getattr(instance, f"{name}_function_id") is None and (
+            getattr(instance, f"{name}_number") == instance.number.number
+        ):
+            raise ValidationError(
+                {name: _("A function number cannot send calls to itself.")}, code="self_target"
+            )
+
+
 def function_number_create(*, organisation, kind, number, by, **fields):
     """Create a function number of `kind` with the number typed as `number` (registered in the
     number registry) and the type's `fields` (model fields; destinations by base name as typed;
@@ -228,6 +241,7 @@ def function_number_create(*, organisation, kind, number, by, **fields):
         except ValidationError as exc:
             raise ValidationError({"number": exc.messages}) from exc
         instance.number = registered
+        _refuse_own_number(instance, layout)
         instance.save()
         registered.owner = instance
         registered.save(update_fields=["owner_type", "owner_id"])
@@ -288,6 +302,7 @@ def function_number_update(*, function_number, by, number=None, **fields):
             except ValidationError as exc:
                 raise ValidationError({"number": exc.messages}) from exc
             instance.number = registered
+            _refuse_own_number(instance, layout)
             instance.save()
             number_release(number=old, by=by)
         else:

@@ -7,7 +7,7 @@ class ProvisioningConfig(AppConfig):
     verbose_name = _("Provisioning")
 
     def ready(self):
-        from django.db.models.signals import post_save, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from customers.models import Organisation
         from customers.operations.organisations import organisation_created
@@ -21,6 +21,11 @@ class ProvisioningConfig(AppConfig):
         post_save.connect(
             receivers.organisation_saved, sender=Organisation, dispatch_uid="provisioning.organisation_saved"
         )
+        from services.models import RingToneSettings
+
+        pre_save.connect(receivers.ring_tones_saving, sender=RingToneSettings, dispatch_uid="provisioning.ring_tones_saving")
+        post_save.connect(receivers.ring_tones_saved, sender=RingToneSettings, dispatch_uid="provisioning.ring_tones_saved")
+        post_delete.connect(receivers.ring_tones_deleted, sender=RingToneSettings, dispatch_uid="provisioning.ring_tones_deleted")
         organisation_created.connect(
             receivers.organisation_created, sender=Organisation, dispatch_uid="provisioning.organisation_created"
         )

@@ -31,7 +31,7 @@ from connect.lib import crypto
 
 logger = logging.getLogger(__name__)
 
-RENDER_VERSION = "2"  # bump when a renderer's output changes
+RENDER_VERSION = "3"  # bump when a renderer's output changes
 
 
 def files_enabled():

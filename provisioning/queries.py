@@ -207,6 +207,37 @@ def provisioning_urls(ticket):
     return {family: provisioning_url(value, family) for family in FAMILIES}
 
 
+def _ring_tone_user(phone):
+    # The phone's line-1 user, as devices.queries.phone_config_data decides it (a free-seating
+    # phone has none): that user's ring tones, else the organisation's.
+    return None if phone.free_seating or phone.user_id is None else phone.user
+
+
+def ring_tones_for_phones(phones):
+    """{phone pk: RingTones} of SVC-17 for `phones` (Phone objects with their organisation and user):
+    each phone's line-1 user's effective ring tones, the organisation's for a phone without one.
+
+    Read through the services app's one resolver (services.queries.effective_ring_tones: three
+    queries per organisation, four with phones without a user, whatever the number of phones).
+    provisioning imports services here and in receivers.py/apps.py; services imports neither
+    provisioning nor devices (ARCHITECTURE.md: no circular imports between apps)."""
+    from services.queries import effective_ring_tones
+
+    by_org = {}
+    for phone in phones:
+        by_org.setdefault(phone.organisation_id, []).append(phone)
+    result = {}
+    for org_phones in by_org.values():
+        users = {user.pk: user for user in map(_ring_tone_user, org_phones) if user is not None}
+        without_user = any(_ring_tone_user(p) is None for p in org_phones)
+        values = effective_ring_tones(org_phones[0].organisation, users.values(), with_organisation=without_user)
+        for phone in org_phones:
+            user = _ring_tone_user(phone)
+            found = values.get(user.pk if user is not None else None)
+            result[phone.pk] = RingTones(**found) if found is not None else RingTones()
+    return result
+
+
 def ring_tones_for(phone):
-    """SVC-17 ring tones for a Snom phone. The service is not built yet: the defaults."""
-    return RingTones()
+    """SVC-17 ring tones for one phone (see ring_tones_for_phones)."""
+    return ring_tones_for_phones([phone])[phone.pk]

@@ -42,7 +42,7 @@ from devices import queries as device_queries
 from devices.models import Phone
 from provisioning import cache as prov_cache
 from provisioning import fetchlog, operations, queries, security, useragents
-from provisioning.renderers import BY_FAMILY, GLOBAL, MODEL, NOT_PROVIDED, PHONE, Site
+from provisioning.renderers import BY_FAMILY, GLOBAL, MODEL, NOT_PROVIDED, PHONE, RingTones, Site
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,8 @@ def _auto_add(request, ticket, model, route, agent):
 def _render(renderer, site, mac):
     phone = device_queries.phone_for_provisioning(mac)
     data = device_queries.phone_config_data(phone)
-    return renderer.render_phone(site, data, queries.ring_tones_for(phone))
+    ring_tones = queries.ring_tones_for(phone) if renderer.uses_ring_tones else RingTones()
+    return renderer.render_phone(site, data, ring_tones)
 
 
 def _record_fetch(request, phone_id, phone_row, agent, file_name):

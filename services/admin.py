@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib.admin import AuditedModelAdmin, organisation_filter
-from customers.models import Prompt, User, UserGroup
+from customers.models import DirectoryField, Prompt, User, UserGroup
 from services.models import (
     AdvancedSettings,
     CallIntrusionSettings,
@@ -18,6 +18,7 @@ from services.models import (
     CallPickupSettings,
     CallQueueSettings,
     ContactNumber,
+    DirectoryEditSettings,
     DirectorySearchSettings,
     DiversionBypassSettings,
     ExtendWorkingHoursSettings,
@@ -25,6 +26,7 @@ from services.models import (
     FuturePresenceSettings,
     MandatoryContact,
     MusicOnHoldSettings,
+    RingToneSettings,
     SmsAuthorizationSettings,
     VoicemailSettings,
     WorkingHoursSettings,
@@ -42,7 +44,7 @@ class ScopedAdminForm(forms.ModelForm):
         for name, value in list(cleaned.items()):
             items = list(value) if hasattr(value, "__iter__") and not isinstance(value, str) else [value]
             for item in items:
-                if isinstance(item, UserGroup | User) and item.organisation_id != organisation.pk:
+                if isinstance(item, UserGroup | User | DirectoryField) and item.organisation_id != organisation.pk:
                     self.add_error(name, _("Choose from the row's organisation."))
                     break
                 if isinstance(item, Prompt) and item.organisation_id not in (None, organisation.pk):
@@ -62,7 +64,13 @@ class ScopedAdmin(AuditedModelAdmin):
 
 
 @admin.register(
-    WorkingHoursSettings, AdvancedSettings, MusicOnHoldSettings, VoicemailSettings, CallQueueSettings, SmsAuthorizationSettings
+    WorkingHoursSettings,
+    AdvancedSettings,
+    MusicOnHoldSettings,
+    VoicemailSettings,
+    CallQueueSettings,
+    SmsAuthorizationSettings,
+    RingToneSettings,
 )
 class SettingsAdmin(ScopedAdmin):
     pass
@@ -76,6 +84,7 @@ class SettingsAdmin(ScopedAdmin):
     DirectorySearchSettings,
     DiversionBypassSettings,
     ExtendWorkingHoursSettings,
+    DirectoryEditSettings,
 )
 class GroupsSettingsAdmin(ScopedAdmin):
     """Settings made of group multi-selects (permission services): each one a filter widget."""

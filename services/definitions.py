@@ -49,7 +49,8 @@ class Field:
     name: str
     label: str
     # yesno | choice | int | phone (a number calls are sent to) | prompt | prompt_or_none |
-    # group_or_org | greeting | groups | flag | working_hours
+    # group_or_org | greeting | groups | flag | working_hours | directory_fields (a multi-choice
+    # over the organisation's directory fields, USR-17)
     input: str
     default: object = None
     choices: tuple = ()
@@ -68,7 +69,7 @@ class Field:
     def kind(self):
         if self.input == "flag":
             return FLAG
-        if self.input in ("groups", "list"):
+        if self.input in ("groups", "list", "directory_fields"):
             return UNION
         return VALUE
 
@@ -76,7 +77,7 @@ class Field:
     @property
     def columns(self):
         """Attribute names (attnames) holding this field on the service model."""
-        if self.input in ("groups", "list"):
+        if self.input in ("groups", "list", "directory_fields"):
             return ()
         if self.input == "prompt":
             return (f"{self.name}_id",)
@@ -131,6 +132,7 @@ class Service:
     fields: tuple
     kind: str = "settings"  # "settings" (one row per scope) or "contacts" (lists of rows)
     validate: object = None  # callable(values, inherited) -> {field: [messages]} for conditional rules
+    note: str = ""  # shown on the page above the form (e.g. "works only on Snom phones")
 
     @property
     def model(self):
@@ -533,6 +535,51 @@ EXTEND_WORKING_HOURS = _permission_service(
     "extend_working_hours",
 )
 
+EDIT_DIRECTORY_FIELDS = Service(
+    slug="edit-directory-fields",
+    title=_("Edit directory fields"),
+    description=_(
+        "Which directory fields users may edit themselves. If an organisation has many users, some fields "
+        "may hold keywords the organisation does not want users to remove or edit. Users' edits go to moderation."
+    ),
+    model_name="DirectoryEditSettings",
+    fields=(
+        Field(
+            "editable_fields",
+            _("Which directory fields may the users in %(scope)s edit:"),
+            "directory_fields",
+            default=(),
+        ),
+    ),
+)
+
+
+# SVC-17: "Standard" leaves the phone's own choice; Ringer1-Ringer10 are the Snom ringers.
+RING_TONE_CHOICES = (("standard", _("Standard")),) + tuple((f"ringer{n}", f"Ringer{n}") for n in range(1, 11))
+
+
+def _ring_tone(name, label):
+    return Field(name, label, "choice", default="standard", choices=RING_TONE_CHOICES)
+
+
+RING_TONES = Service(
+    slug="ring-tones",
+    title=_("Ring tones"),
+    description=_(
+        "Ring tones for ordinary calls and for ring groups (ACD, attendant, etc.). "
+        "For ordinary calls, calls from internal and external sources can be told apart."
+    ),
+    note=_("Note that this function only works on Snom phones."),
+    model_name="RingToneSettings",
+    fields=(
+        _ring_tone("internal", _("Internal calls")),
+        _ring_tone("external", _("External calls")),
+        _ring_tone("acd", _("ACD groups")),
+        _ring_tone("attendant", _("Attendant ring groups")),
+        _ring_tone("ring_group", _("Ring groups")),
+    ),
+)
+
 # Menu order follows the guide's "Tjenester" list (the SVC numbering).
 MENU_ORDER = (
     WORKING_HOURS,
@@ -544,6 +591,8 @@ MENU_ORDER = (
     CALL_INTRUSION,
     CALL_MONITORING,
     DIRECTORY_SEARCH,
+    EDIT_DIRECTORY_FIELDS,
+    RING_TONES,
     SMS_AUTHORIZATION,
     DIVERSION_BYPASS,
     EXTEND_WORKING_HOURS,

@@ -11,7 +11,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Activity, CalendarConnector, Prompt, User, UserGroup
+from customers.models import Activity, CalendarConnector, DirectoryField, Prompt, User, UserGroup
+from customers.models.users import DirectoryFieldProposal
+from customers.operations.directory import directory_proposal_submit
 from services import operations, working_hours
 from services.definitions import NONE
 from services.models import ExternalContact, MandatoryContact, WorkingHoursSettings
@@ -86,9 +88,8 @@ def seed(organisation, by=None):
         organisation__isnull=True, kind=Prompt.Kind.MUSIC, name="ventemusikSamlet"
     ).first()
     if music is not None:
-        operations.service_settings_save(
-            service="music-on-hold", scope=org_scope, data={"music": music.pk}, by=by
-        )
+        operations.service_settings_save(service="music-on-hold", scope=org_scope, data={"music": music.pk}, by=by)
+    _seed_directory_editing(organisation, org_scope, by)
     sweden = UserGroup.objects.for_organisation(organisation).filter(name=VOICEMAIL_GROUP).first()
     if sweden is not None:
         operations.service_settings_save(
@@ -202,6 +203,20 @@ def _seed_presence_sync(organisation, by):
     wanted = policy_of(mappings, exclusions)
     if presence_policy_load(connector) != wanted:
         presence_policy_save(connector=connector, mappings=mappings, exclusions=exclusions, by=by)
+
+
+def _seed_directory_editing(organisation, org_scope, by):
+    """SVC-16: users may edit Felt 2 (Sprog), not Felt 1 (Bilmærker); one proposal waits in the
+    moderation queue (USR-18): mbr proposes another language."""
+    language_field = DirectoryField.objects.for_organisation(organisation).filter(number=2).first()
+    if language_field is None:
+        return
+    operations.service_settings_save(
+        service="edit-directory-fields", scope=org_scope, data={"editable_fields": [language_field]}, by=by
+    )
+    mbr = User.objects.for_organisation(organisation).filter(username="mbr@ipvision.dk").first()
+    if mbr is not None and not DirectoryFieldProposal.objects.filter(user=mbr).exists():
+        directory_proposal_submit(user=mbr, field=language_field, value="tysk", by=mbr)
 
 
 def _seed_contacts(organisation, org_scope, by):

@@ -187,6 +187,12 @@ def working_hours_summary(value):
     return "; ".join(str(p) for p in parts)
 
 
+def directory_field_label(field):
+    """A directory field (USR-17) as SVC-16 lists it: "Field 1 – Bilmærker", or "Field 3" unnamed."""
+    label = field.default_label
+    return f"{label} – {field.name}" if field.name else str(label)
+
+
 class GroupCheckboxes(forms.CheckboxSelectMultiple):
     """Check list of groups; groups set at a higher level are ticked, disabled and labelled."""
 
@@ -209,13 +215,18 @@ class ValueDisplay:
     group names, phone numbers in their display form. One instance per page (it holds
     the organisation's prompt and group names)."""
 
-    def __init__(self, *, prompt_names, group_names):
+    def __init__(self, *, prompt_names, group_names, directory_field_names=None):
         self.prompt_names = prompt_names
         self.group_names = group_names
+        self.directory_field_names = directory_field_names or {}
+
+    def item_names(self, f):
+        """{item id: name} of the items of a UNION field (groups, or directory fields for SVC-16)."""
+        return self.directory_field_names if f.input == "directory_fields" else self.group_names
 
     def __call__(self, f, value):
         if f.kind == UNION:
-            names = sorted(self.group_names.get(v, str(v)) for v in value)
+            names = sorted(self.item_names(f).get(v, str(v)) for v in value)
             return ", ".join(names) if names else _("(none)")
         if value is None:
             return "—"
@@ -241,13 +252,18 @@ class ValueDisplay:
 
 
 class ServiceSettingsForm(forms.Form):
-    def __init__(self, *args, service, scope, resolution, prompts, groups, **kwargs):
+    def __init__(self, *args, service, scope, resolution, prompts, groups, directory_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.service = service
         self.scope = scope
         self.resolution = resolution
         self.group_names = {g.pk: g.name for g in groups}
-        self.value_display = ValueDisplay(prompt_names={p.pk: p.name for p in prompts}, group_names=self.group_names)
+        self.directory_fields = list(directory_fields)
+        self.value_display = ValueDisplay(
+            prompt_names={p.pk: p.name for p in prompts},
+            group_names=self.group_names,
+            directory_field_names={d.pk: directory_field_label(d) for d in self.directory_fields},
+        )
         self.prompts = prompts
         self.groups_by_name = sorted(groups, key=lambda g: g.name.casefold())
         for f in service.fields:
@@ -260,7 +276,10 @@ class ServiceSettingsForm(forms.Form):
         inherited = self.resolution.inherited[f.name]
         label = f.label_for(self.scope.name)
         if f.kind == UNION:
-            choices = [(str(g.pk), g.name) for g in self.groups_by_name]
+            if f.input == "directory_fields":
+                choices = [(str(d.pk), directory_field_label(d)) for d in self.directory_fields]
+            else:
+                choices = [(str(g.pk), g.name) for g in self.groups_by_name]
             inherited_items = {} if at_org else {str(k): s for k, s in inherited.item_sources().items()}
             field = forms.MultipleChoiceField(
                 label=label,
@@ -416,8 +435,9 @@ class ServiceSettingsForm(forms.Form):
         for f in self.service.fields:
             value = effective[f.name]
             if f.kind == UNION:
-                items = sorted(value.item_sources().items(), key=lambda kv: self.group_names.get(kv[0], "").casefold())
-                shown = [(self.group_names.get(k, str(k)), s.short_label) for k, s in items]
+                names = self.value_display.item_names(f)
+                items = sorted(value.item_sources().items(), key=lambda kv: names.get(kv[0], "").casefold())
+                shown = [(names.get(k, str(k)), s.short_label) for k, s in items]
                 rows.append((self.fields[f.name].label, shown, None))
             else:
                 rows.append((self.fields[f.name].label, self.display(f, value.value), value.source))

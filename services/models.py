@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib.validators import validate_ascii_digits, validate_clean_text
 from customers.models import Organisation, OrganisationScopedQuerySet, Prompt, UserGroup
+from services.definitions import RING_TONE_CHOICES
 
 
 class ScopedQuerySet(OrganisationScopedQuerySet):
@@ -468,3 +469,36 @@ class ContactNumber(models.Model):
 
 # SVC-19 presence synchronization policies live in their own module.
 from services.models_presence import PresenceExclusion, PresenceMapping, PresencePolicy  # noqa: E402, F401
+
+# --- SVC-16, SVC-17 ------------------------------------------------------------------------------
+
+
+class DirectoryEditSettings(ScopedSettings):
+    """SVC-16 Kontaktfelter - redigering: the directory fields (USR-17) users may edit themselves,
+    united over levels (SET-2)."""
+
+    service_slug = "edit-directory-fields"
+
+    editable_fields = models.ManyToManyField(
+        "customers.DirectoryField", blank=True, related_name="+", verbose_name=_("directory fields users may edit")
+    )
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("edit directory fields settings")
+        verbose_name_plural = _("edit directory fields settings")
+
+
+class RingToneSettings(ScopedSettings):
+    """SVC-17 Ringetoner (Snom phones only): NULL = inherit; "standard" = the phone's own choice."""
+
+    service_slug = "ring-tones"
+
+    internal = InheritCharField(_("internal calls"), 10, RING_TONE_CHOICES)
+    external = InheritCharField(_("external calls"), 10, RING_TONE_CHOICES)
+    acd = InheritCharField(_("ACD groups"), 10, RING_TONE_CHOICES)
+    attendant = InheritCharField(_("attendant ring groups"), 10, RING_TONE_CHOICES)
+    ring_group = InheritCharField(_("ring groups"), 10, RING_TONE_CHOICES)
+
+    class Meta(ScopedSettings.Meta):
+        verbose_name = _("ring tone settings")
+        verbose_name_plural = _("ring tone settings")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers
 from connect.lib.audit import audit_entry, audit_record, diff, snapshot
 from connect.lib.bulk import bulk_insert, bulk_insert_with_ids
-from customers.models import AuditEntry, Prompt, User, UserGroup
+from customers.models import AuditEntry, DirectoryField, Prompt, User, UserGroup
 from services import working_hours
 from services.definitions import NONE, ORGANISATION, SERVICES, UNION, get_service, run_validation
 from services.models import ContactNumber, ExternalContact, MandatoryContact
@@ -72,15 +72,22 @@ def _check_value(service, f, value, organisation):
     return value
 
 
-def _group_ids(values, organisation):
+def _group_ids(values, organisation, model=UserGroup):
+    """The ids of `values` (objects or ids), all of which must be `model` rows of the organisation
+    (user groups; directory fields for SVC-16)."""
+    message = (
+        _("Choose directory fields of the organisation.")
+        if model is DirectoryField
+        else _("Choose user groups of the organisation.")
+    )
     ids = {getattr(v, "pk", v) for v in values or ()}
     try:
         ids = {int(v) for v in ids}
     except (TypeError, ValueError) as exc:
-        raise ValidationError(_("Choose user groups of the organisation.")) from exc
-    found = set(UserGroup.objects.for_organisation(organisation).filter(pk__in=ids).values_list("pk", flat=True))
+        raise ValidationError(message) from exc
+    found = set(model.objects.for_organisation(organisation).filter(pk__in=ids).values_list("pk", flat=True))
     if found != ids:
-        raise ValidationError(_("Choose user groups of the organisation."))
+        raise ValidationError(message)
     return found
 
 
@@ -102,7 +109,8 @@ def service_settings_save(*, service, scope, data, by):
             continue
         try:
             if f.kind == UNION:
-                cleaned[f.name] = _group_ids(data[f.name], organisation)
+                model = service.model._meta.get_field(f.name).related_model
+                cleaned[f.name] = _group_ids(data[f.name], organisation, model)
             else:
                 cleaned[f.name] = _check_value(service, f, data[f.name], organisation)
         except ValidationError as exc:

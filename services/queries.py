@@ -1,5 +1,6 @@
-"""Reads of the services app asked by other code: the permission services (FEATURES.md SET-4) and
-"is this user within working hours?" (SVC-1).
+"""Reads of the services app asked by other code: the permission services (FEATURES.md SET-4),
+"is this user within working hours?" (SVC-1), the ring tones Snom phones get (SVC-17, read by
+provisioning) and the directory fields users may edit (SVC-16).
 
 "May user A do X to user T?" for SVC-3, SVC-4, SVC-10, SVC-14, SVC-15, SVC-20 and SVC-21: A may
 iff A is a member of a group in T's effective group set (united over T's organisation, T's
@@ -10,8 +11,9 @@ come from the one resolver, so the answer is what the service pages show as effe
 from django.db.models import QuerySet
 
 from customers.models import GroupMembership
-from services.definitions import PERMISSIONS
-from services.resolver import resolve_user, users_with_any
+from services.definitions import EDIT_DIRECTORY_FIELDS, PERMISSIONS, RING_TONES
+from services.resolver import resolve_many, resolve_scope, resolve_user, users_with_any
+from services.scopes import Scope
 from services.working_hours import from_json, within_working_hours
 
 
@@ -65,3 +67,27 @@ def user_within_working_hours(user, at):
     organisation = user.organisation
     value = resolve_user("working-hours", user, organisation=organisation)["definition"].value
     return within_working_hours(from_json(value), at, time_zone=organisation.time_zone)
+
+
+def effective_ring_tones(organisation, users, *, with_organisation=False):
+    """SVC-17 for the Snom renderer: {user_id: {field: choice}} of `users` (users of
+    `organisation`, objects or a queryset) with "standard" or "ringer1".."ringer10" per field of
+    services.definitions.RING_TONES, and with `with_organisation` also key None: the
+    organisation's own effective values (for a phone without a user). Through the one resolver,
+    in a constant number of queries (three for users given as objects, one more for the
+    organisation's values) whatever the number of users."""
+    users = users if isinstance(users, QuerySet) else list(users)
+    resolved = resolve_many(RING_TONES, users, organisation=organisation)
+    result = {user_id: {name: e.value for name, e in values.items()} for user_id, values in resolved.items()}
+    if with_organisation:
+        effective = resolve_scope(RING_TONES, Scope(organisation)).effective
+        result[None] = {name: e.value for name, e in effective.items()}
+    return result
+
+
+def editable_directory_field_ids(user):
+    """SVC-16: ids of the directory fields (USR-17) `user` may edit (propose values for) himself:
+    the union over the organisation, the user's groups and the user; none by default."""
+    if user.organisation_id is None:
+        return set()
+    return set(resolve_user(EDIT_DIRECTORY_FIELDS, user)["editable_fields"].value)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from services import feature_code_views, import_views, views, views_presence
+from services.views_extend import WorkingHoursExtendView
 
 app_name = "services"
 
@@ -29,6 +30,10 @@ urlpatterns = [
     # SVC-19 presence synchronization: organisation level only, one page per calendar connector.
     path("presence-sync/", views_presence.PresenceSyncIndexView.as_view(), name="presence_sync"),
     path("presence-sync/connectors/<int:pk>/", views_presence.PresenceSyncView.as_view(), name="presence_sync_connector"),
+    # SVC-21: "Udvid arbejdstiden i dag til" on the working-hours page, per scope level.
+    path("working-hours/extend/", WorkingHoursExtendView.as_view(level="organisation"), {"slug": "working-hours"}, name="working_hours_extend"),
+    path("working-hours/group/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="group"), {"slug": "working-hours"}, name="working_hours_extend_group"),
+    path("working-hours/user/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="user"), {"slug": "working-hours"}, name="working_hours_extend_user"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),

@@ -22,7 +22,7 @@ from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from connect.lib.views import PortalMixin
 from customers import permissions
-from customers.models import Prompt, User, UserGroup
+from customers.models import DirectoryField, Prompt, User, UserGroup
 from services import operations
 from services.definitions import CONTACTS, MENU_ORDER, UNION, get_service
 from services.forms import (
@@ -30,7 +30,9 @@ from services.forms import (
     ExternalContactForm,
     ServiceSettingsForm,
     ValueDisplay,
+    directory_field_label,
 )
+from services.forms_extend import working_hours_extend_form
 from services.models import ExternalContact, MandatoryContact
 from services.resolver import resolve_scope, resolve_user_services
 from services.scopes import GROUP, USER, Scope
@@ -130,8 +132,17 @@ class ServiceSettingsView(ScopePageMixin, View):
         prompts = []
         if any(f.input in ("prompt", "prompt_or_none", "greeting") for f in self.service.fields):
             prompts = list(scoped(Prompt, self.organisation).order_by("name").only("pk", "name", "kind"))
+        directory_fields = []
+        if any(f.input == "directory_fields" for f in self.service.fields):
+            directory_fields = list(scoped(DirectoryField, self.organisation).order_by("number"))
         return ServiceSettingsForm(
-            data, service=self.service, scope=self.scope, resolution=self.resolution, prompts=prompts, groups=self.groups
+            data,
+            service=self.service,
+            scope=self.scope,
+            resolution=self.resolution,
+            prompts=prompts,
+            groups=self.groups,
+            directory_fields=directory_fields,
         )
 
     def render_page(self, form, status=200):
@@ -147,6 +158,7 @@ class ServiceSettingsView(ScopePageMixin, View):
                 "form": form,
                 "history_url": history_url(row),
                 "effective_rows": form.effective_rows(self.resolution.effective) if self.scope.level == USER else None,
+                "extend_form": getattr(self, "extend_form", None) or working_hours_extend_form(self.service, self.scope),
             }
         )
         return render(self.request, "services/service_settings.html", context, status=status)
@@ -163,8 +175,8 @@ def source_url(service, source):
 
 def _item_text(f, item, display):
     """One element of a list value: a group name, a mandatory contact's username, an external contact."""
-    if f.input == "groups":
-        return display.group_names.get(item, str(item))
+    if f.kind == UNION and f.input != "list":
+        return display.item_names(f).get(item, str(item))
     if isinstance(item, MandatoryContact):
         return item.contact_user.username
     preferred = item.preferred_number
@@ -177,6 +189,7 @@ def user_services(user, organisation):
     display = ValueDisplay(
         prompt_names=dict(scoped(Prompt, organisation).values_list("pk", "name")),
         group_names=dict(scoped(UserGroup, organisation).values_list("pk", "name")),
+        directory_field_names={d.pk: directory_field_label(d) for d in scoped(DirectoryField, organisation)},
     )
     effective = resolve_user_services(MENU_ORDER, user, organisation=organisation)
     services = []

@@ -1,7 +1,7 @@
 """Directory fields (USR-17), users' directory values (USR-7/8) and moderation (USR-18).
 
 Admins set values directly. A value proposed by a user (SVC-16 decides which fields users may
-edit) waits in the moderation queue until a moderator (SET-5, customers.permissions) approves it;
+edit: the services app refuses other fields through signals.directory_proposal_submitting) waits in the moderation queue until a moderator (SET-5, customers.permissions) approves it;
 approval writes the value, rejection discards it, and the proposer is told by e-mail. A newer
 proposal for the same user and field replaces the older one.
 """
@@ -19,6 +19,7 @@ from connect.lib.audit import audit_record, diff, snapshot
 from connect.lib.validators import validate_clean_text
 from customers.models import AuditEntry, DirectoryField, DirectoryFieldValue, Organisation, User
 from customers.models.users import DirectoryFieldProposal
+from customers.signals import directory_proposal_submitting
 
 MAX_FIELDS = 50
 
@@ -130,6 +131,8 @@ def directory_proposal_submit(*, user, field, value, by):
         value = _clean_value(value)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from exc
+    # SVC-16 (services) decides which fields users may edit; a refused field raises here.
+    directory_proposal_submitting.send(sender=User, user=user, field=field, by=by)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         DirectoryFieldProposal.objects.filter(user=user, field=field).delete()

@@ -32,7 +32,7 @@ from customers.models import (
 )
 from customers.models.users import ThirdPartySipAccount
 from customers.operations.numbers import number_register, number_release
-from customers.signals import user_copied
+from customers.signals import user_copied, users_changed
 
 # Fields an admin may set through user_create / user_update (besides username and password).
 USER_FIELDS = (
@@ -411,6 +411,8 @@ def _set_memberships(user, wanted_ids, by):
         changes={"user_groups": [sorted(names[pk] for pk in current), sorted(names[pk] for pk in wanted_ids)]},
     )
     user._connect_group_ids = None
+    # What a user's groups decide reaches the user's phones (SVC-17 ring tones of the groups).
+    users_changed.send(sender=User, user_ids=[user.pk])
     return True
 
 

@@ -32,13 +32,14 @@ MAC_IN_NAME = r"(?P<mac>[0-9A-Fa-f]{12})"
 
 @dataclass(frozen=True)
 class RingTones:
-    """SVC-17 ring tones; "Standard" everywhere until the service is configured."""
+    """SVC-17 ring tones of a phone's user: "standard" (the phone's own choice) or "ringer1" ..
+    "ringer10" per kind of call; the defaults are "standard" everywhere."""
 
-    internal: str = "Standard"
-    external: str = "Standard"
-    acd: str = "Standard"
-    attendant: str = "Standard"
-    ring_group: str = "Standard"
+    internal: str = "standard"
+    external: str = "standard"
+    acd: str = "standard"
+    attendant: str = "standard"
+    ring_group: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Renderer:
 
     family = ""  # URL segment: /prov/<ticket>/<family>/<file>
     renderer = ""  # devices.catalog.Renderer code of the models it serves
+    uses_ring_tones = False  # render_phone reads its `ring_tones` (SVC-17: Snom only)
     content_type = "text/plain; charset=utf-8"
 
     def route(self, filename):

@@ -32,10 +32,25 @@ def _attr(value):
     return quoteattr(_CONTROL.sub("", str(value or "")))
 
 
+_RINGER = re.compile(r"ringer(?P<n>[1-9]|10)", re.IGNORECASE)
+
+# SVC-17 on Snom phones. A Snom picks the ringer of an incoming call from the text in the call's
+# Alert-Info header ("<http://127.0.0.1>;info=alert-acd"): three named categories (internal,
+# external, group) and the indexed "internal ringer" pairs for more. These texts are the contract
+# with the telephony platform, which marks each call with the text of its kind.
+ALERT_INTERNAL = "alert-internal"
+ALERT_EXTERNAL = "alert-external"
+ALERT_RING_GROUP = "alert-group"
+ALERT_ACD = "alert-acd"  # internal_ringer_text/_file idx 0
+ALERT_ATTENDANT = "alert-attendant"  # internal_ringer_text/_file idx 1
+
+
 def _ring_tone(value):
-    """SVC-17 choice -> (Snom ringer, perm). "Standard" lets the user choose on the phone."""
-    if value and value.startswith("Ringer"):
-        return value, "R"
+    """SVC-17 choice -> (Snom ringer, perm). "standard" lets the user choose on the phone ("!":
+    set only while the user has not chosen); "ringerN" is RingerN, read-only."""
+    match = _RINGER.fullmatch(str(value or ""))
+    if match:
+        return f"Ringer{match['n']}", "R"
     return "Ringer1", "!"
 
 
@@ -43,6 +58,7 @@ class SnomRenderer(Renderer):
     family = "snom"
     renderer = CatalogRenderer.SNOM
     content_type = "application/xml; charset=utf-8"
+    uses_ring_tones = True
 
     def route(self, filename):
         match = _PHONE_FILE.fullmatch(filename)
@@ -134,14 +150,27 @@ class SnomRenderer(Renderer):
             if value == "none":
                 label = ""
             keys.append(f'<fkey idx="{idx}" context={_attr(context)} label={_attr(label)} perm="RW">{_text(value)}</fkey>')
+        settings_lines.extend(self._ring_tones(ring_tones, sorted(identities.values())))
+        return self._document(settings_lines, keys)
+
+    def _ring_tones(self, ring_tones, identities):
+        """SVC-17: the ringer per kind of call (see ALERT_*); an identity's own ringer (a call
+        without an Alert-Info text) is the one for external calls."""
         internal = _ring_tone(ring_tones.internal)
         external = _ring_tone(ring_tones.external)
         group = _ring_tone(ring_tones.ring_group)
-        settings_lines.extend([
+        lines = [
+            self._setting("alert_internal_ring_text", ALERT_INTERNAL),
             self._setting("alert_internal_ring_sound", internal[0], perm=internal[1]),
+            self._setting("alert_external_ring_text", ALERT_EXTERNAL),
             self._setting("alert_external_ring_sound", external[0], perm=external[1]),
+            self._setting("alert_group_ring_text", ALERT_RING_GROUP),
             self._setting("alert_group_ring_sound", group[0], perm=group[1]),
-        ])
-        for idx in sorted(identities.values()):
-            settings_lines.append(self._setting("user_ringer", external[0], perm=external[1], idx=idx))
-        return self._document(settings_lines, keys)
+        ]
+        for idx, (text, value) in enumerate(((ALERT_ACD, ring_tones.acd), (ALERT_ATTENDANT, ring_tones.attendant))):
+            ringer, perm = _ring_tone(value)
+            lines.append(self._setting("internal_ringer_text", text, idx=idx))
+            lines.append(self._setting("internal_ringer_file", ringer, perm=perm, idx=idx))
+        for idx in identities:
+            lines.append(self._setting("user_ringer", external[0], perm=external[1], idx=idx))
+        return lines

@@ -13,7 +13,15 @@ from tests.factories import UserFactory, UserGroupFactory
 
 @pytest.fixture
 def fields_a(org_a):
-    return [DirectoryField.objects.create(organisation=org_a, number=n, searchable=n <= 3) for n in range(1, 7)]
+    from services.operations import service_settings_save
+    from services.scopes import Scope
+
+    fields = [DirectoryField.objects.create(organisation=org_a, number=n, searchable=n <= 3) for n in range(1, 7)]
+    # SVC-16: users may propose values only for editable fields; here every field is.
+    service_settings_save(
+        service="edit-directory-fields", scope=Scope(org_a), data={"editable_fields": fields}, by=None
+    )
+    return fields
 
 
 def test_fields_page_table_and_save(client_a, fields_a):

@@ -4,7 +4,6 @@ import pytest
 
 from customers.demo_users import seed_users
 from customers.models import AuditEntry, DirectoryFieldValue, Number, User, UserLine
-from customers.models.users import DirectoryFieldProposal
 from customers.operations import numberrange_create, organisation_create, usergroup_create
 
 GROUPS = ["Administration", "AgentsGroup", "Salg", "Support", "UsersGroup", "Supervisor", "Sweden - Stockholm"]
@@ -43,7 +42,6 @@ def test_seed_users_creates_demo_3_and_is_idempotent(demo_orgs):
     assert klj.welcome_sent_at and klj.mobile_app_first_used_at
     assert UserLine.objects.get(user__username="wallboard@ipvision.dk").number.number == "914"
     assert User.objects.filter(organisation=org).count() == 6
-    assert DirectoryFieldProposal.objects.filter(user__username="mbr@ipvision.dk").count() == 1
     admin = User.objects.get(username="admin@other.example")
     assert admin.organisation == other and admin.is_org_admin
     assert UserLine.objects.filter(user__organisation=other).count() == 3

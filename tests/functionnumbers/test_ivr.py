@@ -156,19 +156,16 @@ def test_option_changes_are_on_the_ivrs_history(org_a, admin_a):
 # --- the page ------------------------------------------------------------------------------
 
 
-def _post_data(prompt, **extra):
+def _create(client, org, **options):
+    """POST the create page of an IVR 1600 with `options` (option_1=..., option_hash=...)."""
+    ensure_ranges(org)
+    prompt = Prompt.objects.create(organisation=org, name="Velkommen")
     data = {"number": "1600", "name": "Hovedmenu", "prompt": prompt.pk, "no_input_seconds": "10"}
-    data.update(extra)
-    return data
+    return client.post(reverse("functionnumbers:ivr_create"), {**data, **options})
 
 
 def test_the_page_creates_the_ivr_with_its_options(client_a, org_a):
-    ensure_ranges(org_a)
-    prompt = Prompt.objects.create(organisation=org_a, name="Velkommen")
-    response = client_a.post(
-        reverse("functionnumbers:ivr_create"),
-        _post_data(prompt, option_1="+4570203040", option_hash="+4570203041"),
-    )
+    response = _create(client_a, org_a, option_1="+4570203040", option_hash="+4570203041")
     assert response.status_code == 302, response.context["form"].errors
     ivr = IvrMenu.objects.get()
     assert _options(ivr) == {"1": (None, "+4570203040"), "#": (None, "+4570203041")}
@@ -178,12 +175,7 @@ def test_the_page_creates_the_ivr_with_its_options(client_a, org_a):
 
 
 def test_a_bad_option_is_shown_at_its_key_and_nothing_is_written(client_a, org_a):
-    ensure_ranges(org_a)
-    prompt = Prompt.objects.create(organisation=org_a, name="Velkommen")
-    response = client_a.post(
-        reverse("functionnumbers:ivr_create"),
-        _post_data(prompt, option_1="+4570203040", option_9="1234"),
-    )
+    response = _create(client_a, org_a, option_1="+4570203040", option_9="1234")
     assert response.status_code == 200
     assert "1234" in str(response.context["form"].errors["option_9"])
     assert 'aria-describedby="id_option_9-error"' in response.content.decode()
@@ -191,9 +183,7 @@ def test_a_bad_option_is_shown_at_its_key_and_nothing_is_written(client_a, org_a
 
 
 def test_a_post_without_the_options_section_is_refused(client_a, org_a):
-    ensure_ranges(org_a)
-    prompt = Prompt.objects.create(organisation=org_a, name="Velkommen")
-    response = client_a.post(reverse("functionnumbers:ivr_create"), _post_data(prompt))
+    response = _create(client_a, org_a)
     assert response.status_code == 200
     assert "at least one key" in " ".join(response.context["form"].non_field_errors())
     assert not FunctionNumber.objects.exists()

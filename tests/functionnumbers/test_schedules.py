@@ -208,6 +208,17 @@ def test_matching_equals_a_brute_force_reference(event_list, day, minute):
         assert not match.is_default and match.event is expected
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(events(), max_size=6), st.lists(st.tuples(dates, st.integers(0, 24 * 60 - 1)), min_size=1, max_size=20))
+def test_the_index_for_many_lookups_gives_the_same_answers(event_list, moments):
+    index = schedules.ScheduleIndex(event_list, CLOSED)
+    for day, minute in moments:
+        moment = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
+        expected = schedules.schedule_match(event_list, CLOSED, moment)
+        got = index.match(moment)
+        assert (got.event is expected.event) and got.is_default == expected.is_default
+
+
 # --- operations ----------------------------------------------------------------------------
 
 

@@ -222,3 +222,22 @@ def test_codes_are_keypad_digits_only(org_a, field, kind, value):
     with pytest.raises(ValidationError) as exc:
         make_function_number(org_a, kind, **{field: value})
     assert field in exc.value.error_dict
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"), [(Kind.HUNT, "fallback"), (Kind.IVR, "no_input"), (Kind.ACD, "no_agents")]
+)
+def test_a_destination_cannot_be_the_number_the_function_number_gets(org_a, admin_a, kind, field):
+    ensure_ranges(org_a)
+    with pytest.raises(ValidationError) as exc:
+        make_function_number(org_a, kind, number="+4588880300", **{field: "+4588880300"})
+    assert "itself" in str(exc.value.error_dict[field])
+    assert not FunctionNumber.objects.exists()
+    item = make_function_number(org_a, kind, number="+4588880301")
+    with pytest.raises(ValidationError) as exc:
+        function_number_update(
+            function_number=item, number="+4588880302", by=admin_a, **{field: "+4588880302"}
+        )
+    assert "itself" in str(exc.value.error_dict[field])
+    assert Number.objects.filter(organisation=org_a, number="+4588880301").exists()
+    assert not Number.objects.filter(organisation=org_a, number="+4588880302").exists()
