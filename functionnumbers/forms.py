@@ -23,7 +23,7 @@ DURATION_FIELDS = {
 }
 # Choices the guide shows as radio buttons ("Fordel opkald efter prioritet / færdighedsniveau").
 RADIO_FIELDS = {"distribution"}
-_DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$")
+_DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$", re.ASCII)
 
 
 def format_duration(seconds):

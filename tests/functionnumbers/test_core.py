@@ -145,7 +145,7 @@ def test_durations_are_typed_as_minutes_and_seconds(client_a, org_a, typed, seco
     assert f'value="{shown}"' in client_a.get(url).content.decode()
 
 
-@pytest.mark.parametrize("typed", ["1:60", "1:5", "abc", "-1", "1:30:00"])
+@pytest.mark.parametrize("typed", ["1:60", "1:5", "abc", "-1", "1:30:00", "٣", "1:٣٠"])
 def test_bad_durations_get_the_guides_error(client_a, org_a, typed):
     group = make_function_number(org_a, Kind.ACD, number="1500")
     url = reverse("functionnumbers:acd_update", args=[group.pk])
