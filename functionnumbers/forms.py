@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.forms.numbers import AvailableNumberInput
 from customers.models import Activity, BlockingGroup, NumberRange, Prompt, Role, UserGroup
-from functionnumbers.layouts import label_for
+from functionnumbers.layouts import SHOW_WHEN, help_for, label_for
 from functionnumbers.models import IVR_KEYS, Kind, PhoneType, ivr_option_field
 
 DURATION_FIELDS = {
@@ -21,6 +21,8 @@ DURATION_FIELDS = {
     "wait_announce_min_seconds",
     "wait_announce_max_seconds",
 }
+# Choices the guide shows as radio buttons ("Fordel opkald efter prioritet / færdighedsniveau").
+RADIO_FIELDS = {"distribution"}
 _DURATION_RE = re.compile(r"^\d+(:[0-5]\d)?$", re.ASCII)
 
 
@@ -71,6 +73,11 @@ class DurationField(forms.Field):
         return seconds
 
 
+def _show_value(value):
+    """SHOW_WHEN's value as the script compares it: "on" for a ticked checkbox."""
+    return "on" if value is True else str(value)
+
+
 class FunctionNumberForm(forms.ModelForm):
     """Base of every type's form; `layout` is set by form_for()."""
 
@@ -84,6 +91,7 @@ class FunctionNumberForm(forms.ModelForm):
         self.fields["number"].widget = AvailableNumberInput(purpose=self.layout.purpose)
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.number.number)
+        self._shared_choices = {}
         for name, field in self.fields.items():
             self._narrow(name, field)
         for name in self.destination_names:
@@ -99,6 +107,14 @@ class FunctionNumberForm(forms.ModelForm):
             label = label_for(self.layout.kind, name)
             if label:
                 field.label = label
+            help_text = help_for(self.layout.kind, name)
+            if help_text and not field.help_text:
+                field.help_text = help_text
+        for name, (controller, value) in SHOW_WHEN.items():
+            if name in self.fields and controller in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"data-fn-show-when": controller, "data-fn-show-value": _show_value(value)}
+                )
         if "name" in self.fields:
             self.fields["name"].required = self.layout.name_required
         if "language" in self.fields:
@@ -135,6 +151,12 @@ class FunctionNumberForm(forms.ModelForm):
                     kind=Prompt.Kind.PROMPT
                 )
                 field.empty_label = _("(None)")
+            # The form's fields of one model share one query for their choices (four prompts,
+            # three or four group lists: issue 10 wants a group's page in at most 15 queries).
+            key = (model, field.empty_label)
+            if key not in self._shared_choices:
+                self._shared_choices[key] = list(field.choices)
+            field.choices = self._shared_choices[key]
             if isinstance(field, forms.ModelMultipleChoiceField):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
                 field.widget.choices = field.choices
@@ -221,6 +243,8 @@ def _formfield_callback(model_field, **kwargs):
             widget=forms.CheckboxSelectMultiple,
             required=True,
         )
+    if name in RADIO_FIELDS:
+        kwargs["widget"] = forms.RadioSelect
     return model_field.formfield(**kwargs)
 
 

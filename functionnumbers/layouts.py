@@ -92,7 +92,15 @@ def _call_group_sections(attendant):
                 "longest_idle",
             ),
         ),
-        Section(_("Distribution settings"), ("distribution",)),
+        Section(
+            _("Distribution settings"),
+            ("distribution",),
+            _(
+                "Choose whether calls are distributed by priority or by skill level. The agent "
+                "list is below the form, once the group is saved; if calls should not be "
+                "distributed by either, leave it empty."
+            ),
+        ),
         Section(
             _("Overflow on incoming calls"),
             ("queue_limit", "overflow_wait_seconds", "overflow_action", "overflow"),
@@ -455,3 +463,115 @@ TYPE_LABELS = {
 
 def label_for(kind, name):
     return TYPE_LABELS.get(kind, {}).get(name) or LABELS.get(name)
+
+
+# Fields shown only while another field has a value (FN-2, FN-7): the form marks them and its
+# script (functionnumbers/static/functionnumbers/form.js) hides and disables them otherwise, so a
+# hidden field is saved empty. functionnumbers.rules holds the same conditions for every caller.
+# name -> (controlling field, value): True = the checkbox is ticked, a string = that choice.
+SHOW_WHEN = {
+    "outgoing_use_internal_number": ("outgoing_line_allowed", True),
+    "outgoing_line_number": ("outgoing_line_allowed", True),
+    "overflow": ("overflow_action", "forward"),
+    "longest_idle": ("distribution", "skill"),
+    "wait_announce_min_seconds": ("announce_wait", True),
+    "wait_announce_max_seconds": ("announce_wait", True),
+    "camp_on_notify_seconds": ("camp_on_enabled", True),
+    "camp_on_notify_all_seconds": ("camp_on_enabled", True),
+}
+
+# The guide's warnings, shown with the field (not errors).
+FIELD_WARNINGS = {
+    "ringing_while_offered": _(
+        "If this is on, the call leaves the queue while it is offered to agents: it is no longer "
+        "shown among the waiting calls, and if no agent answers it returns to the queue, where "
+        "the caller hears ringing for a moment and then music again. ipvision recommends "
+        "turning this off."
+    ),
+    "announce_wait": _(
+        "The waiting time is estimated from the group's previous calls, so a mix of long and "
+        "short calls can make it quite wrong. Use it only when the group's calls are of roughly "
+        "the same length."
+    ),
+}
+
+# Help texts from the guide (ACD and attendant groups).
+HELP_TEXTS = {
+    "metadata": _(
+        "Another text shown in phone displays and the Connect client instead of the name."
+    ),
+    "keep_derived_metadata": _(
+        "If on, metadata set earlier in the call is kept instead of this group's."
+    ),
+    "outgoing_line_allowed": _(
+        "Members of the group may choose the group's number as outgoing number in the Connect "
+        "client or the mobile client."
+    ),
+    "outgoing_use_internal_number": _(
+        "The group's number is shown as outgoing number when a user calls on the group's line."
+    ),
+    "outgoing_line_number": _(
+        "Used instead of the group's own number. Required when the group has an internal number."
+    ),
+    "sms_display_name": _("Leave empty and no SMS can be sent from the group."),
+    "sms_sender_number": _("Requires the display name."),
+    "code": _(
+        "Used to log in to the group with feature codes, e.g. *11*1500*. Codes 1500–1599 are "
+        "recommended."
+    ),
+    "wrap_up_seconds": _(
+        "Only new calls from this group wait: calls from other groups and direct calls do not."
+    ),
+    "logout_after_unanswered": _("Unanswered calls in a row. Leave empty to never log out."),
+    "help_number": _("The number to call for help from a supervisor. Leave empty to turn it off."),
+    "parallel_agents": _(
+        "1 calls one agent at a time; at least the number of logged-in agents calls them all."
+    ),
+    "phone_types": _("Applies to every agent logged in to the group."),
+    "presence_affects_distribution": _(
+        "If on, agents whose presence is not available are not offered calls."
+    ),
+    "longest_idle": _(
+        "With skill levels: the agent idle the longest gets the call; otherwise one at random."
+    ),
+    "queue_limit": _("Only calls arriving at the group: the queue is full when this is reached."),
+    "overflow_wait_seconds": _(
+        "Minutes, optionally followed by seconds after a colon (2 or 1:30). Leave empty to turn it off."
+    ),
+    "max_wait_seconds": _(
+        "Minutes, optionally followed by seconds after a colon (2 or 1:30). 0 never forwards."
+    ),
+    "max_attempts": _(
+        "The call goes to the number for calls that waited too long, or else to the number for "
+        "no available agents. Leave empty to turn it off."
+    ),
+    "queue_prompt": _("Should be “Ringing” or music on hold."),
+    "status_interval_seconds": _("0 plays no message."),
+    "wait_announce_min_seconds": _("Requires “Play estimated waiting time”."),
+    "wait_announce_max_seconds": _(
+        "Requires “Play estimated waiting time”; must be more than the lower limit."
+    ),
+    "callback_key": _(
+        "The caller presses the key to be called back from the number they called from instead "
+        "of waiting; anonymous callers are not offered it."
+    ),
+    "callback_valid_minutes": _("In minutes. 0 never expires."),
+    "force_group_number": _("Agents see the group's number when offered calls."),
+    "show_caller_number": _("Must be ticked when the group has an internal number."),
+    "login_groups": _("Their members can log in to and out of the group. At least one group."),
+    "control_groups": _("Their members can log others in and out without being in the group."),
+    "camp_on_notify_seconds": _("Required when camp-on is enabled."),
+    "camp_on_notify_all_seconds": _(
+        "Required when camp-on is enabled; at least the receptionist's notification time."
+    ),
+}
+CALL_GROUP_KINDS = (Kind.ACD, Kind.ATTENDANT)
+
+
+def help_for(kind, name):
+    """The guide's help text of a field of an ACD or attendant group ("" for other types)."""
+    return HELP_TEXTS.get(name, "") if kind in CALL_GROUP_KINDS else ""
+
+
+def warning_for(kind, name):
+    return FIELD_WARNINGS.get(name, "") if kind in CALL_GROUP_KINDS else ""

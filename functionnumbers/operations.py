@@ -223,6 +223,7 @@ def function_number_create(*, organisation, kind, number, by, **fields):
                 organisation=organisation, raw=number, purpose=layout.purpose
             )
             check_local_range(layout, normalised)
+            instance.pending_number_kind = normalised.kind  # rules that depend on it (FN-2)
         except ValidationError as exc:
             errors.update(
                 exc.error_dict if hasattr(exc, "error_dict") else {"number": exc.messages}
@@ -275,6 +276,7 @@ def function_number_update(*, function_number, by, number=None, **fields):
                     exclude=instance.number,
                 )
                 check_local_range(layout, normalised)
+                instance.pending_number_kind = normalised.kind  # rules that depend on it (FN-2)
                 if normalised.number != instance.number.number:
                     new_number = number
             except ValidationError as exc:

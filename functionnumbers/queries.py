@@ -14,6 +14,106 @@ def function_numbers_of_kind(organisation, kind):
     )
 
 
+# --- Agents and login state (FN-2, FN-7, FN-9, FC-1) ------------------------------------------
+
+
+def eligible_agents(group):
+    """Users who may be put on a call group's agent list: members of its login groups or of its
+    administrator groups (FN-2, *our decision*). One query when evaluated."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from customers.models import GroupMembership, User
+
+    memberships = GroupMembership.objects.filter(user=OuterRef("pk")).filter(
+        Q(group__login_call_groups=group.pk) | Q(group__administered_function_numbers=group.pk)
+    )
+    return User.objects.for_organisation(group.organisation_id).filter(Exists(memberships))
+
+
+def agent_candidates(group, text, limit):
+    """Eligible users not yet on the list whose user ID, first or last name contains every word of
+    `text` ("Indtast en del af bruger-ID'et, for- eller efternavn")."""
+    from django.db.models import Q
+
+    users = eligible_agents(group).filter(is_active=True).exclude(agent_entries__group=group.pk)
+    for word in text.split()[:5]:
+        users = users.filter(
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+        )
+    return users.order_by("first_name", "last_name", "username")[:limit]
+
+
+def agent_list(group):
+    """The agent list as shown: by position (priority mode) or highest level first (skill mode),
+    with only the user columns the page shows."""
+    from functionnumbers.models import Agent, CallGroup
+
+    agents = (
+        Agent.objects.filter(group=group.pk)
+        .select_related("user")
+        .only(
+            "position",
+            "skill_level",
+            "group_id",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
+    )
+    if group.distribution == CallGroup.Distribution.SKILL:
+        return agents.order_by("-skill_level", "position", "pk")
+    return agents.order_by("position", "pk")
+
+
+def login_members(function_number):
+    """The users who can be logged in to a call or hunt group: members of its login groups
+    (ACD/attendant) or of its participating groups (hunt group)."""
+    from django.db.models import Exists, OuterRef
+
+    from customers.models import GroupMembership, User
+    from functionnumbers.models import Kind
+
+    if function_number.kind == Kind.HUNT:
+        lookup = {"group__hunt_groups": function_number.pk}
+    else:
+        lookup = {"group__login_call_groups": function_number.pk}
+    memberships = GroupMembership.objects.filter(user=OuterRef("pk"), **lookup)
+    return User.objects.for_organisation(function_number.organisation_id).filter(
+        Exists(memberships)
+    )
+
+
+def logged_in_by_default(function_number):
+    """FN-9: hunt group members are logged in until they log out; ACD and attendant agents are
+    logged out until they log in."""
+    from functionnumbers.models import Kind
+
+    return function_number.kind == Kind.HUNT
+
+
+def login_states(function_number):
+    """Everyone who can be logged in, by name, each with `logged_in` (their stored state, else
+    the type's default). One query."""
+    from django.db.models import BooleanField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from functionnumbers.models import AgentLogin
+
+    stored = AgentLogin.objects.filter(
+        function_number=function_number.pk, user=OuterRef("pk")
+    ).values("logged_in")[:1]
+    default = Value(logged_in_by_default(function_number), output_field=BooleanField())
+    return (
+        login_members(function_number)
+        .filter(is_active=True)
+        .annotate(logged_in=Coalesce(Subquery(stored), default))
+        .only("username", "first_name", "last_name", "organisation_id")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def schedule_rows(function_number):
     """(events in order, default event row or None) of one function number's schedule."""
     from functionnumbers.models import ScheduleEvent

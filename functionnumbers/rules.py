@@ -12,8 +12,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from connect.lib import crypto
+from connect.lib import numbers as numberlib
 from functionnumbers.models import (
     IVR_KEYS,
+    CallGroup,
     GroupInbox,
     IvrOption,
     Kind,
@@ -107,6 +109,151 @@ def clean_hunt(instance, *, organisation, fields, m2m):
         raise ValidationError(errors)
 
 
+# --- FN-2 ACD groups and FN-7 attendant groups --------------------------------------------------
+
+CALL_GROUP_PROMPTS = ("welcome_prompt", "queue_prompt", "status_prompt", "callback_agent_prompt")
+# Phone-number fields that are not destinations: (name, a local number allowed?).
+CALL_GROUP_NUMBERS = (
+    ("outgoing_line_number", False),
+    ("sms_sender_number", False),
+    ("help_number", True),
+)
+CALL_GROUP_DURATIONS = (
+    "overflow_wait_seconds",
+    "max_wait_seconds",
+    "wait_announce_min_seconds",
+    "wait_announce_max_seconds",
+)
+MAX_DURATION_SECONDS = 24 * 3600
+RECOMMENDED_CODES = (1500, 1599)
+
+
+def number_is_local(instance):
+    """Is the group's number (the one being saved, else the stored one) a local number? None when
+    unknown (the number itself was refused: its own error says why)."""
+    kind = getattr(instance, "pending_number_kind", None)
+    if kind is None and instance.number_id:
+        kind = instance.number.kind
+    return None if kind is None else kind == "local"
+
+
+def call_group_errors(group, *, number_local, login_group_count):
+    """FN-2/FN-7 rules between the fields of `group` (a CallGroup with its values set): the
+    best practice for local numbers, what each option requires, the ranges the model does not
+    hold. Pure: no queries. Returns {field: [message, ...]}."""
+    errors = {}
+
+    def add(name, message):
+        errors.setdefault(name, []).append(message)
+
+    try:
+        group.phone_types = check_phone_types(
+            group.phone_types if isinstance(group.phone_types, list) else []
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    # Generelt: outgoing user line and SMS.
+    if group.outgoing_use_internal_number and not group.outgoing_line_allowed:
+        add(
+            "outgoing_use_internal_number",
+            _("This requires “Allow this group to be used as an outgoing user line”."),
+        )
+    if number_local and group.outgoing_line_allowed and not group.outgoing_line_number:
+        add(
+            "outgoing_line_number",
+            _(
+                "The group has an internal number: enter the number to show as line number when "
+                "the group is used as an outgoing user line."
+            ),
+        )
+    if group.sms_sender_number and not group.sms_display_name:
+        add("sms_display_name", _("Enter a display name: the sender number requires it."))
+    # Nummerpræsentering: best practice for internal numbers.
+    if number_local and not group.show_caller_number:
+        add(
+            "show_caller_number",
+            _(
+                "The group has an internal number: “Show the calling party's number” must be ticked."
+            ),
+        )
+    # Overløb and Håndtering af opkald i kø.
+    if group.overflow_action == CallGroup.OverflowAction.FORWARD and not group.overflow:
+        add("overflow", _("Enter the number to forward to."))
+    if group.max_wait_seconds and not group.max_wait_target:
+        add("max_wait", _("Enter where calls that waited too long are forwarded to."))
+    if group.max_attempts and not (group.max_wait_target or group.no_agents_target):
+        add(
+            "max_attempts",
+            _(
+                "Calls go to the number for calls that waited too long, or else to the number "
+                "for no available agents: enter one of them."
+            ),
+        )
+    for name in CALL_GROUP_DURATIONS:
+        value = getattr(group, name)
+        if value is not None and value > MAX_DURATION_SECONDS:
+            add(name, _("At most 24 hours."))
+    # Lydfiler: waiting-time announcement limits.
+    low, high = group.wait_announce_min_seconds, group.wait_announce_max_seconds
+    for name, value in (("wait_announce_min_seconds", low), ("wait_announce_max_seconds", high)):
+        if value is not None and not group.announce_wait:
+            add(name, _("This requires “Play estimated waiting time”."))
+    if low is not None and high is not None and high <= low:
+        add("wait_announce_max_seconds", _("Must be more than the lower limit."))
+    # Brugergrupper.
+    if login_group_count < 1:
+        add("login_groups", _("Choose at least one user group."))
+    # Camp-on (attendant groups only).
+    if group.kind == Kind.ATTENDANT:
+        first, everyone = group.camp_on_notify_seconds, group.camp_on_notify_all_seconds
+        if group.camp_on_enabled:
+            if first is None:
+                add("camp_on_notify_seconds", _("Required when camp-on is enabled."))
+            if everyone is None:
+                add("camp_on_notify_all_seconds", _("Required when camp-on is enabled."))
+        if first is not None and everyone is not None and everyone < first:
+            add(
+                "camp_on_notify_all_seconds",
+                _("Must be at least the receptionist's notification time."),
+            )
+    elif group.camp_on_enabled:
+        add("camp_on_enabled", _("Camp-on is only available for attendant groups."))
+    return errors
+
+
+def clean_call_group(instance, *, organisation, fields, m2m):
+    """FN-2 / FN-7: phone numbers normalised, prompts of the organisation or the system, and the
+    rules of call_group_errors."""
+    errors = {}
+    for name, allow_local in CALL_GROUP_NUMBERS:
+        raw = (getattr(instance, name) or "").strip()
+        setattr(instance, name, raw)
+        if raw:
+            try:
+                normalised = numberlib.normalise(raw, allow_local=allow_local, use=numberlib.TARGET)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+            else:
+                setattr(instance, name, normalised.number)
+    for name in CALL_GROUP_PROMPTS:
+        prompt = getattr(instance, name)
+        if prompt is not None and prompt.organisation_id not in (None, organisation.pk):
+            errors[name] = [_("Select a valid choice.")]
+    if "login_groups" in m2m:
+        login_group_count = len(m2m["login_groups"])
+    elif instance.pk:
+        login_group_count = instance.login_groups.count()
+    else:
+        login_group_count = 0
+    found = call_group_errors(
+        instance, number_local=number_is_local(instance), login_group_count=login_group_count
+    )
+    for name, messages in found.items():
+        errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 def clean_rule_based(instance, *, organisation, fields, m2m):
     """FN-8: the prompt language is one of the organisation's languages (ORG-8), or empty for
     the organisation's default."""
@@ -185,12 +332,32 @@ def after_save_ivr(instance, *, fields, by=None):
         ivr_options_set(ivr=instance, options=options, by=by)
 
 
+def call_group_warnings(instance):
+    """Advice shown after saving, not errors: the guide recommends codes 1500–1599."""
+    first, last = RECOMMENDED_CODES
+    if instance.code and not (ascii_digits(instance.code) and first <= int(instance.code) <= last):
+        return [
+            _(
+                "The function code %(code)s was saved. The guide recommends a code between "
+                "%(first)s and %(last)s for ACD and attendant groups."
+            )
+            % {"code": instance.code, "first": first, "last": last}
+        ]
+    return []
+
+
 CLEANERS = {
     Kind.GROUP_INBOX: clean_group_inbox,
     Kind.VOICEMAIL: clean_voicemail,
+    Kind.ACD: clean_call_group,
+    Kind.ATTENDANT: clean_call_group,
     Kind.HUNT: clean_hunt,
     Kind.RULE_BASED: clean_rule_based,
     Kind.IVR: clean_ivr,
+}
+WARNINGS = {
+    Kind.ACD: call_group_warnings,
+    Kind.ATTENDANT: call_group_warnings,
 }
 AFTER_SAVE = {
     Kind.GROUP_INBOX: after_save_group_inbox,
@@ -212,3 +379,9 @@ def after_save(kind, instance, *, fields, by=None):
     hook = AFTER_SAVE.get(kind)
     if hook is not None:
         hook(instance, fields=fields, by=by)
+
+
+def warnings(kind, instance):
+    """Advice for the admin after a successful save (shown as messages), by type."""
+    check = WARNINGS.get(kind)
+    return check(instance) if check is not None else []

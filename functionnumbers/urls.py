@@ -1,6 +1,12 @@
 from django.urls import path
 
-from functionnumbers import views, views_autoattendant, views_schedules, views_visualisation
+from functionnumbers import (
+    views,
+    views_agents,
+    views_autoattendant,
+    views_schedules,
+    views_visualisation,
+)
 from functionnumbers.layouts import LAYOUTS
 
 app_name = "functionnumbers"
@@ -82,4 +88,12 @@ urlpatterns += [
         views_visualisation.VisualisationImageView.as_view(),
         name="visualisation_image",
     ),
+]
+
+# Agent lists of ACD and attendant groups, and login state of ACD, attendant and hunt groups.
+urlpatterns += [
+    path("call-groups/<int:pk>/agents/search/", views_agents.agent_search, name="agent_search"),
+    path("call-groups/<int:pk>/agents/add/", views_agents.agent_add, name="agent_add"),
+    path("call-groups/<int:pk>/agents/", views_agents.agent_change, name="agent_change"),
+    path("groups/<int:pk>/login/", views_agents.agent_login, name="agent_login"),
 ]

@@ -1,13 +1,14 @@
 """Funktionsnumre: one list, create, edit and delete view for every type, driven by the type's
 layout (functionnumbers.layouts); urls.py binds them per type with `kind`."""
 
+from django.contrib import messages
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from connect.lib.views import PortalCreateView, PortalDeleteView, PortalListView, PortalUpdateView
 from customers import permissions
 from customers.views.numbers import history_url
-from functionnumbers import operations, queries
+from functionnumbers import operations, queries, rules, views_agents
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
 from functionnumbers.models import FunctionNumber, Kind
@@ -74,6 +75,13 @@ class FunctionNumberFormMixin(KindMixin):
     def get_success_url(self):
         return self.list_url()
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.is_valid() and response.status_code == 302:
+            for text in rules.warnings(self.kind, self.object):
+                messages.warning(self.request, text)
+        return response
+
 
 class FunctionNumberCreateView(FunctionNumberFormMixin, PortalCreateView):
     def get_context_data(self, **kwargs):
@@ -112,6 +120,7 @@ class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update({"title": str(self.object), "history_url": history_url(self.object)})
+        context.update(views_agents.panels(self.request, self.object))
         return context
 
     def perform_save(self, form):

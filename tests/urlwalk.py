@@ -100,6 +100,11 @@ def _function_number_url_kwargs():
         f"functionnumbers:{kind}_{action}": _function_number_kwargs(kind)
         for kind in LAYOUTS
         for action in ("update", "delete")
+    } | {
+        "functionnumbers:agent_search": _function_number_kwargs("acd"),
+        "functionnumbers:agent_add": _function_number_kwargs("acd"),
+        "functionnumbers:agent_login": _function_number_kwargs("acd"),
+        "functionnumbers:agent_change": _function_number_kwargs("acd"),
     }
 
 

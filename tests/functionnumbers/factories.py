@@ -58,5 +58,20 @@ def make_function_number(organisation, kind=Kind.ACD, number=None, by=None, **fi
         defaults["member_groups"] = [UserGroupFactory(organisation=organisation)]  # FN-9: at least one
     if kind == Kind.VOICEMAIL:
         defaults = {}
+    if kind in (Kind.ACD, Kind.ATTENDANT):
+        # FN-2: an internal number shows the calling party's number; at least one login group.
+        defaults["show_caller_number"] = True
+        if "login_groups" not in fields:
+            defaults["login_groups"] = [login_group(organisation)]
     defaults.update(fields)
     return function_number_create(organisation=organisation, kind=kind, number=number, by=by, **defaults)
+
+
+def login_group(organisation):
+    """The organisation's "Agents" user group (created once): call groups' default login group."""
+    from customers.models import UserGroup
+    from tests.factories import UserGroupFactory
+
+    return UserGroup.objects.filter(organisation=organisation, name="Agents").first() or UserGroupFactory(
+        organisation=organisation, name="Agents"
+    )

@@ -138,6 +138,7 @@ def test_durations_are_typed_as_minutes_and_seconds(client_a, org_a, typed, seco
     for name in ("admin_groups", "login_groups", "control_groups", "blocking_groups"):
         data.pop(name, None)
     data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
+    data["login_groups"] = [g.pk for g in group.login_groups.all()]  # FN-2: at least one
     response = client_a.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     assert CallGroup.objects.get(pk=group.pk).overflow_wait_seconds == seconds
