@@ -464,3 +464,13 @@ class ContactNumber(models.Model):
 
     def __str__(self):
         return self.number
+
+
+# Call routing (SVC-11..SVC-13) lives in its own module; imported here so Django finds the models.
+from services.models_routing import (  # noqa: E402, F401
+    AllowedDestinationSettings,
+    RoutingAction,
+    RoutingCondition,
+    RoutingRule,
+    RoutingRuleSet,
+)
