@@ -6,6 +6,9 @@ Rule-based numbers are reached only through their id and the rule set's foreign 
 model string), so services never imports functionnumbers.
 """
 
+from itertools import chain
+
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from customers.models import GroupMembership
@@ -36,60 +39,115 @@ def set_source_name(row):
     return _("Organisation")
 
 
-def load_rule_sets(rule_sets):
-    """{set id: routing.RuleSet} for the RoutingRuleSet rows `rule_sets` (a queryset or list):
-    three queries (rules, conditions, actions) whatever the number of sets and rules."""
-    rows = {row.pk: row for row in rule_sets}
+def load_rule_sets(rule_sets, names=None, direction=None):
+    """{set id: routing.RuleSet} for the RoutingRuleSet rows `rule_sets` (a list of rows, or a
+    queryset of them with `names` {set id: source name}): three queries (rules, conditions,
+    actions) whatever the number of sets and rules; plain rows, no model instances. With
+    `direction`, only the rules a call in that direction can reach (its list and its fallback)."""
+    if names is None:
+        names = {row.pk: set_source_name(row) for row in rule_sets}
+        rule_sets = list(names)
+    else:
+        rule_sets = rule_sets.values("pk")
+    reach = Q()
+    if direction is not None:
+        trigger = routing.TRIGGER_OF[direction]
+        reach = Q(rule_list=direction) | Q(rule_list=routing.FALLBACK, trigger=trigger)
     rules = list(
-        RoutingRule.objects.filter(rule_set_id__in=rows).order_by(
-            "rule_set_id", "rule_list", "tier", "position", "pk"
-        )
+        RoutingRule.objects.filter(reach, rule_set__in=rule_sets)
+        .order_by("rule_set_id", "rule_list", "tier", "position", "pk")
+        .values_list("pk", "rule_set_id", "rule_list", "tier", "trigger")
     )
     conditions, actions = {}, {}
     if rules:
-        rule_ids = [rule.pk for rule in rules]
-        for c in (
-            RoutingCondition.objects.filter(rule_id__in=rule_ids)
-            .select_related("activity", "role", "classification")
+        for rule_id, kind, expected, activity, role, classification, value, *labels in (
+            RoutingCondition.objects.filter(_on_rule(reach), rule__rule_set__in=rule_sets)
             .order_by("rule_id", "position", "pk")
-        ):
-            ref = c.activity_id or c.role_id or c.classification_id
-            label = str(c.activity or c.role or c.classification or "")
-            conditions.setdefault(c.rule_id, []).append(
-                routing.Condition(c.kind, c.expected, ref, c.value, label)
+            .values_list(
+                "rule_id",
+                "kind",
+                "expected",
+                "activity_id",
+                "role_id",
+                "classification_id",
+                "value",
+                "activity__name",
+                "role__name",
+                "classification__name",
             )
-        for a in (
-            RoutingAction.objects.filter(rule_id__in=rule_ids)
-            .select_related("target_user", "target_function_number__number")
-            .order_by("rule_id", "position", "pk")
         ):
-            target = a.target_user_id or a.target_function_number_id
-            if a.target_user_id:
-                label = a.target_user.username
-            elif a.target_function_number_id:
-                label = a.target_function_number.label
+            ref = activity or role or classification
+            label = next((name for name in labels if name), "")
+            conditions.setdefault(rule_id, []).append(
+                routing.Condition(kind, expected, ref, value, label)
+            )
+        for (
+            rule_id,
+            kind,
+            destination,
+            delay,
+            number,
+            presented,
+            user,
+            function,
+            username,
+            fn_name,
+            fn_number,
+        ) in (
+            RoutingAction.objects.filter(_on_rule(reach), rule__rule_set__in=rule_sets)
+            .order_by("rule_id", "position", "pk")
+            .values_list(
+                "rule_id",
+                "kind",
+                "destination",
+                "delay",
+                "number",
+                "presented",
+                "target_user_id",
+                "target_function_number_id",
+                "target_user__username",
+                "target_function_number__name",
+                "target_function_number__number__number",
+            )
+        ):
+            if user:
+                label = username
+            elif function:
+                label = f"{fn_name} ({fn_number})" if fn_name else fn_number  # FunctionNumber.label
             else:
                 label = ""
-            actions.setdefault(a.rule_id, []).append(
-                routing.Action(a.kind, a.destination, a.delay, a.number, a.presented, target, label)
+            actions.setdefault(rule_id, []).append(
+                routing.Action(kind, destination, delay, number, presented, user or function, label)
             )
-    grouped = {pk: {} for pk in rows}
-    for rule in rules:
-        source = set_source_name(rows[rule.rule_set_id])
+    grouped = {pk: {} for pk in names}
+    for pk, set_id, rule_list, tier, trigger in rules:
+        if set_id not in grouped:
+            continue
         item = routing.Rule(
-            id=rule.pk,
-            trigger=rule.trigger,
-            conditions=tuple(conditions.get(rule.pk, ())),
-            actions=tuple(actions.get(rule.pk, ())),
-            tier=rule.tier,
-            rule_list=rule.rule_list,
-            source=source,
+            id=pk,
+            trigger=trigger,
+            conditions=tuple(conditions.get(pk, ())),
+            actions=tuple(actions.get(pk, ())),
+            tier=tier,
+            rule_list=rule_list,
+            source=names[set_id],
         )
-        grouped[rule.rule_set_id].setdefault((rule.rule_list, rule.tier), []).append(item)
+        grouped[set_id].setdefault((rule_list, tier), []).append(item)
     return {
-        pk: routing.RuleSet(set_source_name(row), {key: tuple(v) for key, v in grouped[pk].items()})
-        for pk, row in rows.items()
+        pk: routing.RuleSet(names[pk], {key: tuple(v) for key, v in grouped[pk].items()})
+        for pk in names
     }
+
+
+def _on_rule(q):
+    """The Q `q` about a rule, asked from its conditions or actions."""
+    moved = Q()
+    moved.connector, moved.negated = q.connector, q.negated
+    moved.children = [
+        _on_rule(child) if isinstance(child, Q) else (f"rule__{child[0]}", child[1])
+        for child in q.children
+    ]
+    return moved
 
 
 def ordered_tier_sets(organisation):
@@ -101,36 +159,88 @@ def ordered_tier_sets(organisation):
     )
 
 
+BULK = 500  # from this many users on, read the whole organisation instead of long IN lists
+
+
 def effective_rule_lists(organisation, users, direction):
     """{user id: (routing.Rule, ...)} for `users` of `organisation`: six queries for any number of
     users (memberships, sets, rules, conditions, actions)."""
     user_ids = [u.pk if hasattr(u, "pk") else u for u in users]
+    wanted = set(user_ids)
+    many = len(user_ids) >= BULK
+    memberships = GroupMembership.objects.for_organisation(organisation)
+    if not many:
+        memberships = memberships.filter(user_id__in=user_ids)
     groups_of = {}
-    for user_id, group_id in (
-        GroupMembership.objects.for_organisation(organisation)
-        .filter(user_id__in=user_ids)
-        .values_list("user_id", "group_id")
-    ):
+    for user_id, group_id in memberships.values_list("user_id", "group_id"):
         groups_of.setdefault(user_id, set()).add(group_id)
-    tier_rows = ordered_tier_sets(organisation)
-    own_rows = list(
-        RoutingRuleSet.objects.for_organisation(organisation)
-        .filter(user_id__in=user_ids)
-        .select_related("user")
+    needed_groups = set().union(*groups_of.values()) if groups_of else set()
+    sets = RoutingRuleSet.objects.for_organisation(organisation).filter(
+        rule_based_number__isnull=True
     )
-    data = load_rule_sets(tier_rows + own_rows)
-    own_of = {row.user_id: data[row.pk] for row in own_rows}
+    if not many:
+        sets = sets.filter(
+            Q(group__isnull=True, user__isnull=True)
+            | Q(group__in=needed_groups)
+            | Q(user__in=user_ids)
+        )
+    rows = list(
+        sets.order_by("position", "pk").values_list(
+            "pk", "group_id", "user_id", "position", "group__name", "user__username"
+        )
+    )
+    tier_rows, own_of_set = [], {}
+    names = {}
+    for pk, group_id, user_id, _position, group_name, username in rows:
+        if user_id is not None:
+            if user_id in wanted:
+                own_of_set[pk] = user_id
+                names[pk] = username
+        else:
+            tier_rows.append((pk, group_id))
+            names[pk] = group_name if group_id else _("Organisation")
+    data = load_rule_sets(sets, names, direction)
+    own_of = {user_id: data[pk] for pk, user_id in own_of_set.items()}
+    tiered_parts = (
+        (direction, routing.REQUIRED),
+        (direction, routing.OVERRIDABLE),
+        (routing.FALLBACK, routing.REQUIRED),
+        (routing.FALLBACK, routing.OVERRIDABLE),
+    )
+    own_parts = ((direction, routing.OWN), (routing.FALLBACK, routing.OWN))
+    per_set = {pk: _split(data[pk], direction, tiered_parts) for pk, _g in tier_rows}
+    per_own = {
+        user_id: _split(rule_set, direction, own_parts) for user_id, rule_set in own_of.items()
+    }
+    empty = ((), ())
     cache = {}
     result = {}
     for user_id in user_ids:
         groups = frozenset(groups_of.get(user_id, ()))
-        tiered = cache.get(groups)
-        if tiered is None:
-            tiered = cache[groups] = tuple(
-                data[row.pk] for row in tier_rows if row.group_id is None or row.group_id in groups
+        parts = cache.get(groups)
+        if parts is None:
+            chosen = [
+                per_set[pk] for pk, group_id in tier_rows if group_id is None or group_id in groups
+            ]
+            parts = cache[groups] = tuple(
+                tuple(chain.from_iterable(p[index] for p in chosen)) for index in range(4)
             )
-        result[user_id] = routing.effective_rule_list(tiered, own_of.get(user_id), direction)
+        own_main, own_fallback = per_own.get(user_id, empty)
+        required, overridable, required_fb, overridable_fb = parts
+        result[user_id] = (
+            required + own_main + overridable + required_fb + own_fallback + overridable_fb
+        )
     return result
+
+
+def _split(rule_set, direction, parts):
+    """routing.effective_rule_list in pieces: the rules of `rule_set` for each (list, tier) of
+    `parts` whose trigger fits `direction`, so a user's list is a few tuple concatenations."""
+    trigger = routing.TRIGGER_OF[direction]
+    return tuple(
+        tuple(r for r in rule_set.get(rule_list, tier) if r.trigger == trigger)
+        for rule_list, tier in parts
+    )
 
 
 def rule_based_number_rule_list(organisation, rule_based_number_id, direction=routing.INCOMING):

@@ -45,7 +45,7 @@ BLOCK = "block"
 PRESENT = "present"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built by the thousand (queries_routing); treat as read-only
 class Condition:
     kind: str
     expected: bool = True  # "er sand" / "er falsk"
@@ -54,7 +54,7 @@ class Condition:
     label: str = ""  # the referred object's name, for sentences
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built by the thousand (queries_routing); treat as read-only
 class Action:
     kind: str
     destination: str = ""
@@ -65,7 +65,7 @@ class Action:
     label: str = ""  # the target's name, for sentences
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built by the thousand (queries_routing); treat as read-only
 class Rule:
     id: object
     trigger: str  # "received" | "made"

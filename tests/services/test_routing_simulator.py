@@ -143,3 +143,33 @@ def test_effective_rule_lists_take_constant_queries(org_a, setup, django_assert_
     incoming = effective_rule_lists(org_a, [setup["user"], *others], routing.INCOMING)
     assert [r.tier for r in incoming[setup["user"].pk]] == ["required", "own"]
     assert [r.tier for r in incoming[others[0].pk]] == ["required"]
+
+
+def test_bulk_lists_equal_the_pure_effective_order(org_a, setup):
+    """effective_rule_lists (bulk, in pieces) gives what routing.effective_rule_list gives."""
+    from services.queries_routing import load_rule_sets
+
+    second = UserGroupFactory(organisation=org_a, name="Salg")
+    setup["user"].memberships.create(group=second)
+    second_set = RoutingRuleSet.objects.create(organisation=org_a, group=second, position=3)
+    add_rule(
+        second_set,
+        "incoming",
+        "required",
+        [{"kind": "working_hours"}],
+        [{"kind": "route", "destination": "mobile"}],
+    )
+    add_rule(
+        second_set, "fallback", "overridable", [], [{"kind": "route", "destination": "voicemail"}]
+    )
+    add_rule(setup["own"], "fallback", "own", [], [{"kind": "busy"}])
+    sets = list(RoutingRuleSet.objects.filter(organisation=org_a).order_by("position"))
+    data = load_rule_sets(sets)
+    tiered = [data[s.pk] for s in sets if s.user_id is None]
+    for direction in (routing.INCOMING, routing.OUTGOING):
+        expected = routing.effective_rule_list(tiered, data[setup["own"].pk], direction)
+        assert effective_rule_lists(org_a, [setup["user"]], direction)[setup["user"].pk] == expected
+        many = effective_rule_lists(
+            org_a, [setup["user"].pk] + list(range(10**6, 10**6 + 600)), direction
+        )
+        assert many[setup["user"].pk] == expected
