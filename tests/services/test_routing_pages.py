@@ -177,3 +177,33 @@ def test_a_list_of_1000_rules_still_works_and_the_limit_is_stated(
     refused = client_a.post(ORG_NEW, busy_to_voicemail())
     assert "at most 1000 rules" in refused.content.decode()
     assert RoutingRule.objects.count() == MAX_RULES_PER_LIST
+
+
+def test_a_rule_is_edited_and_deleted(client_a, org_a):
+    client_a.post(ORG_NEW, busy_to_voicemail())
+    rule = RoutingRule.objects.get()
+    url = reverse("services:routing_rule_update", args=[rule.pk])
+    form = client_a.get(url).context["form"]
+    assert form.initial["action_1_delay"] == 10 and form.initial["condition_0_kind"] == "busy"
+    client_a.post(url, busy_to_voicemail(action_1_delay="30", placement="incoming:overridable"))
+    rule.refresh_from_db()
+    assert rule.tier == "overridable" and rule.actions.get(destination="voicemail").delay == 30
+    client_a.post(reverse("services:routing_rule_delete", args=[rule.pk]))
+    assert not RoutingRule.objects.exists()
+
+
+def test_the_editor_in_danish(client_a, admin_a):
+    admin_a.language = "da"
+    admin_a.save()
+    page = client_a.get(ORG_NEW + "?placement=incoming:required").content.decode()
+    assert (
+        "Indgående regler – Påkrævet" in page
+        and "fastnettelefon" in page
+        and "Forsinkelse (sekunder)" in page
+    )
+    client_a.post(ORG_NEW, busy_to_voicemail())
+    rules_page = client_a.get(ORG_RULES).content.decode()
+    assert "Kan tilsidesættes" in rules_page
+    assert (
+        "dirigeret til fastnettelefon uden forsinkelse og voicemail efter 10 sekunder" in rules_page
+    )
