@@ -113,3 +113,6 @@ class ContactNumberAdmin(AuditedModelAdmin):
     list_filter = [organisation_filter("contact__organisation"), "number_type"]
     search_fields = ["number", "contact__company", "contact__last_name"]
     raw_id_fields = ["contact"]
+
+
+from services import admin_routing  # noqa: E402, F401 - call routing's admin registers itself
