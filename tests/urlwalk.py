@@ -80,16 +80,9 @@ def _history_kwargs(walk, org):
         organisation=org,
         content_type=ContentType.objects.get_for_model(user),
         object_id=str(user.pk),
-        defaults={
-            "action": AuditEntry.Action.UPDATE,
-            "object_repr": str(user),
-            "actor_name": "walk",
-        },
+        defaults={"action": AuditEntry.Action.UPDATE, "object_repr": str(user), "actor_name": "walk"},
     )
-    return {
-        "content_type_id": ContentType.objects.get_for_model(user).pk,
-        "object_id": str(user.pk),
-    }
+    return {"content_type_id": ContentType.objects.get_for_model(user).pk, "object_id": str(user.pk)}
 
 
 def _function_number_kwargs(kind):
@@ -122,9 +115,7 @@ def _schedule_kwargs(with_event):
 
             label = MARKER if org == walk.org_b else "Walka"
             event, _created = ScheduleEvent.objects.get_or_create(
-                function_number=function_number,
-                is_default=False,
-                defaults={"name": f"{label} event"},
+                function_number=function_number, is_default=False, defaults={"name": f"{label} event"}
             )
             values["event_pk"] = event.pk
         return values
@@ -150,10 +141,7 @@ URL_KWARGS = {
     "services:routing_rules_number": _function_number_kwargs("rule_based"),
     "services:routing_rule_create_number": _function_number_kwargs("rule_based"),
     "functionnumbers:visualisation_detail": _function_number_kwargs("acd"),
-    "functionnumbers:visualisation_image": lambda walk, org: {
-        **_function_number_kwargs("acd")(walk, org),
-        "fmt": "svg",
-    },
+    "functionnumbers:visualisation_image": lambda walk, org: {**_function_number_kwargs("acd")(walk, org), "fmt": "svg"},
 }
 
 
@@ -199,9 +187,7 @@ def portal_patterns():
     found, problems = [], []
     for namespace, pattern, route in _walk_patterns(get_resolver().url_patterns):
         top = (namespace or "").split(":")[0]
-        if top not in PORTAL_NAMESPACES and not (
-            namespace is None and pattern.name in ROOT_PORTAL_NAMES
-        ):
+        if top not in PORTAL_NAMESPACES and not (namespace is None and pattern.name in ROOT_PORTAL_NAMES):
             continue
         if route.replace("^", "").startswith(SKIP_ROUTE_PREFIXES):
             continue
@@ -290,10 +276,8 @@ class Walk:
         for org, label in ((self.org_a, "Walka"), (self.org_b, MARKER)):
             group = UserGroupFactory(organisation=org, name=f"{label} group")
             member = UserFactory(
-                organisation=org,
-                username=f"{label.lower()}-member@{org.pk}.example",
-                first_name=f"{label}first",
-                last_name=f"{label}last",
+                organisation=org, username=f"{label.lower()}-member@{org.pk}.example",
+                first_name=f"{label}first", last_name=f"{label}last",
             )
             GroupMembership.objects.create(user=member, group=group)
             if hasattr(member, "photo"):  # the photo view 404s for users without one
@@ -302,12 +286,8 @@ class Walk:
         from customers.models import Number, NumberKind
 
         Number.objects.create(
-            organisation=self.org_b,
-            number=B_NUMBER,
-            kind=NumberKind.E164,
-            value=int(B_NUMBER[1:]),
-            purpose=Number.Purpose.USER_LINE,
-            user=self.member[self.org_b.pk],
+            organisation=self.org_b, number=B_NUMBER, kind=NumberKind.E164, value=int(B_NUMBER[1:]),
+            purpose=Number.Purpose.USER_LINE, user=self.member[self.org_b.pk],
         )
 
     # --- objects ---------------------------------------------------------------------------
@@ -317,9 +297,7 @@ class Walk:
             from tests.functionnumbers.factories import make_function_number
 
             label = MARKER if org == self.org_b else "Walka"
-            self.objects[key] = make_function_number(
-                org, kind, **({} if kind == "voicemail" else {"name": f"{label} {kind}"})
-            )
+            self.objects[key] = make_function_number(org, kind, **({} if kind == "voicemail" else {"name": f"{label} {kind}"}))
         return self.objects[key]
 
     def object_of(self, model, org):
@@ -338,9 +316,7 @@ class Walk:
             return self.group[org.pk]
         path = organisation_path(model)
         if path is None:
-            pytest.fail(
-                f"{model._meta.label} has no .for_organisation(): it cannot fill a portal URL kwarg"
-            )
+            pytest.fail(f"{model._meta.label} has no .for_organisation(): it cannot fill a portal URL kwarg")
         overrides = self._org_overrides(model, path, org)
         overrides.update(self._marker_fields(model, label, overrides))
         factory_class = self.factories.get(model)
@@ -414,9 +390,7 @@ class Walk:
         for name, route, kwarg_names, callback in patterns:
             explicit = URL_KWARGS.get(name)
             if callable(explicit):
-                result.append(
-                    (name, route, explicit(self, self.org_a), explicit(self, self.org_b), True)
-                )
+                result.append((name, route, explicit(self, self.org_a), explicit(self, self.org_b), True))
                 continue
             object_kwargs, value_lists, unknown = {}, {}, []
             namespace = name.split(":")[0]
@@ -436,14 +410,8 @@ class Walk:
                 continue
             for combo in itertools.product(*value_lists.values()) if value_lists else [()]:
                 values = dict(zip(value_lists, combo, strict=True))
-                a = {
-                    **values,
-                    **{k: self.object_of(m, self.org_a).pk for k, m in object_kwargs.items()},
-                }
-                b = {
-                    **values,
-                    **{k: self.object_of(m, self.org_b).pk for k, m in object_kwargs.items()},
-                }
+                a = {**values, **{k: self.object_of(m, self.org_a).pk for k, m in object_kwargs.items()}}
+                b = {**values, **{k: self.object_of(m, self.org_b).pk for k, m in object_kwargs.items()}}
                 result.append((name, route, a, b, bool(object_kwargs)))
         return result, problems
 
@@ -456,9 +424,7 @@ class Walk:
     def snapshot_b(self):
         rows = {}
         for model in self.scoped_models():
-            for row in model._default_manager.filter(
-                **{organisation_path(model): self.org_b.pk}
-            ).values():
+            for row in model._default_manager.filter(**{organisation_path(model): self.org_b.pk}).values():
                 rows[(model._meta.label, row["id"] if "id" in row else str(row))] = row
         return rows
 
