@@ -179,5 +179,8 @@ class NumberConversionAdmin(ScopedAdmin):
     list_display = ["__str__", "organisation", "group", "user"]
     search_fields = ScopedAdmin.search_fields + ["prefix", "rewrite"]
     audit_exclude = ("password", "updated_at", "signature")
-# SVC-19 presence synchronization policies: their own module (registered on import).
-from services import admin_presence  # noqa: E402, F401
+
+
+# SVC-19 presence synchronization policies and call routing (SVC-11..13) register their admins in
+# their own modules, on import.
+from services import admin_presence, admin_routing  # noqa: E402, F401

@@ -644,6 +644,31 @@ RING_TONES = Service(
     ),
 )
 
+
+ROUTING_DESTINATIONS = Service(
+    slug="routing-destinations",
+    title=_("Allowed destinations"),
+    description=_(
+        "Which destinations may be chosen in call routing rules. The boxes ticked for the organisation "
+        "and for a user's groups add up. Until the organisation's list is saved, every destination is allowed."
+    ),
+    model_name="AllowedDestinationSettings",
+    fields=tuple(
+        Field(name, label, "flag", default=False)
+        for name, label in (
+            ("desk_phone", pgettext_lazy("destination", "desk phone")),
+            ("softphone", pgettext_lazy("destination", "softphone")),
+            ("mobile", pgettext_lazy("destination", "mobile phone")),
+            ("mobile_voip", pgettext_lazy("destination", "mobile VoIP")),
+            ("third_party_sip", pgettext_lazy("destination", "third-party SIP phone")),
+            ("voicemail", pgettext_lazy("destination", "voicemail")),
+            ("personal_queue", pgettext_lazy("destination", "personal queue")),
+            ("other_number", pgettext_lazy("destination", "other number")),
+            ("switchboard", pgettext_lazy("destination", "switchboard number")),
+        )
+    ),
+)
+
 # Menu order follows the guide's "Tjenester" list (the SVC numbering).
 MENU_ORDER = (
     WORKING_HOURS,
@@ -656,6 +681,7 @@ MENU_ORDER = (
     NUMBER_CONVERSIONS,
     CALL_TRANSFER,
     CALL_INTRUSION,
+    ROUTING_DESTINATIONS,
     CALL_MONITORING,
     DIRECTORY_SEARCH,
     EDIT_DIRECTORY_FIELDS,

@@ -571,3 +571,11 @@ class RingToneSettings(ScopedSettings):
     class Meta(ScopedSettings.Meta):
         verbose_name = _("ring tone settings")
         verbose_name_plural = _("ring tone settings")
+# Call routing (SVC-11..SVC-13) lives in its own module; imported here so Django finds the models.
+from services.models_routing import (  # noqa: E402, F401
+    AllowedDestinationSettings,
+    RoutingAction,
+    RoutingCondition,
+    RoutingRule,
+    RoutingRuleSet,
+)

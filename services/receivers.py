@@ -43,3 +43,11 @@ def check_editable_directory_field(sender, user, field, by, **kwargs):
 
     if field.pk not in editable_directory_field_ids(user):
         raise ValidationError({"field": _("Users may not edit the directory field “%(field)s”.") % {"field": field}})
+
+
+@receiver(user_copied, dispatch_uid="services_copy_user_routing_rules")
+def copy_user_routing_rules(sender, source, target, by, **kwargs):
+    """USR-15: the new user gets copies of the source user's own routing rules (SVC-11)."""
+    from services.operations_routing import routing_rules_copy
+
+    routing_rules_copy(source_user=source, target_user=target, by=by)

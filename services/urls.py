@@ -1,6 +1,13 @@
 from django.urls import path
 
-from services import feature_code_views, import_views, views, views_conversions, views_presence
+from services import (
+    feature_code_views,
+    import_views,
+    views,
+    views_conversions,
+    views_presence,
+    views_routing,
+)
 from services.views_extend import WorkingHoursExtendView
 
 app_name = "services"
@@ -42,6 +49,21 @@ urlpatterns = [
     path("working-hours/extend/", WorkingHoursExtendView.as_view(level="organisation"), {"slug": "working-hours"}, name="working_hours_extend"),
     path("working-hours/group/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="group"), {"slug": "working-hours"}, name="working_hours_extend_group"),
     path("working-hours/user/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="user"), {"slug": "working-hours"}, name="working_hours_extend_user"),
+    # "Opkald - routing" (SVC-11..SVC-13), before the service patterns ("routing" is no service slug).
+    path("routing/", views_routing.RoutingOverviewView.as_view(), name="routing"),
+    path("routing/groups/add/", views_routing.RoutingGroupAddView.as_view(), name="routing_group_add"),
+    path("routing/sets/<int:pk>/move/", views_routing.RoutingSetMoveView.as_view(), name="routing_set_move"),
+    path("routing/sets/<int:pk>/rules/move/", views_routing.RoutingRuleMoveView.as_view(), name="routing_rule_move"),
+    path("routing/rules/", views_routing.RoutingRulesView.as_view(), name="routing_rules"),
+    path("routing/rules/new/", views_routing.RoutingRuleCreateView.as_view(), name="routing_rule_create"),
+    path("routing/rules/<int:pk>/", views_routing.RoutingRuleUpdateView.as_view(), name="routing_rule_update"),
+    path("routing/rules/<int:pk>/delete/", views_routing.RoutingRuleDeleteView.as_view(), name="routing_rule_delete"),
+    path("routing/group/<int:pk>/", views_routing.RoutingRulesView.as_view(level="group"), name="routing_rules_group"),
+    path("routing/group/<int:pk>/new/", views_routing.RoutingRuleCreateView.as_view(level="group"), name="routing_rule_create_group"),
+    path("routing/user/<int:pk>/", views_routing.RoutingRulesView.as_view(level="user"), name="routing_rules_user"),
+    path("routing/user/<int:pk>/new/", views_routing.RoutingRuleCreateView.as_view(level="user"), name="routing_rule_create_user"),
+    path("routing/number/<int:pk>/", views_routing.RoutingRulesView.as_view(level="number"), name="routing_rules_number"),
+    path("routing/number/<int:pk>/new/", views_routing.RoutingRuleCreateView.as_view(level="number"), name="routing_rule_create_number"),
     # Every service page, at organisation, group and user scope.
     path("<slug:slug>/", views.service_page, name="service"),
     path("<slug:slug>/group/<int:pk>/", views.service_page, {"level": "group"}, name="service_group"),

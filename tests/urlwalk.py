@@ -69,6 +69,8 @@ SEGMENT_MODELS = {
     "prompts": "customers.Prompt",
     "prompt-recordings": "customers.PromptRecording",
     "prompt-calls": "customers.PromptCall",
+    "sets": "services.RoutingRuleSet",  # call routing (SVC-11): a rule set ...
+    "rules": "services.RoutingRule",  # ... and one rule
 }
 
 
@@ -142,6 +144,8 @@ URL_KWARGS = {
     **_function_number_url_kwargs(),
     **_schedule_url_kwargs(),
     "functionnumbers:auto_attendant_flow": _function_number_kwargs("auto_attendant"),
+    "services:routing_rules_number": _function_number_kwargs("rule_based"),
+    "services:routing_rule_create_number": _function_number_kwargs("rule_based"),
     "functionnumbers:visualisation_detail": _function_number_kwargs("acd"),
     "functionnumbers:visualisation_image": lambda walk, org: {**_function_number_kwargs("acd")(walk, org), "fmt": "svg"},
 }

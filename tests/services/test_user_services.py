@@ -204,8 +204,8 @@ def _queries(client, user):
 # service's rows (working hours 1, advanced 1, call pickup 3, future presence 3, call queues 1,
 # contacts 3, call intrusion, call monitoring, directory information, edit directory fields,
 # diversion bypass and extend working hours 2 each, ring tones 1, SMS authorization 1, music on
-# hold 1, voicemail 1, switchboard number 1, number conversions 1, call transfer 1).
-BUDGET = 41
+# hold 1, voicemail 1, switchboard number 1, number conversions 1, call transfer 1, allowed destinations 1).
+BUDGET = 42
 
 
 def test_query_count_does_not_grow_with_groups_or_settings(
