@@ -568,9 +568,8 @@ def _schedule_step(data, function_id, local, result):
     exit_ = Exit(reason=reason, number=event.forward)
     result.path.append(reason)
     heard = _("the caller hears %(prompt)s and ") % {"prompt": event.prompt} if event.prompt else ""
-    result.sentences.append(
-        f"{opening}: {heard}{_('the call is forwarded to %(target)s.') % {'target': _where(data, exit_)}}"
-    )
+    forwarded = _("the call is forwarded to %(target)s.") % {"target": _where(data, exit_)}
+    result.sentences.append(f"{opening}: {heard}{forwarded}")
     return "to", exit_
 
 
