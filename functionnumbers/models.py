@@ -48,6 +48,9 @@ class Kind(models.TextChoices):
     AUTO_ATTENDANT = "auto_attendant", _("Auto attendant group number")
 
 
+SUPERVISED_KINDS = (Kind.ACD, Kind.ATTENDANT)
+
+
 class PhoneType(models.TextChoices):
     """FN-2 "Hvilke telefoner kan en agent bruge til at besvare opkald" (also FN-9)."""
 
@@ -209,6 +212,25 @@ class FunctionNumber(models.Model):
 
     def control_group_ids(self):
         return []
+
+    @property
+    def supervised_by_acd_supervisors(self):
+        """ACD supervisors log agents in and out of every ACD and attendant group (SET-5)."""
+        return self.kind in SUPERVISED_KINDS
+
+    # customers.permissions finds these through the number registry's owners (customers imports
+    # no other app); static methods, so every type's model shares the one hook.
+    @staticmethod
+    def delegated_rows(user, organisation):
+        from functionnumbers.queries import function_numbers_visible_to
+
+        return function_numbers_visible_to(user, organisation)
+
+    @staticmethod
+    def outgoing_line_numbers(user, organisation):
+        from functionnumbers.queries import outgoing_line_number_ids
+
+        return outgoing_line_number_ids(user, organisation)
 
 
 class CallGroup(FunctionNumber):
