@@ -192,6 +192,10 @@ class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
 
 
 class FunctionNumberDeleteView(KindMixin, PortalDeleteView):
+    def has_permission(self):
+        self.get_object()  # another organisation's: 404, as on the edit page
+        return super().has_permission()
+
     def get_success_url(self):
         return self.list_url()
 
