@@ -14,11 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _overflow(org, target):
-    return make_function_number(org, Kind.ACD, name="Sales", overflow_action="forward", overflow=target.number.number)
+    return make_function_number(
+        org, Kind.ACD, name="Sales", overflow_action="forward", overflow=target.number.number
+    )
 
 
 def _max_wait(org, target):
-    return make_function_number(org, Kind.ACD, name="Sales", max_wait_seconds=60, max_wait=target.number.number)
+    return make_function_number(
+        org, Kind.ACD, name="Sales", max_wait_seconds=60, max_wait=target.number.number
+    )
 
 
 def _no_agents(org, target):
@@ -35,7 +39,9 @@ def _no_input(org, target):
 
 def _ivr_option(org, target):
     ivr = make_function_number(org, Kind.IVR, name="Sales")
-    IvrOption.objects.create(ivr=ivr, key="1", destination_function=target, destination_number=target.number.number)
+    IvrOption.objects.create(
+        ivr=ivr, key="1", destination_function=target, destination_number=target.number.number
+    )
     return ivr
 
 
@@ -109,7 +115,9 @@ def test_once_the_reference_is_gone_the_delete_goes_through(client_a, org_a, adm
     assert not Number.objects.filter(organisation=org_a, number="1590").exists()
 
 
-def test_a_function_number_referring_to_others_can_itself_be_deleted(client_a, org_a, admin_a, target):
+def test_a_function_number_referring_to_others_can_itself_be_deleted(
+    client_a, org_a, admin_a, target
+):
     referrer = _overflow(org_a, target)
     function_number_delete(function_number=referrer, by=admin_a)
     assert not FunctionNumber.objects.filter(pk=referrer.pk).exists()
