@@ -16,7 +16,6 @@ from customers.views.numbers import history_url
 from functionnumbers import operations, queries
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
-from functionnumbers.models import FunctionNumber
 
 # A group administrator edits the function number but not its number (taken from the
 # organisation's ranges) nor who administers it (SET-5): those stay with the OrgAdmins.
@@ -204,8 +203,5 @@ class FunctionNumberDeleteView(KindMixin, PortalDeleteView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        base = FunctionNumber.objects.get(pk=self.object.pk)
-        from connect.lib.references import references_to
-
-        context["references"] = references_to(base)
+        context["references"] = operations.function_number_references(self.object)
         return context

@@ -9,6 +9,7 @@ come from the one resolver, so the answer is what the service pages show as effe
 
 from django.db.models import QuerySet
 
+from connect.lib import numbers as numberlib
 from customers.models import GroupMembership
 from services.definitions import PERMISSIONS
 from services.resolver import resolve_user, users_with_any
@@ -65,3 +66,21 @@ def user_within_working_hours(user, at):
     organisation = user.organisation
     value = resolve_user("working-hours", user, organisation=organisation)["definition"].value
     return within_working_hours(from_json(value), at, time_zone=organisation.time_zone)
+
+
+# Registry purposes of the numbers function numbers own (functionnumbers registers them; services
+# does not import functionnumbers, SVC-7 mandatory contacts refer to the registry row).
+FUNCTION_NUMBER_PURPOSES = (numberlib.FUNCTION_NUMBER, numberlib.VOICEMAIL)
+
+
+def function_number_contact_choices(organisation):
+    """The organisation's function numbers as registry `Number` rows (owner prefetched, so
+    `str(number.owner)` names each), for "add a mandatory contact" (SVC-7)."""
+    from customers.models import Number
+
+    return (
+        Number.objects.for_organisation(organisation)
+        .filter(purpose__in=FUNCTION_NUMBER_PURPOSES, owner_type__isnull=False)
+        .prefetch_related("owner")
+        .order_by("kind", "value")
+    )

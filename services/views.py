@@ -22,7 +22,7 @@ from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from connect.lib.views import PortalMixin
 from customers import permissions
-from customers.models import Prompt, User, UserGroup
+from customers.models import Number, Prompt, User, UserGroup
 from services import operations
 from services.definitions import CONTACTS, MENU_ORDER, UNION, get_service
 from services.forms import (
@@ -32,6 +32,7 @@ from services.forms import (
     ValueDisplay,
 )
 from services.models import ExternalContact, MandatoryContact
+from services.queries import function_number_contact_choices
 from services.resolver import resolve_scope, resolve_user_services
 from services.scopes import GROUP, USER, Scope
 
@@ -166,7 +167,7 @@ def _item_text(f, item, display):
     if f.input == "groups":
         return display.group_names.get(item, str(item))
     if isinstance(item, MandatoryContact):
-        return item.contact_user.username
+        return item.label
     preferred = item.preferred_number
     return f"{item} — {numberlib.display(preferred.number)}" if preferred else str(item)
 
@@ -240,6 +241,7 @@ class ContactsPageView(ScopePageMixin, View):
                 "contact_results": contact_results,
                 "create_url": _scoped_reverse("contact_create", scope),
                 "mandatory_add_url": _scoped_reverse("mandatory_add", scope),
+                "function_number_choices": function_number_contact_choices(self.organisation),
             }
         )
         return render(request, "services/contacts.html", context)
@@ -407,25 +409,37 @@ class MandatoryContactAddView(ServicesMixin, View):
 
     def post(self, request, **kwargs):
         scope = _scope_from_kwargs(self.organisation, kwargs, self.level)
+        if "contact_number" in request.POST:
+            # SVC-7 (our decision): a function number of the organisation, by its registry row.
+            try:
+                contact = {
+                    "contact_number": function_number_contact_choices(self.organisation).get(
+                        pk=int(request.POST["contact_number"])
+                    )
+                }
+            except (Number.DoesNotExist, ValueError):
+                messages.error(request, _("Choose a function number of the organisation."))
+                return HttpResponseRedirect(_contacts_url(scope))
+        else:
+            try:
+                contact = {"contact_user": scoped(User, self.organisation).get(pk=int(request.POST.get("contact_user", "")))}
+            except (User.DoesNotExist, ValueError):
+                messages.error(request, _("Choose a user of the organisation."))
+                return HttpResponseRedirect(_contacts_url(scope))
         try:
-            contact_user = scoped(User, self.organisation).get(pk=int(request.POST.get("contact_user", "")))
-        except (User.DoesNotExist, ValueError):
-            messages.error(request, _("Choose a user of the organisation."))
-            return HttpResponseRedirect(_contacts_url(scope))
-        try:
-            operations.mandatory_contact_add(scope=scope, contact_user=contact_user, by=request.user)
+            row = operations.mandatory_contact_add(scope=scope, by=request.user, **contact)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(user)s was added as a mandatory contact.") % {"user": contact_user})
+            messages.success(request, _("%(user)s was added as a mandatory contact.") % {"user": row.label})
         return HttpResponseRedirect(_contacts_url(scope))
 
 
 class MandatoryContactDeleteView(ServicesMixin, View):
     def get_contact(self):
         return get_for_organisation(
-            MandatoryContact.objects.select_related("organisation", "group", "user", "contact_user"),
+            MandatoryContact.objects.select_related("organisation", "group", "user", "contact_user", "contact_number"),
             self.organisation,
             pk=self.kwargs["pk"],
         )
@@ -438,7 +452,7 @@ class MandatoryContactDeleteView(ServicesMixin, View):
         contact = self.get_contact()
         scope = _scope_of(contact)
         operations.mandatory_contact_remove(contact=contact, by=request.user)
-        messages.success(request, _("“%(object)s” was deleted.") % {"object": contact.contact_user})
+        messages.success(request, _("“%(object)s” was deleted.") % {"object": contact.label})
         return HttpResponseRedirect(_contacts_url(scope))
 
 

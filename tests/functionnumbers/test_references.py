@@ -123,3 +123,22 @@ def test_a_function_number_referring_to_others_can_itself_be_deleted(
     assert not FunctionNumber.objects.filter(pk=referrer.pk).exists()
     function_number_delete(function_number=target, by=admin_a)
     assert not FunctionNumber.objects.exists()
+
+
+def test_a_group_number_presented_as_caller_id_is_a_reference(client_a, org_a, admin_a, target):
+    """Deleting it would silently change what the user presents (USR-6): the user is listed."""
+    from customers.models import GroupMembership
+    from customers.operations.users import user_update
+    from tests.factories import UserFactory, UserGroupFactory
+
+    acd = make_function_number(org_a, Kind.ACD, outgoing_line_allowed=True)
+    user = UserFactory(organisation=org_a, username="kasper@a.example")
+    group = UserGroupFactory(organisation=org_a)
+    GroupMembership.objects.create(user=user, group=group)
+    acd.login_groups.add(group)
+    user_update(user=user, by=admin_a, caller_id_number=acd.number)
+    with pytest.raises(ValidationError) as exc:
+        function_number_delete(function_number=acd, by=admin_a)
+    assert "kasper@a.example" in str(exc.value)
+    user_update(user=user, by=admin_a, caller_id_number=None)
+    function_number_delete(function_number=acd, by=admin_a)
