@@ -68,8 +68,8 @@ def test_a_function_number_at_several_levels_is_shown_once(
 def test_only_the_organisations_function_numbers_can_be_added(
     client_a, org_a, org_b, admin_b, member_a, which
 ):
-    from customers.operations.users import user_set_lines
     from customers.operations import numberrange_create
+    from customers.operations.users import user_set_lines
 
     if which == "other organisation":
         value = make_function_number(org_b, Kind.ACD, number="1500").number.pk
