@@ -74,8 +74,7 @@ _TICKET = ("provisioning.change_ticket",)
 
 # action -> (permissions to read, permissions to write). A portal section is coarser than
 # Django's models: reading it needs the view permission of what it shows, writing the change
-# permission of what it edits. Actions without an entry (schedules, which have no models yet) are
-# left to superusers.
+# permission of what it edits. Actions without an entry (schedules) are left to superusers.
 STAFF_PERMISSIONS = {
     # Home, number ranges, jobs and history.
     ADMINISTER_ORGANISATION: (("customers.view_organisation",), ("customers.change_organisation",)),
@@ -160,6 +159,20 @@ def is_acd_supervisor(user):
     return cache
 
 
+def is_schedule_admin(user):
+    """Member of a "Planadministrator" group (USR-16): may change every schedule (FN-10, SET-5)."""
+    if user is None or not user.is_authenticated:
+        return False
+    cache = getattr(user, "_connect_schedule_admin", None)
+    if cache is None:
+        from customers.models import UserGroup
+
+        ids = _group_ids(user)
+        cache = bool(ids) and UserGroup.objects.filter(pk__in=ids, is_schedule_admin=True).exists()
+        user._connect_schedule_admin = cache
+    return cache
+
+
 def _in_own_organisation(user, organisation):
     return bool(
         user is not None
@@ -208,14 +221,21 @@ def may(user, action, obj=None, organisation=None, *, write=False):
         if write and action == VIEW_FUNCTION_NUMBER:
             return False  # reading only: changing needs EDIT_FUNCTION_NUMBER
         return _delegated_may(user, action, obj)
-    # EDIT_SCHEDULE: schedules do not exist yet; "Planadministrator" grants nothing until they do.
+    if action == EDIT_SCHEDULE:
+        if obj is not None and getattr(obj, "organisation_id", None) != organisation.pk:
+            return False
+        if is_schedule_admin(user):
+            return True
+        # A function number's group administrators may change its schedule (FN-10, SET-5).
+        admin_groups = getattr(obj, "admin_group_ids", None)
+        return callable(admin_groups) and bool(_group_ids(user) & set(admin_groups()))
     return False
 
 
 # --- Delegated administration (SET-5) ----------------------------------------------------------
 #
 # customers imports no other app. The apps whose rows people administer on the organisation's
-# behalf own numbers in the number registry (function numbers; later schedules' numbers), so
+# behalf own numbers in the number registry (function numbers, whose schedules they carry), so
 # customers finds their models as the registry's owners and asks each model a small hook, a
 # static method shared by a model and its subclasses:
 #   delegated_rows(user, organisation) -> queryset of the rows `user` may see without being an

@@ -11,9 +11,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms.numbers import AvailableNumberInput
-from customers.models import Activity, BlockingGroup, Prompt, Role, UserGroup
+from customers.models import Activity, BlockingGroup, NumberRange, Prompt, Role, UserGroup
 from functionnumbers.layouts import label_for
-from functionnumbers.models import PhoneType
+from functionnumbers.models import IVR_KEYS, Kind, PhoneType, ivr_option_field
 
 DURATION_FIELDS = {
     "overflow_wait_seconds",
@@ -169,6 +169,57 @@ class FunctionNumberForm(forms.ModelForm):
         return data
 
 
+class IvrOptionsFormMixin:
+    """FN-5 "Angivelse af valgmuligheder": one destination per key (fields `option_1` …
+    `option_hash`), handed to the operations as `options`; the template shows them as a table
+    that is hidden while "Ring til lokalnummer" is ticked. The help of that checkbox names the
+    number ranges an IVR can call (ORG-9 "Kan ringes op fra IVR")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key in IVR_KEYS:
+            self.fields[ivr_option_field(key)].label = _("Key %(key)s") % {"key": key}
+        if self.instance.pk:
+            for option in self.instance.options.select_related("destination_function__number"):
+                self.initial.setdefault(ivr_option_field(option.key), option.destination.dialled)
+        ranges = NumberRange.objects.for_organisation(self.organisation).filter(
+            callable_from_ivr=True
+        )
+        names = ", ".join(str(number_range) for number_range in ranges)
+        if names:
+            help_text = _(
+                "Replaces the keys: the caller dials a local number. Only numbers in these "
+                "number ranges can be reached: %(ranges)s."
+            ) % {"ranges": names}
+        else:
+            help_text = _(
+                "Replaces the keys: the caller dials a local number. No number range can be "
+                "called from an IVR yet (number ranges, “can be called from IVR”)."
+            )
+        self.fields["dial_local_number"].help_text = help_text
+        self.fields["no_input_seconds"].help_text = _(
+            "The voice message is repeated up to 3 times before the call goes to the "
+            "destination for no input."
+        )
+
+    def option_rows(self):
+        """[(key, bound field)] in the keypad's order, for the options table."""
+        return [(key, self[ivr_option_field(key)]) for key in IVR_KEYS]
+
+    def options_hidden(self):
+        """Is "Ring til lokalnummer" ticked (as posted, or as stored)?"""
+        field = self["dial_local_number"]
+        return bool(field.field.to_python(field.value()))
+
+    def operation_fields(self):
+        data = super().operation_fields()
+        data["options"] = {key: data.pop(ivr_option_field(key), "") or "" for key in IVR_KEYS}
+        return data
+
+
+FORM_MIXINS = {Kind.IVR: (IvrOptionsFormMixin,)}
+
+
 def _formfield_callback(model_field, **kwargs):
     name = model_field.name
     if name in DURATION_FIELDS:
@@ -221,11 +272,20 @@ def form_for(layout):
             ),
             help_text=_("4 to 8 digits. Leave empty to keep the current PIN."),
         )
+    if layout.kind == Kind.IVR:
+        for key in IVR_KEYS:
+            attrs[ivr_option_field(key)] = forms.CharField(
+                required=False,
+                max_length=32,
+                widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            )
     if "language" in layout.field_names:
         attrs["language"] = forms.ChoiceField(
             label=_("Which language should voice prompts be in?"), required=False
         )
     form_class = type(
-        f"{layout.model.__name__}{layout.kind.title()}Form", (FunctionNumberForm,), attrs
+        f"{layout.model.__name__}{layout.kind.title()}Form",
+        (*FORM_MIXINS.get(layout.kind, ()), FunctionNumberForm),
+        attrs,
     )
     return form_class

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers as numberlib
 from functionnumbers.models import (
+    AutoAttendant,
     CallGroup,
     FunctionNumber,
     GroupInbox,
@@ -268,6 +269,17 @@ LAYOUTS = {
             list_columns=("inbox_code",),
         ),
         Layout(
+            kind=Kind.AUTO_ATTENDANT,
+            model=AutoAttendant,
+            slug="auto-attendant",
+            title=_("Auto attendant group numbers"),
+            create_title=_("Create new auto attendant group number"),
+            sections=(
+                NUMBER,
+                Section(_("General"), ("name", "exclude_from_search", "code", "admin_groups")),
+            ),
+        ),
+        Layout(
             kind=Kind.VOICEMAIL,
             model=VoicemailNumber,
             slug="voicemail",
@@ -283,16 +295,19 @@ LAYOUTS = {
 
 BY_SLUG = {layout.slug: layout for layout in LAYOUTS.values()}
 
-# Menu order under "Funktionsnumre" (the guide's order).
+# Menu order under "Funktionsnumre" (the guide's order): a type's list, or a page's URL name.
 MENU_ORDER = (
     Kind.ACD,
+    Kind.AUTO_ATTENDANT,
     Kind.GROUP_INBOX,
     Kind.IVR,
     Kind.ATTENDANT,
     Kind.RULE_BASED,
     Kind.HUNT,
+    "functionnumbers:schedule_list",
     Kind.VOICEMAIL,
 )
+MENU_PAGES = {"functionnumbers:schedule_list": _("Schedules")}
 
 
 def layout_for(kind):

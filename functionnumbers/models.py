@@ -222,9 +222,9 @@ class FunctionNumber(models.Model):
     # no other app); static methods, so every type's model shares the one hook.
     @staticmethod
     def delegated_rows(user, organisation):
-        from functionnumbers.queries import function_numbers_visible_to
+        from functionnumbers.queries import delegated_function_numbers
 
-        return function_numbers_visible_to(user, organisation)
+        return delegated_function_numbers(user, organisation)
 
     @staticmethod
     def outgoing_line_numbers(user, organisation):
@@ -545,6 +545,12 @@ class IvrMenu(FunctionNumber):
 
 
 IVR_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")
+_IVR_KEY_SLUGS = {"*": "star", "#": "hash"}
+
+
+def ivr_option_field(key):
+    """The form field (and error key) of one IVR key: "option_1" … "option_star", "option_hash"."""
+    return f"option_{_IVR_KEY_SLUGS.get(key, key)}"
 
 
 class IvrOptionQuerySet(OrganisationScopedQuerySet):
@@ -634,3 +640,146 @@ class VoicemailNumber(FunctionNumber):
     class Meta:
         verbose_name = _("voicemail number")
         verbose_name_plural = _("voicemail numbers")
+
+
+SCHEDULED_KINDS = (Kind.ACD, Kind.ATTENDANT, Kind.HUNT, Kind.IVR, Kind.RULE_BASED)
+
+
+class ScheduleEventQuerySet(OrganisationScopedQuerySet):
+    organisation_field = "function_number__organisation"
+
+
+class ScheduleEvent(models.Model):
+    """One event of a function number's schedule (FN-10). `is_default` marks the fixed last
+    row "Rediger planlagt standardbegivenhed" (at most one per function number; without it the
+    default is "Altid | Åbent"). Matching: functionnumbers.schedules."""
+
+    class Repeat(models.TextChoices):
+        NONE = "none", _("None")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        YEARLY = "yearly", _("Yearly")
+
+    class Action(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        FORWARD = "forward", _("Forward")
+
+    function_number = models.ForeignKey(
+        FunctionNumber,
+        on_delete=models.CASCADE,
+        related_name="schedule_events",
+        verbose_name=_("function number"),
+    )
+    is_default = models.BooleanField(_("default event"), default=False, editable=False)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    name = models.CharField(
+        _("name of the event"), max_length=64, blank=True, validators=[validate_clean_text]
+    )
+    repeat = models.CharField(
+        _("repeat"), max_length=8, choices=Repeat.choices, default=Repeat.NONE
+    )
+    weekdays = models.JSONField(_("weekdays"), default=list, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    prompt = _prompt(_("message"))
+    action = models.CharField(
+        _("action"), max_length=8, choices=Action.choices, default=Action.OPEN
+    )
+    forward_function, forward_number = destination_fields(_("forward to"))
+    drop_queued = models.BooleanField(_("drop existing calls in the queue"), default=False)
+
+    objects = ScheduleEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scheduled event")
+        verbose_name_plural = _("scheduled events")
+        ordering = ["function_number", "is_default", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["function_number"],
+                condition=Q(is_default=True),
+                name="scheduleevent_one_default",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or str(_("Default event"))
+
+    def get_absolute_url(self):
+        return reverse("functionnumbers:schedule_detail", args=[self.function_number_id])
+
+    def reference_label(self):
+        return _("Schedule of %(number)s: %(event)s") % {
+            "number": self.function_number.label,
+            "event": self,
+        }
+
+    @property
+    def forward(self):
+        return Destination(self.forward_function, self.forward_number)
+
+    def as_event(self):
+        """This row as the plain data functionnumbers.schedules matches on."""
+        from functionnumbers import schedules
+
+        return schedules.Event(
+            id=self.pk,
+            name=self.name,
+            repeat=self.repeat,
+            weekdays=frozenset(self.weekdays or ()),
+            start_date=self.start_date,
+            end_date=self.end_date,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            action=self.action,
+            prompt=self.prompt.name if self.prompt_id else "",
+            forward=self.forward.dialled,
+            drop_queued=self.drop_queued,
+        )
+
+
+class AutoAttendant(FunctionNumber):
+    """FN-3 Auto Attendant opkaldsgruppe: a call flow built as a tree (`flow`, one validated
+    document, functionnumbers.autoattendant). What the tree refers to is mirrored in
+    AutoAttendantReference rows, so a referenced function number or prompt cannot be deleted."""
+
+    flow = models.JSONField(_("call flow"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("auto attendant group number")
+        verbose_name_plural = _("auto attendant group numbers")
+
+
+class AutoAttendantReference(models.Model):
+    auto_attendant = models.ForeignKey(
+        AutoAttendant,
+        on_delete=models.CASCADE,
+        related_name="references",
+        verbose_name=_("auto attendant"),
+    )
+    function_number = models.ForeignKey(
+        FunctionNumber,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("function number"),
+    )
+    prompt = _prompt(_("voice prompt"))
+
+    class Meta:
+        verbose_name = _("auto attendant call flow")
+        verbose_name_plural = _("auto attendant call flows")
+
+    def __str__(self):
+        return str(self.auto_attendant)
+
+    def get_absolute_url(self):
+        return reverse("functionnumbers:auto_attendant_flow", args=[self.auto_attendant_id])
+
+    def reference_label(self):
+        return self.auto_attendant.label

@@ -20,7 +20,7 @@ from customers.models import AuditEntry, Number
 from customers.operations.numbers import number_check_available, number_register, number_release
 from functionnumbers import rules
 from functionnumbers.layouts import layout_for
-from functionnumbers.models import FunctionNumber
+from functionnumbers.models import IVR_KEYS, FunctionNumber, IvrOption
 
 _COMMON_EXCLUDED = {
     "id",
@@ -114,7 +114,7 @@ def _check_code(organisation, code, instance):
     code = (code or "").strip()
     if not code:
         return ""
-    if not code.isdigit() or not 1 <= len(code) <= 10:
+    if not rules.ascii_digits(code) or not 1 <= len(code) <= 10:
         raise ValidationError({"code": _("Use digits only (at most 10).")}, code="invalid")
     clash = FunctionNumber.objects.for_organisation(organisation).filter(code=code)
     if instance is not None and instance.pk:
@@ -232,7 +232,7 @@ def function_number_create(*, organisation, kind, number, by, **fields):
         registered.save(update_fields=["owner_type", "owner_id"])
         for name, values in m2m_values.items():
             getattr(instance, name).set(values)
-        rules.after_save(layout.kind, instance, fields=fields)
+        rules.after_save(layout.kind, instance, fields=fields, by=by)
         audit_record(
             actor=by,
             action=AuditEntry.Action.CREATE,
@@ -292,7 +292,7 @@ def function_number_update(*, function_number, by, number=None, **fields):
             instance.save()
         for name, values in m2m_values.items():
             getattr(instance, name).set(values)
-        rules.after_save(layout.kind, instance, fields=fields)
+        rules.after_save(layout.kind, instance, fields=fields, by=by)
         audit_record(
             actor=by,
             action=AuditEntry.Action.UPDATE,
@@ -331,3 +331,109 @@ def function_number_delete(*, function_number, by):
         number = base.number
         instance.delete()
         number_release(number=number, by=by)
+
+
+def auto_attendant_refs(organisation, own_id=None):
+    """What an auto attendant of `organisation` may refer to (functionnumbers.autoattendant.Refs)."""
+    from customers.models import Prompt
+    from functionnumbers.autoattendant import Refs
+    from functionnumbers.models import SCHEDULED_KINDS, Kind
+
+    rows = list(FunctionNumber.objects.for_organisation(organisation).values_list("pk", "kind"))
+
+    def of(*kinds):
+        return frozenset(pk for pk, kind in rows if kind in kinds)
+
+    return Refs(
+        prompts=frozenset(
+            Prompt.objects.for_organisation(organisation)
+            .filter(kind=Prompt.Kind.PROMPT)
+            .values_list("pk", flat=True)
+        ),
+        groups=of(Kind.ACD, Kind.ATTENDANT, Kind.HUNT),
+        schedules=of(*SCHEDULED_KINDS),
+        inboxes=of(Kind.GROUP_INBOX),
+        voicemails=of(Kind.VOICEMAIL),
+        own_id=own_id,
+    )
+
+
+def auto_attendant_flow_set(*, auto_attendant, document, by):
+    """Validate the whole call-flow document of an auto attendant (FN-3) and save it, with the
+    references it makes; an invalid tree raises FlowError (naming the node) and saves nothing."""
+    from functionnumbers.autoattendant import flow_references, flow_validate
+    from functionnumbers.models import AutoAttendant, AutoAttendantReference
+
+    with transaction.atomic():
+        instance = AutoAttendant.objects.select_for_update().get(pk=auto_attendant.pk)
+        flow = flow_validate(
+            document, auto_attendant_refs(instance.organisation, own_id=instance.pk)
+        )
+        before = {"flow": instance.flow}
+        instance.flow = flow
+        instance.save(update_fields=["flow", "updated_at"])
+        functions, prompts = flow_references(flow)
+        AutoAttendantReference.objects.filter(auto_attendant=instance).delete()
+        AutoAttendantReference.objects.bulk_create(
+            [
+                AutoAttendantReference(auto_attendant=instance, function_number_id=pk)
+                for pk in sorted(functions)
+            ]
+            + [
+                AutoAttendantReference(auto_attendant=instance, prompt_id=pk)
+                for pk in sorted(prompts)
+            ]
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=instance,
+            organisation=instance.organisation,
+            changes=diff(before, {"flow": flow}),
+        )
+    return instance
+
+
+def _options_text(destinations):
+    """{key: dialled number} as the audit shows it: ["1: 1500", "#: +4570203040"]."""
+    return [f"{key}: {destinations[key]}" for key in IVR_KEYS if key in destinations]
+
+
+def ivr_options_set(*, ivr, options, by):
+    """Set the keys of an IVR menu (FN-5 "Angivelse af valgmuligheder"): `options` maps keys of
+    IVR_KEYS to destinations as typed; a missing or empty key has no option. Replaces every
+    option of the IVR and records the change on the IVR's history. The destinations are
+    references (a function number they name cannot be deleted)."""
+    with transaction.atomic():
+        resolved = rules.ivr_options_resolve(
+            organisation=ivr.organisation, ivr=ivr, options=options
+        )
+        existing = {option.key: option for option in IvrOption.objects.filter(ivr=ivr)}
+        before = {key: option.destination_number for key, option in existing.items()}
+        after = {key: number for key, (_function, number) in resolved.items()}
+        IvrOption.objects.filter(ivr=ivr).exclude(key__in=list(resolved)).delete()
+        new = []
+        for key, (function, number) in resolved.items():
+            option = existing.get(key)
+            if option is None:
+                new.append(
+                    IvrOption(
+                        ivr=ivr, key=key, destination_function=function, destination_number=number
+                    )
+                )
+            elif (option.destination_function_id, option.destination_number) != (
+                getattr(function, "pk", None),
+                number,
+            ):
+                option.destination_function = function
+                option.destination_number = number
+                option.save(update_fields=["destination_function", "destination_number"])
+        IvrOption.objects.bulk_create(new)
+        if before != after:
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.UPDATE,
+                obj=ivr,
+                organisation=ivr.organisation,
+                changes={"options": [_options_text(before), _options_text(after)]},
+            )

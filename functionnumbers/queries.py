@@ -4,7 +4,9 @@ from django.db.models import Q
 
 from customers import permissions
 from functionnumbers.layouts import MENU_ORDER, layout_for
-from functionnumbers.models import SUPERVISED_KINDS, CallGroup, FunctionNumber
+from functionnumbers.models import SCHEDULED_KINDS, SUPERVISED_KINDS, CallGroup, FunctionNumber
+
+SCHEDULES_MENU_ENTRY = "functionnumbers:schedule_list"
 
 
 def function_numbers_of_kind(organisation, kind):
@@ -56,9 +58,37 @@ def _own(user, organisation):
     )
 
 
-def visible_kinds(user, organisation):
-    """The types (in menu order) of which `user` may open at least one function number; every
-    type for those who see everything. The menu and the home page show only these."""
+def schedules_visible_to(user, organisation):
+    """The function numbers whose schedule `user` may change (FN-10, SET-5): every schedulable one
+    for OrgAdmins, support and "Planadministrator" members, those naming one of the user's groups
+    as group administrators for others (customers.permissions.may(EDIT_SCHEDULE) on each)."""
+    queryset = FunctionNumber.objects.for_organisation(organisation).filter(kind__in=SCHEDULED_KINDS)
+    if permissions.may(user, permissions.EDIT_SCHEDULE, organisation=organisation) and (
+        sees_every_function_number(user, organisation) or permissions.is_schedule_admin(user)
+    ):
+        return queryset
+    if not _own(user, organisation):
+        return queryset.none()
+    ids = queryset.filter(admin_groups__in=permissions.group_ids(user)).values("pk")
+    return queryset.filter(pk__in=ids)
+
+
+def delegated_function_numbers(user, organisation):
+    """Everything of function numbers `user` may open without being an OrgAdmin: their pages
+    (function_numbers_visible_to) and their schedules (schedules_visible_to). Someone with none
+    has nothing to see in the portal (customers.permissions.has_delegated_access)."""
+    pages = function_numbers_visible_to(user, organisation).values("pk")
+    schedules = schedules_visible_to(user, organisation).values("pk")
+    return FunctionNumber.objects.for_organisation(organisation).filter(
+        Q(pk__in=pages) | Q(pk__in=schedules)
+    )
+
+
+def visible_menu_entries(user, organisation):
+    """The entries of MENU_ORDER (types, and pages such as the schedules) `user` may open, in the
+    guide's order: all for those who see everything; for group administrators, ACD supervisors,
+    controllers and schedule administrators only the types with a function number of theirs, and
+    the schedules when they may change one. The menu and the home page show only these."""
     if sees_every_function_number(user, organisation):
         return list(MENU_ORDER)
     kinds = set(
@@ -67,7 +97,9 @@ def visible_kinds(user, organisation):
         .values_list("kind", flat=True)
         .distinct()
     )
-    return [kind for kind in MENU_ORDER if kind in kinds]
+    if schedules_visible_to(user, organisation).exists():
+        kinds.add(SCHEDULES_MENU_ENTRY)
+    return [entry for entry in MENU_ORDER if entry in kinds]
 
 
 def outgoing_line_number_ids(user, organisation):
@@ -84,4 +116,47 @@ def outgoing_line_number_ids(user, organisation):
             login_groups__memberships__user=user,
         )
         .values("number_id")
+    )
+
+
+def schedule_rows(function_number):
+    """(events in order, default event row or None) of one function number's schedule."""
+    from functionnumbers.models import ScheduleEvent
+
+    rows = list(
+        ScheduleEvent.objects.filter(function_number=function_number)
+        .select_related("prompt", "forward_function__number")
+        .order_by("is_default", "position", "pk")
+    )
+    default = next((row for row in rows if row.is_default), None)
+    return [row for row in rows if not row.is_default], default
+
+
+def schedules_of(function_numbers):
+    """{function number id: ([schedules.Event], default Event or None)} for many function
+    numbers in one query."""
+    from functionnumbers.models import ScheduleEvent
+
+    result = {fn.pk: ([], None) for fn in function_numbers}
+    rows = (
+        ScheduleEvent.objects.filter(function_number__in=list(result))
+        .select_related("prompt", "forward_function__number")
+        .order_by("function_number", "is_default", "position", "pk")
+    )
+    for row in rows:
+        events, default = result[row.function_number_id]
+        if row.is_default:
+            result[row.function_number_id] = (events, row.as_event())
+        else:
+            events.append(row.as_event())
+    return result
+
+
+def schedule_state_at(function_number, at):
+    """The schedules.ScheduleMatch of one function number at `at` (its organisation's time zone)."""
+    from functionnumbers import schedules
+
+    events, default = schedules_of([function_number])[function_number.pk]
+    return schedules.schedule_match(
+        events, default, at, time_zone=function_number.organisation.time_zone
     )

@@ -16,6 +16,7 @@ from customers.views.numbers import history_url
 from functionnumbers import operations, queries
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
+from functionnumbers.models import Kind
 
 # A group administrator edits the function number but not its number (taken from the
 # organisation's ranges) nor who administers it (SET-5): those stay with the OrgAdmins.
@@ -104,6 +105,11 @@ class FunctionNumberFormMixin(KindMixin):
     def get_form_class(self):
         return form_for(self.layout)
 
+    def get_template_names(self):
+        # A type with more than its sections (IVR options, agent lists) has its own template
+        # extending form.html; the others use form.html.
+        return [f"functionnumbers/{self.kind}_form.html", self.template_name]
+
     def get_success_url(self):
         return self.list_url()
 
@@ -121,6 +127,11 @@ class FunctionNumberCreateView(FunctionNumberFormMixin, PortalCreateView):
                 organisation__isnull=True, name="Ringing"
             ).first()
         return initial
+
+    def get_success_url(self):
+        if self.kind == Kind.AUTO_ATTENDANT:  # FN-3: a new auto attendant's next step is its flow
+            return reverse("functionnumbers:auto_attendant_flow", args=[self.object.pk])
+        return super().get_success_url()
 
     def perform_save(self, form):
         return operations.function_number_create(

@@ -102,10 +102,40 @@ def _function_number_url_kwargs():
     }
 
 
+def _schedule_kwargs(with_event):
+    """An ACD group's schedule (and one of its events)."""
+
+    def kwargs(walk, org):
+        function_number = walk.function_number("acd", org)
+        values = {"pk": function_number.pk}
+        if with_event:
+            from functionnumbers.models import ScheduleEvent
+
+            label = MARKER if org == walk.org_b else "Walka"
+            event, _created = ScheduleEvent.objects.get_or_create(
+                function_number=function_number, is_default=False, defaults={"name": f"{label} event"}
+            )
+            values["event_pk"] = event.pk
+        return values
+
+    return kwargs
+
+
+def _schedule_url_kwargs():
+    names = ("schedule_detail", "schedule_default", "schedule_holidays", "schedule_event_create")
+    events = ("schedule_event_update", "schedule_event_delete", "schedule_event_move")
+    return {
+        **{f"functionnumbers:{name}": _schedule_kwargs(False) for name in names},
+        **{f"functionnumbers:{name}": _schedule_kwargs(True) for name in events},
+    }
+
+
 # Per URL name: {kwarg: model label} or a callable(walk, org) -> {kwarg: value} for all kwargs.
 URL_KWARGS = {
     "customers:history": _history_kwargs,
     **_function_number_url_kwargs(),
+    **_schedule_url_kwargs(),
+    "functionnumbers:auto_attendant_flow": _function_number_kwargs("auto_attendant"),
 }
 
 

@@ -23,17 +23,24 @@ def fn_url(kind, action, *args):
 
 @register.simple_tag(takes_context=True)
 def function_number_menu(context):
-    """(url, title) of the types the signed-in person may open, in the guide's order: every type
-    for OrgAdmins, only those with a function number of theirs for group administrators, ACD
-    supervisors and controllers (SET-5)."""
-    from functionnumbers.layouts import LAYOUTS
-    from functionnumbers.queries import visible_kinds
+    """(url, title) of the menu entries the signed-in person may open, in the guide's order:
+    every entry for OrgAdmins; for group administrators, ACD supervisors, controllers and schedule
+    administrators only theirs (SET-5, functionnumbers.queries.visible_menu_entries)."""
+    from functionnumbers.layouts import LAYOUTS, MENU_PAGES
+    from functionnumbers.queries import visible_menu_entries
 
     request = context.get("request")
     if request is None:
         return []
     organisation = getattr(request, "organisation", None)
     return [
-        (reverse(f"functionnumbers:{kind}_list"), LAYOUTS[kind].title)
-        for kind in visible_kinds(request.user, organisation)
+        (reverse(f"functionnumbers:{entry}_list"), LAYOUTS[entry].title)
+        if entry in LAYOUTS
+        else (reverse(entry), MENU_PAGES[entry])
+        for entry in visible_menu_entries(request.user, organisation)
     ]
+
+
+@register.simple_tag
+def flow_choices(choices, kind):
+    return choices.get(kind, [])

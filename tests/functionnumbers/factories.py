@@ -28,6 +28,7 @@ _DEFAULT_NUMBERS = {
     Kind.RULE_BASED: 1700,
     Kind.GROUP_INBOX: 1900,
     Kind.VOICEMAIL: 1950,
+    Kind.AUTO_ATTENDANT: 1960,
 }
 
 
@@ -48,8 +49,13 @@ def make_function_number(organisation, kind=Kind.ACD, number=None, by=None, **fi
         if prompt is None:
             prompt = Prompt.objects.create(organisation=organisation, name="Velkommen")
         defaults["prompt"] = prompt
+        defaults["options"] = {"0": "+4570203040"}  # FN-5: at least one option
     if kind == Kind.GROUP_INBOX:
         defaults["inbox_code"] = str(10 + Number.objects.filter(organisation=organisation).count())
+    if kind == Kind.HUNT:
+        from tests.factories import UserGroupFactory
+
+        defaults["member_groups"] = [UserGroupFactory(organisation=organisation)]  # FN-9: at least one
     if kind == Kind.VOICEMAIL:
         defaults = {}
     defaults.update(fields)

@@ -109,12 +109,14 @@ def test_another_organisations_admin_gets_404(client_b, org_a):
 
 
 def test_create_page_posts_through_the_operation(client_a, org_a):
+    from tests.factories import UserGroupFactory
     from tests.functionnumbers.factories import ensure_ranges
 
     ensure_ranges(org_a)
+    group = UserGroupFactory(organisation=org_a)
     response = client_a.post(
         reverse("functionnumbers:hunt_create"),
-        {"number": "1590", "name": "Support", "ring_seconds": "20", "strategy": "sequential", "phone_types": ["fixed"]},
+        {"number": "1590", "name": "Support", "ring_seconds": "20", "strategy": "sequential", "phone_types": ["fixed"], "member_groups": [group.pk]},
     )
     assert response.status_code == 302, response.context["form"].errors
     assert FunctionNumber.objects.get(number__number="1590").name == "Support"

@@ -25,23 +25,36 @@ from tests.urlwalk import Walk
 
 pytestmark = pytest.mark.django_db
 
-ORG_ADMIN, GROUP_ADMIN, SUPERVISOR, CONTROLLER, STANDARD = (
+ORG_ADMIN, GROUP_ADMIN, SUPERVISOR, CONTROLLER, PLANNER, STANDARD = (
     "OrgAdmin",
     "group admin",
     "ACD supervisor",
     "control-group member",
+    "schedule admin",
     "standard user",
 )
 DELEGATED = (GROUP_ADMIN, SUPERVISOR, CONTROLLER)
+ROLES = (ORG_ADMIN, GROUP_ADMIN, SUPERVISOR, CONTROLLER, PLANNER, STANDARD)
+# The walk's schedule pages are those of its ACD group (tests/urlwalk.py).
+SCHEDULE_PAGES = (
+    "schedule_list",
+    "schedule_detail",
+    "schedule_default",
+    "schedule_holidays",
+    "schedule_event_create",
+    "schedule_event_update",
+    "schedule_event_delete",
+    "schedule_event_move",
+)
 
 # URL name -> the roles besides the OrgAdmin that may open it (the OrgAdmin opens every page).
 ALLOWED = {
-    "home": set(DELEGATED),
+    "home": {*DELEGATED, PLANNER},
     # Everyone who gets into the portal may protect their sign-in (and must, when the
     # organisation requires it).
-    "customers:two_factor": set(DELEGATED),
-    "customers:two_factor_setup": set(DELEGATED),
-    "customers:two_factor_codes": set(DELEGATED),
+    "customers:two_factor": {*DELEGATED, PLANNER},
+    "customers:two_factor_setup": {*DELEGATED, PLANNER},
+    "customers:two_factor_codes": {*DELEGATED, PLANNER},
     # USR-18 / SET-5: group administrators moderate the users who share a group with them.
     "customers:directory_moderation": {GROUP_ADMIN},
     # The group administrator's ACD group; the supervisor sees every ACD and attendant group,
@@ -50,6 +63,9 @@ ALLOWED = {
     "functionnumbers:acd_update": {GROUP_ADMIN, SUPERVISOR},
     "functionnumbers:attendant_list": {SUPERVISOR, CONTROLLER},
     "functionnumbers:attendant_update": {SUPERVISOR, CONTROLLER},
+    # FN-10: schedule administrators change every schedule, group administrators their function
+    # number's.
+    **{f"functionnumbers:{name}": {GROUP_ADMIN, PLANNER} for name in SCHEDULE_PAGES},
 }
 
 
@@ -65,6 +81,7 @@ class Roles:
         admins = UserGroupFactory(organisation=org, name="Group administrators")
         supervisors = UserGroupFactory(organisation=org, name="Supervisors", is_acd_supervisor=True)
         controllers = UserGroupFactory(organisation=org, name="Controllers")
+        planners = UserGroupFactory(organisation=org, name="Planners", is_schedule_admin=True)
         self.acd.admin_groups.add(admins)
         self.attendant.control_groups.add(controllers)
         self.users = {ORG_ADMIN: walk.admin_a, STANDARD: walk.user_a}
@@ -72,6 +89,7 @@ class Roles:
             (GROUP_ADMIN, admins),
             (SUPERVISOR, supervisors),
             (CONTROLLER, controllers),
+            (PLANNER, planners),
         ):
             user = UserFactory(
                 organisation=org, username=f"{role.split()[0].lower()}@walk-a.example"
@@ -103,7 +121,7 @@ def _allowed(role, name):
     return role == ORG_ADMIN or role in ALLOWED.get(name, set())
 
 
-@pytest.mark.parametrize("role", [ORG_ADMIN, GROUP_ADMIN, SUPERVISOR, CONTROLLER, STANDARD])
+@pytest.mark.parametrize("role", ROLES)
 def test_every_portal_url_answers_each_role_as_the_table_says(roles, role):
     client = roles.client(role)
     failures = []
@@ -122,7 +140,7 @@ def test_every_portal_url_answers_each_role_as_the_table_says(roles, role):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("role", DELEGATED)
+@pytest.mark.parametrize("role", [*DELEGATED, PLANNER])
 def test_another_organisations_function_numbers_are_404(roles, role):
     client = roles.client(role)
     failures = []
@@ -139,7 +157,7 @@ def test_another_organisations_function_numbers_are_404(roles, role):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("role", [ORG_ADMIN, *DELEGATED])
+@pytest.mark.parametrize("role", [ORG_ADMIN, *DELEGATED, PLANNER])
 def test_other_organisations_pages_never_say_more_than_403(roles, role):
     """Pages the role may not open answer 403 whatever the id (existing in org B or not), so the
     answer confirms nothing; pages the role may open answer 404 for org B's objects."""
@@ -318,11 +336,19 @@ def test_schedule_admins_get_in_only_when_they_have_something_to_see(org_a):
     planners = UserGroupFactory(organisation=org_a, is_schedule_admin=True)
     planner = UserFactory(organisation=org_a)
     GroupMembership.objects.create(user=planner, group=planners)
+    assert _client(planner).get(reverse("home")).status_code == 403
+    # A group inbox has no schedule: still nothing to see.
+    make_function_number(org_a, Kind.GROUP_INBOX)
+    assert _client(planner).get(reverse("home")).status_code == 403
+    hunt = make_function_number(org_a, Kind.HUNT)
     client = _client(planner)
-    assert client.get(reverse("home")).status_code == 403
-    # Schedules do not exist yet; administering a function number lets the same person in.
-    make_function_number(org_a, Kind.HUNT, admin_groups=[planners])
-    assert _client(planner).get(reverse("home")).status_code == 200
+    page = client.get(reverse("home"))
+    assert page.status_code == 200
+    links, _html = _menu(page)
+    assert reverse("functionnumbers:schedule_list") in links
+    assert reverse("functionnumbers:hunt_list") not in links
+    assert client.get(reverse("functionnumbers:schedule_detail", args=[hunt.pk])).status_code == 200
+    assert client.get(reverse("functionnumbers:hunt_update", args=[hunt.pk])).status_code == 403
 
 
 def test_a_supervisor_without_any_acd_group_has_nothing_to_see(org_a):

@@ -2,8 +2,8 @@
 
 import factory
 
-from services.models import ContactNumber, ExternalContact
-from tests.factories import OrganisationFactory
+from services.models import ContactNumber, ExternalContact, MandatoryContact
+from tests.factories import OrganisationFactory, UserFactory
 
 
 class ExternalContactFactory(factory.django.DjangoModelFactory):
@@ -21,3 +21,14 @@ class ExternalContactFactory(factory.django.DjangoModelFactory):
     def number(self, create, extracted, **kwargs):
         if create:
             ContactNumber.objects.create(contact=self, number=extracted or f"+45888800{self.pk % 100:02d}", is_preferred=True)
+
+
+class MandatoryContactFactory(factory.django.DjangoModelFactory):
+    """A user of the organisation as an organisation-wide mandatory contact (a row names a user or
+    a function number's registry number, never neither)."""
+
+    class Meta:
+        model = MandatoryContact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    contact_user = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..organisation"))

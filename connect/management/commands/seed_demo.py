@@ -22,7 +22,7 @@ DEMO_LOGINS = [
     ("support@connect.example", "support staff (Django admin, may act inside an organisation)"),
 ]
 # The apps that add data to the demo organisation, in dependency order.
-APP_SEEDS = ["services.demo", "devices.demo", "provisioning.demo"]
+APP_SEEDS = ["services.demo", "functionnumbers.demo", "devices.demo", "provisioning.demo"]
 
 
 def _notes(result):
