@@ -297,7 +297,7 @@ def test_supervisors_and_controllers_see_the_settings_read_only_and_cannot_post(
     assert all(field.disabled for field in form.fields.values())
     html = _content(page)
     assert ">Save<" not in html
-    assert "You can log agents in and out of this group, but not change its settings." in html
+    assert "You can see the settings of this function number but not change them." in html
     assert reverse(f"functionnumbers:{kind}_delete", args=[group.pk]) not in html
     before = AuditEntry.objects.count()
     response = client.post(url, {"name": "Taken over", "number": group.number.number})
