@@ -144,33 +144,30 @@ def group_ids(user):
     return _group_ids(user)
 
 
-def is_acd_supervisor(user):
-    """Member of an "ACD-supervisor" group (USR-16): may log agents in and out of every ACD and
-    attendant group of the organisation (SET-5)."""
+def _in_flagged_group(user, flag):
+    """Is `user` a member of a group with the boolean `flag` set? Read once per user object."""
     if user is None or not user.is_authenticated:
         return False
-    cache = getattr(user, "_connect_acd_supervisor", None)
+    cache = getattr(user, "_connect_group_flags", None)
     if cache is None:
+        cache = user._connect_group_flags = {}
+    if flag not in cache:
         from customers.models import UserGroup
 
         ids = _group_ids(user)
-        cache = bool(ids) and UserGroup.objects.filter(pk__in=ids, is_acd_supervisor=True).exists()
-        user._connect_acd_supervisor = cache
-    return cache
+        cache[flag] = bool(ids) and UserGroup.objects.filter(pk__in=ids, **{flag: True}).exists()
+    return cache[flag]
+
+
+def is_acd_supervisor(user):
+    """Member of an "ACD-supervisor" group (USR-16): may log agents in and out of every ACD and
+    attendant group of the organisation (SET-5)."""
+    return _in_flagged_group(user, "is_acd_supervisor")
 
 
 def is_schedule_admin(user):
     """Member of a "Planadministrator" group (USR-16): may change every schedule (FN-10, SET-5)."""
-    if user is None or not user.is_authenticated:
-        return False
-    cache = getattr(user, "_connect_schedule_admin", None)
-    if cache is None:
-        from customers.models import UserGroup
-
-        ids = _group_ids(user)
-        cache = bool(ids) and UserGroup.objects.filter(pk__in=ids, is_schedule_admin=True).exists()
-        user._connect_schedule_admin = cache
-    return cache
+    return _in_flagged_group(user, "is_schedule_admin")
 
 
 def _in_own_organisation(user, organisation):

@@ -41,6 +41,16 @@ class ScopedModel(models.Model):
     class Meta:
         abstract = True
 
+    def scope_page_url(self, service_slug):
+        """The page of service `service_slug` at this row's scope."""
+        from django.urls import reverse
+
+        if self.user_id:
+            return reverse("services:service_user", args=[service_slug, self.user_id])
+        if self.group_id:
+            return reverse("services:service_group", args=[service_slug, self.group_id])
+        return reverse("services:service", args=[service_slug])
+
     @property
     def scope_name(self):
         if self.user_id:
@@ -82,13 +92,7 @@ class ScopedSettings(ScopedModel):
 
     def get_absolute_url(self):
         """The service page at this row's scope (where a reference to a prompt is changed)."""
-        from django.urls import reverse
-
-        if self.user_id:
-            return reverse("services:service_user", args=[self.service_slug, self.user_id])
-        if self.group_id:
-            return reverse("services:service_group", args=[self.service_slug, self.group_id])
-        return reverse("services:service", args=[self.service_slug])
+        return self.scope_page_url(self.service_slug)
 
 
 def YesNoField(verbose_name):  # noqa: N802 - reads like a field class in the model bodies
@@ -403,15 +407,9 @@ class MandatoryContact(ScopedModel):
 
     def get_absolute_url(self):
         """The contacts page of this row's scope (where the contact is removed)."""
-        from django.urls import reverse
-
         from services.definitions import CONTACTS
 
-        if self.user_id:
-            return reverse("services:service_user", args=[CONTACTS.slug, self.user_id])
-        if self.group_id:
-            return reverse("services:service_group", args=[CONTACTS.slug, self.group_id])
-        return reverse("services:service", args=[CONTACTS.slug])
+        return self.scope_page_url(CONTACTS.slug)
 
     @property
     def contact_key(self):
