@@ -74,7 +74,7 @@ _TICKET = ("provisioning.change_ticket",)
 
 # action -> (permissions to read, permissions to write). A portal section is coarser than
 # Django's models: reading it needs the view permission of what it shows, writing the change
-# permission of what it edits. Actions without an entry (schedules) are left to superusers.
+# permission of what it edits. Actions without an entry are left to superusers.
 STAFF_PERMISSIONS = {
     # Home, number ranges, jobs and history.
     ADMINISTER_ORGANISATION: (("customers.view_organisation",), ("customers.change_organisation",)),
@@ -95,6 +95,7 @@ STAFF_PERMISSIONS = {
     VIEW_FUNCTION_NUMBER: (("functionnumbers.view_functionnumber",), ("functionnumbers.change_functionnumber",)),
     CONTROL_AGENTS: (("functionnumbers.view_agentlogin",), ("functionnumbers.change_agentlogin",)),
     VIEW_DELEGATED: (("functionnumbers.view_functionnumber",), ("functionnumbers.change_functionnumber",)),
+    EDIT_SCHEDULE: (("functionnumbers.view_scheduleevent",), ("functionnumbers.change_scheduleevent",)),
 }
 
 
