@@ -194,6 +194,8 @@ class FunctionNumber(models.Model):
             return f"{self.name} ({self.number.number})"
         return self.number.number
 
+    reference_select_related = ("number",)  # read by reference_label (connect.lib.references)
+
     def reference_label(self):
         return f"{self.get_kind_display()}: {self.label}"
 
@@ -581,6 +583,8 @@ class IvrOption(models.Model):
 
     def get_absolute_url(self):
         return self.ivr.get_absolute_url()
+
+    reference_select_related = ("ivr__number",)
 
     def reference_label(self):
         return _("%(ivr)s, key %(key)s") % {"ivr": self.ivr.label, "key": self.key}

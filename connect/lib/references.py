@@ -8,7 +8,8 @@ so are memberships kept in an explicit "through" model (a group's members: delet
 ends them, which its confirmation page says). Delete
 operations call `refuse_delete_if_referenced(obj)`; the confirmation page lists `references_to(obj)`
 with links, so an admin sees what to change first. A model can describe its rows better than
-`str()` with `reference_label()`, and give a link with `get_absolute_url()`.
+`str()` with `reference_label()` (naming what it reads in `reference_select_related`), and give a
+link with `get_absolute_url()`.
 """
 
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ def references_to(obj, limit=MAX_LISTED, *, ignore=()):
             continue
         model = relation.related_model
         rows = model._base_manager.filter(**{relation.field.name: obj}).distinct()
+        # What reference_label() reads, fetched with the rows (a model names it in
+        # `reference_select_related`), so listing 50 references is not 50 more queries.
+        rows = rows.select_related(*getattr(model, "reference_select_related", ()))
         for row in rows[: max(0, limit - len(found) + len(ignored))]:
             if (row._meta.concrete_model, row.pk) in ignored or len(found) >= limit:
                 continue
