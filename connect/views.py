@@ -20,6 +20,8 @@ def home(request):
         return HttpResponseRedirect("/admin/")
     if not permissions.has_portal_access(request.user, organisation):
         return no_access_response(request)
+    # Group administrators, ACD supervisors and controllers get in too (SET-5): the home page's
+    # cards and the menu then show only their function numbers.
     return render(request, "home.html")
 
 

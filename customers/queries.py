@@ -208,15 +208,22 @@ def two_factor_enrolled(user):
 
 
 def two_factor_required(user):
-    """Must `user` set up two-factor sign-in before using the portal? OrgAdmins when their
-    organisation requires it; support staff when OTP_REQUIRED_FOR_STAFF is on."""
+    """Must `user` set up two-factor sign-in before using the portal? Everyone who gets into the
+    organisation's portal (OrgAdmins and people with delegated access: group administrators,
+    ACD supervisors, controllers; customers.permissions.has_portal_access) when the organisation
+    requires it; support staff when OTP_REQUIRED_FOR_STAFF is on. Standard users never get in, so
+    nothing is asked of them."""
     from django.conf import settings
+
+    from customers import permissions
 
     if user is None or not user.is_authenticated:
         return False
     if user.is_staff and settings.OTP_REQUIRED_FOR_STAFF:
         return True
-    return bool(user.is_org_admin and user.organisation_id and user.organisation.require_2fa)
+    if not user.organisation_id or not user.organisation.require_2fa:
+        return False
+    return user.is_org_admin or permissions.has_delegated_access(user, user.organisation)
 
 
 def recovery_codes_left(user):

@@ -161,6 +161,16 @@ class FunctionNumberForm(forms.ModelForm):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
                 field.widget.choices = field.choices
 
+    def make_read_only(self, names=None):
+        """Disable `names` (default: every field): shown, never taken from the POST (SET-5)."""
+        for name, field in self.fields.items():
+            if names is None or name in names:
+                field.disabled = True
+                if isinstance(field.widget, AvailableNumberInput):
+                    # "Vis tilgængelige numre" lists the organisation's free numbers: not for
+                    # someone who may not choose another.
+                    field.widget = forms.TextInput()
+
     def sections(self):
         """[(title, help_text, [bound fields])] in the guide's order, for the template."""
         result = []

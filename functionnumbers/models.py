@@ -48,6 +48,9 @@ class Kind(models.TextChoices):
     AUTO_ATTENDANT = "auto_attendant", _("Auto attendant group number")
 
 
+SUPERVISED_KINDS = (Kind.ACD, Kind.ATTENDANT)
+
+
 class PhoneType(models.TextChoices):
     """FN-2 "Hvilke telefoner kan en agent bruge til at besvare opkald" (also FN-9)."""
 
@@ -191,6 +194,8 @@ class FunctionNumber(models.Model):
             return f"{self.name} ({self.number.number})"
         return self.number.number
 
+    reference_select_related = ("number",)  # read by reference_label (connect.lib.references)
+
     def reference_label(self):
         return f"{self.get_kind_display()}: {self.label}"
 
@@ -209,6 +214,25 @@ class FunctionNumber(models.Model):
 
     def control_group_ids(self):
         return []
+
+    @property
+    def supervised_by_acd_supervisors(self):
+        """ACD supervisors log agents in and out of every ACD and attendant group (SET-5)."""
+        return self.kind in SUPERVISED_KINDS
+
+    # customers.permissions finds these through the number registry's owners (customers imports
+    # no other app); static methods, so every type's model shares the one hook.
+    @staticmethod
+    def delegated_rows(user, organisation):
+        from functionnumbers.queries import delegated_function_numbers
+
+        return delegated_function_numbers(user, organisation)
+
+    @staticmethod
+    def outgoing_line_numbers(user, organisation):
+        from functionnumbers.queries import outgoing_line_number_ids
+
+        return outgoing_line_number_ids(user, organisation)
 
 
 class CallGroup(FunctionNumber):
@@ -559,6 +583,8 @@ class IvrOption(models.Model):
 
     def get_absolute_url(self):
         return self.ivr.get_absolute_url()
+
+    reference_select_related = ("ivr__number",)
 
     def reference_label(self):
         return _("%(ivr)s, key %(key)s") % {"ivr": self.ivr.label, "key": self.key}

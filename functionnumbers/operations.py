@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.lib import numbers as numberlib
 from connect.lib.audit import audit_record, diff, snapshot
-from connect.lib.references import refuse_delete_if_referenced
+from connect.lib.references import MAX_LISTED, references_to, refuse_delete_if_referenced
 from customers.models import AuditEntry, Number
 from customers.operations.numbers import number_check_available, number_register, number_release
 from functionnumbers import rules
@@ -320,13 +320,24 @@ def function_number_update(*, function_number, by, number=None, **fields):
     return instance
 
 
+def function_number_references(function_number, limit=MAX_LISTED):
+    """What refers to a function number: other function numbers' destinations and IVR options
+    (foreign keys to it), and rows referring to its number in the registry, such as mandatory
+    contacts (SVC-7) and users presenting it as caller ID (USR-6)."""
+    base = FunctionNumber.objects.select_related("number").get(pk=function_number.pk)
+    found = references_to(base, limit)
+    if len(found) < limit:
+        found += references_to(base.number, limit - len(found), ignore=[base])
+    return found
+
+
 def function_number_delete(*, function_number, by):
     """Delete a function number and release its number; refused (listing them) while anything
     refers to it: another function number's destination, an IVR option, a schedule or routing rule."""
     with transaction.atomic():
         base = FunctionNumber.objects.select_for_update().get(pk=function_number.pk)
         instance = base.specific()
-        refuse_delete_if_referenced(base)
+        refuse_delete_if_referenced(base, function_number_references(base))
         audit_record(
             actor=by,
             action=AuditEntry.Action.DELETE,

@@ -1,6 +1,12 @@
 """Reads of function numbers."""
 
-from functionnumbers.layouts import layout_for
+from django.db.models import Q
+
+from customers import permissions
+from functionnumbers.layouts import MENU_ORDER, layout_for
+from functionnumbers.models import SCHEDULED_KINDS, SUPERVISED_KINDS, CallGroup, FunctionNumber
+
+SCHEDULES_MENU_ENTRY = "functionnumbers:schedule_list"
 
 
 def function_numbers_of_kind(organisation, kind):
@@ -111,6 +117,105 @@ def login_states(function_number):
         .annotate(logged_in=Coalesce(Subquery(stored), default))
         .only("username", "first_name", "last_name", "organisation_id")
         .order_by("first_name", "last_name", "username")
+    )
+
+
+def sees_every_function_number(user, organisation):
+    """OrgAdmins and support (per their permissions) see and create every function number."""
+    return permissions.may(user, permissions.EDIT_FUNCTION_NUMBER, organisation=organisation)
+
+
+def function_numbers_visible_to(user, organisation, kind=None):
+    """The function numbers (of `kind`, as its model; else all, as FunctionNumber) `user` may open
+    (SET-5): all for OrgAdmins and support; for others those whose group administrators include a
+    group of the user's, every ACD and attendant group for ACD supervisors, and call groups whose
+    control groups include one of the user's groups. customers.permissions.may decides on each
+    object by the same rules; this is the same answer for a whole list, in one query."""
+    if kind is None:
+        queryset = FunctionNumber.objects.for_organisation(organisation)
+    else:
+        queryset = function_numbers_of_kind(organisation, kind)
+    if sees_every_function_number(user, organisation):
+        return queryset
+    if not _own(user, organisation):
+        return queryset.none()
+    groups = permissions.group_ids(user)
+    visible = Q(admin_groups__in=groups)
+    if permissions.is_acd_supervisor(user):
+        visible |= Q(kind__in=SUPERVISED_KINDS)
+    controlled = CallGroup.objects.filter(control_groups__in=groups).values("pk")
+    visible |= Q(pk__in=controlled)
+    ids = FunctionNumber.objects.for_organisation(organisation).filter(visible).values("pk")
+    return queryset.filter(pk__in=ids)
+
+
+def _own(user, organisation):
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.organisation_id == getattr(organisation, "pk", None)
+    )
+
+
+def schedules_visible_to(user, organisation):
+    """The function numbers whose schedule `user` may change (FN-10, SET-5): every schedulable one
+    for OrgAdmins, support and "Planadministrator" members, those naming one of the user's groups
+    as group administrators for others (customers.permissions.may(EDIT_SCHEDULE) on each)."""
+    queryset = FunctionNumber.objects.for_organisation(organisation).filter(kind__in=SCHEDULED_KINDS)
+    if permissions.may(user, permissions.EDIT_SCHEDULE, organisation=organisation) and (
+        sees_every_function_number(user, organisation) or permissions.is_schedule_admin(user)
+    ):
+        return queryset
+    if not _own(user, organisation):
+        return queryset.none()
+    ids = queryset.filter(admin_groups__in=permissions.group_ids(user)).values("pk")
+    return queryset.filter(pk__in=ids)
+
+
+def delegated_function_numbers(user, organisation):
+    """Everything of function numbers `user` may open without being an OrgAdmin: their pages
+    (function_numbers_visible_to) and their schedules (schedules_visible_to). Someone with none
+    has nothing to see in the portal (customers.permissions.has_delegated_access)."""
+    pages = function_numbers_visible_to(user, organisation).values("pk")
+    schedules = schedules_visible_to(user, organisation).values("pk")
+    return FunctionNumber.objects.for_organisation(organisation).filter(
+        Q(pk__in=pages) | Q(pk__in=schedules)
+    )
+
+
+def visible_menu_entries(user, organisation):
+    """The entries of MENU_ORDER (types, and pages such as the schedules) `user` may open, in the
+    guide's order: all for those who see everything; for group administrators, ACD supervisors,
+    controllers and schedule administrators only the types with a function number of theirs, and
+    the schedules when they may change one. The menu and the home page show only these."""
+    if sees_every_function_number(user, organisation):
+        return list(MENU_ORDER)
+    kinds = set(
+        function_numbers_visible_to(user, organisation)
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    if schedules_visible_to(user, organisation).exists():
+        kinds.add(SCHEDULES_MENU_ENTRY)
+    return [entry for entry in MENU_ORDER if entry in kinds]
+
+
+def outgoing_line_number_ids(user, organisation):
+    """Registry Number ids of the ACD and attendant groups `user` may use as outgoing line (USR-6,
+    FC-7): "Tillad anvendelse af denne gruppe som udgående brugerlinje" is on and one of the
+    user's groups is among "Hvilke brugergrupper kan logge på og besvare opkald"."""
+    if user is None or not getattr(user, "pk", None):
+        return CallGroup.objects.none().values("number_id")
+    return (
+        CallGroup.objects.for_organisation(organisation)
+        .filter(
+            kind__in=SUPERVISED_KINDS,
+            outgoing_line_allowed=True,
+            login_groups__memberships__user=user,
+        )
+        .values("number_id")
     )
 
 

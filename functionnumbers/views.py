@@ -5,13 +5,23 @@ from django.contrib import messages
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from connect.lib.views import PortalCreateView, PortalDeleteView, PortalListView, PortalUpdateView
+from connect.lib.views import (
+    PortalCreateView,
+    PortalDeleteView,
+    PortalListView,
+    PortalUpdateView,
+    is_write,
+)
 from customers import permissions
 from customers.views.numbers import history_url
 from functionnumbers import operations, queries, rules, views_agents
 from functionnumbers.forms import form_for
 from functionnumbers.layouts import layout_for
-from functionnumbers.models import FunctionNumber, Kind
+from functionnumbers.models import Kind
+
+# A group administrator edits the function number but not its number (taken from the
+# organisation's ranges) nor who administers it (SET-5): those stay with the OrgAdmins.
+RESERVED_FOR_ORG_ADMINS = ("number", "admin_groups")
 
 
 class KindMixin:
@@ -35,26 +45,55 @@ class KindMixin:
         return layout_for(self.kind)
 
     def get_queryset(self):
+        # SET-5: group administrators, ACD supervisors and controllers reach only their own
+        # function numbers; anything else of the organisation is a 403 (may() on the object).
         return queries.function_numbers_of_kind(self.organisation, self.kind)
 
     def list_url(self):
         return reverse(f"functionnumbers:{self.kind}_list")
 
+    def sees_everything(self):
+        """OrgAdmins and support: create, delete, every function number (SET-5)."""
+        return queries.sees_every_function_number(self.request.user, self.organisation)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update({"layout": self.layout, "kind": self.kind, "cancel_url": self.list_url()})
+        context.update(
+            {
+                "layout": self.layout,
+                "kind": self.kind,
+                "cancel_url": self.list_url(),
+                "may_delete": self.sees_everything(),
+            }
+        )
         return context
 
 
 class FunctionNumberListView(KindMixin, PortalListView):
+    """Every function number of the type for OrgAdmins; for group administrators, ACD supervisors
+    and controllers only theirs (a type with none of theirs is a 403, like the menu leaves it out)."""
+
     template_name = "functionnumbers/list.html"
+
+    def has_permission(self):
+        user, organisation = self.request.user, self.organisation
+        if permissions.may(user, permissions.EDIT_FUNCTION_NUMBER, organisation=organisation):
+            return True
+        if not permissions.may(user, permissions.VIEW_DELEGATED, organisation=organisation):
+            return False
+        return not is_write(self.request) and self.get_queryset().exists()
+
+    def get_queryset(self):
+        return queries.function_numbers_visible_to(self.request.user, self.organisation, self.kind)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             {
                 "title": self.layout.title,
-                "create_url": reverse(f"functionnumbers:{self.kind}_create"),
+                "create_url": (
+                    reverse(f"functionnumbers:{self.kind}_create") if self.sees_everything() else ""
+                ),
                 "create_title": self.layout.create_title,
             }
         )
@@ -115,11 +154,50 @@ class FunctionNumberCreateView(FunctionNumberFormMixin, PortalCreateView):
 
 
 class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
+    """The edit page. SET-5: its group administrators may change it (not its number, nor who
+    administers it); ACD supervisors and its controllers may open it to log agents in and out,
+    with the settings read-only and every POST to it refused."""
+
     success_message = gettext_lazy("“%(object)s” was saved.")
+
+    def get_object(self, queryset=None):
+        if not hasattr(self, "_object"):
+            self._object = super().get_object(queryset)
+        return self._object
+
+    def has_permission(self):
+        obj = self.get_object()  # another organisation's: 404 before anything else
+        user = self.request.user
+        if is_write(self.request):
+            return permissions.may(user, permissions.EDIT_FUNCTION_NUMBER, obj=obj, write=True)
+        return permissions.may(user, permissions.VIEW_FUNCTION_NUMBER, obj=obj)
+
+    @property
+    def read_only(self):
+        return not permissions.may(
+            self.request.user, permissions.EDIT_FUNCTION_NUMBER, obj=self.get_object(), write=True
+        )
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.read_only:
+            form.make_read_only()
+        elif not self.sees_everything():
+            form.make_read_only(RESERVED_FOR_ORG_ADMINS)
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update({"title": str(self.object), "history_url": history_url(self.object)})
+        see_history = permissions.may(
+            self.request.user, permissions.ADMINISTER_ORGANISATION, organisation=self.organisation
+        )
+        context.update(
+            {
+                "title": str(self.object),
+                "history_url": history_url(self.object) if see_history else "",
+                "read_only": self.read_only,
+            }
+        )
         context.update(views_agents.panels(self.request, self.object))
         return context
 
@@ -133,6 +211,10 @@ class FunctionNumberUpdateView(FunctionNumberFormMixin, PortalUpdateView):
 
 
 class FunctionNumberDeleteView(KindMixin, PortalDeleteView):
+    def has_permission(self):
+        self.get_object()  # another organisation's: 404, as on the edit page
+        return super().has_permission()
+
     def get_success_url(self):
         return self.list_url()
 
@@ -141,8 +223,5 @@ class FunctionNumberDeleteView(KindMixin, PortalDeleteView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        base = FunctionNumber.objects.get(pk=self.object.pk)
-        from connect.lib.references import references_to
-
-        context["references"] = references_to(base)
+        context["references"] = operations.function_number_references(self.object)
         return context

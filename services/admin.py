@@ -101,10 +101,10 @@ class GroupsSettingsAdmin(ScopedAdmin):
 
 @admin.register(MandatoryContact)
 class MandatoryContactAdmin(ScopedAdmin):
-    list_display = ["contact_user", "organisation", "group", "user"]
-    list_select_related = ["organisation", "group", "user", "contact_user"]
+    list_display = ["contact_user", "contact_number", "organisation", "group", "user"]
+    list_select_related = ["organisation", "group", "user", "contact_user", "contact_number"]
     search_fields = ScopedAdmin.search_fields + ["contact_user__username"]
-    raw_id_fields = ScopedAdmin.raw_id_fields + ["contact_user"]
+    raw_id_fields = ScopedAdmin.raw_id_fields + ["contact_user", "contact_number"]
 
 
 class ContactNumberInline(admin.TabularInline):

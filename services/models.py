@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from connect.lib import numbers as numberlib
 from connect.lib.validators import validate_ascii_digits, validate_clean_text
 from customers.models import Organisation, OrganisationScopedQuerySet, Prompt, UserGroup
 from services.definitions import RING_TONE_CHOICES
@@ -40,6 +41,16 @@ class ScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def scope_page_url(self, service_slug):
+        """The page of service `service_slug` at this row's scope."""
+        from django.urls import reverse
+
+        if self.user_id:
+            return reverse("services:service_user", args=[service_slug, self.user_id])
+        if self.group_id:
+            return reverse("services:service_group", args=[service_slug, self.group_id])
+        return reverse("services:service", args=[service_slug])
 
     @property
     def scope_name(self):
@@ -82,13 +93,7 @@ class ScopedSettings(ScopedModel):
 
     def get_absolute_url(self):
         """The service page at this row's scope (where a reference to a prompt is changed)."""
-        from django.urls import reverse
-
-        if self.user_id:
-            return reverse("services:service_user", args=[self.service_slug, self.user_id])
-        if self.group_id:
-            return reverse("services:service_group", args=[self.service_slug, self.group_id])
-        return reverse("services:service", args=[self.service_slug])
+        return self.scope_page_url(self.service_slug)
 
 
 def YesNoField(verbose_name):  # noqa: N802 - reads like a field class in the model bodies
@@ -377,19 +382,34 @@ class CallTransferSettings(ScopedSettings):
 
 
 class MandatoryContact(ScopedModel):
-    """"Obligatoriske kontakter": an internal contact every user of the scope gets."""
+    """"Obligatoriske kontakter": an internal contact every user of the scope gets: a user of the
+    organisation, or (*our decision*, SVC-7) one of its function numbers. A function number is
+    referred to by its row in the number registry (`customers.Number`, owned by the function
+    number): services does not import functionnumbers, and the reference keeps the function
+    number from being deleted while it is a mandatory contact (connect.lib.references)."""
 
     contact_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
+    contact_number = models.ForeignKey(
+        "customers.Number",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("function number"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("mandatory contact")
         verbose_name_plural = _("mandatory contacts")
-        ordering = ["contact_user__username"]
+        ordering = ["contact_user__username", "contact_number__number"]
         constraints = [
             models.CheckConstraint(condition=Q(group__isnull=True) | Q(user__isnull=True), name="mandatorycontact_one_scope"),
+            models.CheckConstraint(
+                condition=Q(contact_user__isnull=True) ^ Q(contact_number__isnull=True), name="mandatorycontact_user_or_number"
+            ),
             models.UniqueConstraint(
                 fields=["organisation", "contact_user"],
                 condition=Q(group__isnull=True, user__isnull=True),
@@ -401,10 +421,51 @@ class MandatoryContact(ScopedModel):
             models.UniqueConstraint(
                 fields=["user", "contact_user"], condition=Q(user__isnull=False), name="mandatorycontact_unique_user"
             ),
+            models.UniqueConstraint(
+                fields=["organisation", "contact_number"],
+                condition=Q(group__isnull=True, user__isnull=True),
+                name="mandatorycontact_unique_org_number",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "contact_number"], condition=Q(group__isnull=False), name="mandatorycontact_unique_group_number"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "contact_number"], condition=Q(user__isnull=False), name="mandatorycontact_unique_user_number"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.contact_user} ({self.scope_name})"
+        return f"{self.label} ({self.scope_name})"
+
+    def get_absolute_url(self):
+        """The contacts page of this row's scope (where the contact is removed)."""
+        from services.definitions import CONTACTS
+
+        return self.scope_page_url(CONTACTS.slug)
+
+    @property
+    def contact_key(self):
+        """The same contact at several levels is shown once (SET-4)."""
+        if self.contact_number_id:
+            return f"number:{self.contact_number_id}"
+        return f"user:{self.contact_user_id}"
+
+    @property
+    def label(self):
+        """What the list shows: the user's username, or the function number's name and number."""
+        if self.contact_number_id:
+            owner = self.contact_number.owner
+            return str(owner) if owner is not None else numberlib.display(self.contact_number.number)
+        return self.contact_user.username
+
+    @property
+    def name(self):
+        if self.contact_number_id:
+            return ""
+        return self.contact_user.display_name
+
+    def reference_label(self):
+        return _("Mandatory contact of %(scope)s") % {"scope": self.scope_name}
 
 
 class ExternalContact(ScopedModel):

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from connect.lib import numbers
 from connect.lib.audit import audit_entry, audit_record, diff, snapshot
 from connect.lib.bulk import bulk_insert, bulk_insert_with_ids
-from customers.models import AuditEntry, DirectoryField, Prompt, User, UserGroup
+from customers.models import AuditEntry, DirectoryField, Number, Prompt, User, UserGroup
 from services import working_hours
 from services.definitions import NONE, ORGANISATION, SERVICES, UNION, get_service, run_validation
 from services.models import ContactNumber, ExternalContact, MandatoryContact
+from services.queries import FUNCTION_NUMBER_PURPOSES
 from services.resolver import resolve_scope
 from services.scopes import Scope
 
@@ -323,24 +324,51 @@ def contact_delete(*, contact, by):
         contact.delete()
 
 
-def mandatory_contact_add(*, scope, contact_user, by):
-    """Add a user of the organisation as a mandatory contact of everybody in `scope`."""
+def mandatory_contact_add(*, scope, contact_user=None, contact_number=None, by):
+    """Add a user of the organisation, or one of its function numbers (its registry `Number`), as
+    a mandatory contact of everybody in `scope` (SVC-7)."""
     _check_scope(scope)
-    if not isinstance(contact_user, User) or contact_user.organisation_id != scope.organisation.pk:
-        raise ValidationError({"contact_user": _("Choose a user of the organisation.")})
+    if contact_number is not None:
+        field, contact = "contact_number", contact_number
+        if not is_function_number(contact_number, scope.organisation):
+            raise ValidationError({field: _("Choose a function number of the organisation.")})
+    else:
+        field, contact = "contact_user", contact_user
+        if not isinstance(contact_user, User) or contact_user.organisation_id != scope.organisation.pk:
+            raise ValidationError({field: _("Choose a user of the organisation.")})
+    label = _mandatory_label(contact)
+    duplicate = ValidationError({field: _("%(user)s is already a mandatory contact here.") % {"user": label}})
     with transaction.atomic():
-        if MandatoryContact.objects.for_scope(scope).filter(contact_user=contact_user).exists():
-            raise ValidationError({"contact_user": _("%(user)s is already a mandatory contact here.") % {"user": contact_user}})
-        contact = MandatoryContact(**scope.filter_kwargs(), contact_user=contact_user)
+        if MandatoryContact.objects.for_scope(scope).filter(**{field: contact}).exists():
+            raise duplicate
+        row = MandatoryContact(**scope.filter_kwargs(), **{field: contact})
         try:
             with transaction.atomic():
-                contact.save()
+                row.save()
         except IntegrityError as exc:
-            raise ValidationError({"contact_user": _("%(user)s is already a mandatory contact here.") % {"user": contact_user}}) from exc
+            raise duplicate from exc
         audit_record(
-            actor=by, action=AuditEntry.Action.CREATE, obj=contact, organisation=scope.organisation, changes=diff({}, snapshot(contact))
+            actor=by, action=AuditEntry.Action.CREATE, obj=row, organisation=scope.organisation, changes=diff({}, snapshot(row))
         )
-    return contact
+    return row
+
+
+def is_function_number(number, organisation):
+    """Is `number` a registry row of `organisation` owned by a function number (FUNCTION_NUMBER or
+    VOICEMAIL purpose, with an owner)?"""
+    return (
+        isinstance(number, Number)
+        and number.organisation_id == organisation.pk
+        and number.purpose in FUNCTION_NUMBER_PURPOSES
+        and number.owner_type_id is not None
+    )
+
+
+def _mandatory_label(contact):
+    if isinstance(contact, Number):
+        owner = contact.owner
+        return str(owner) if owner is not None else contact.number
+    return str(contact)
 
 
 def mandatory_contact_remove(*, contact, by):

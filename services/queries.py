@@ -10,6 +10,7 @@ come from the one resolver, so the answer is what the service pages show as effe
 
 from django.db.models import Q, QuerySet
 
+from connect.lib import numbers as numberlib
 from customers.models import GroupMembership
 from services.conversions import ORGANISATION_RANK, USER_RANK, Rule, RuleSet
 from services.definitions import EDIT_DIRECTORY_FIELDS, PERMISSIONS, RING_TONES
@@ -185,3 +186,21 @@ def effective_conversions(users, *, organisation=None):
 def user_conversions(user):
     """The RuleSet of one user (SVC-8 "Test et nummer")."""
     return effective_conversions([user], organisation=user.organisation)[user.pk]
+
+
+# Registry purposes of the numbers function numbers own (functionnumbers registers them; services
+# does not import functionnumbers, SVC-7 mandatory contacts refer to the registry row).
+FUNCTION_NUMBER_PURPOSES = (numberlib.FUNCTION_NUMBER, numberlib.VOICEMAIL)
+
+
+def function_number_contact_choices(organisation):
+    """The organisation's function numbers as registry `Number` rows (owner prefetched, so
+    `str(number.owner)` names each), for "add a mandatory contact" (SVC-7)."""
+    from customers.models import Number
+
+    return (
+        Number.objects.for_organisation(organisation)
+        .filter(purpose__in=FUNCTION_NUMBER_PURPOSES, owner_type__isnull=False)
+        .prefetch_related("owner")
+        .order_by("kind", "value")
+    )

@@ -241,11 +241,12 @@ def _load_contact_layers(service, organisation_id, user_ids, group_ids):
     mandatory = (
         MandatoryContact.objects.filter(organisation_id=organisation_id)
         .filter(_scope_filter("", user_ids, group_ids))
-        .select_related("contact_user")
-        .order_by("contact_user__username")
+        .select_related("contact_user", "contact_number")
+        .prefetch_related("contact_number__owner")
+        .order_by("contact_user__username", "contact_number__number")
     )
     for m in mandatory:
-        _layer(layers, service, m.group_id, m.user_id)["mandatory_contacts"][m.contact_user_id] = m
+        _layer(layers, service, m.group_id, m.user_id)["mandatory_contacts"][m.contact_key] = m
     external = (
         ExternalContact.objects.filter(organisation_id=organisation_id)
         .filter(_scope_filter("", user_ids, group_ids))
@@ -255,7 +256,7 @@ def _load_contact_layers(service, organisation_id, user_ids, group_ids):
         c.resolver_key = c.dedupe_key()
         _layer(layers, service, c.group_id, c.user_id)["external_contacts"][c.resolver_key] = c
     for m in mandatory:
-        m.resolver_key = m.contact_user_id
+        m.resolver_key = m.contact_key
     return layers
 
 

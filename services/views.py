@@ -22,7 +22,7 @@ from connect.lib.forms import add_operation_errors
 from connect.lib.tenancy import get_for_organisation, scoped
 from connect.lib.views import PortalMixin
 from customers import permissions
-from customers.models import DirectoryField, Prompt, User, UserGroup
+from customers.models import DirectoryField, Number, Prompt, User, UserGroup
 from services import operations
 from services.definitions import CONTACTS, MENU_ORDER, UNION, get_service
 from services.forms import (
@@ -34,6 +34,7 @@ from services.forms import (
 )
 from services.forms_extend import working_hours_extend_form
 from services.models import ExternalContact, MandatoryContact
+from services.queries import function_number_contact_choices
 from services.resolver import resolve_scope, resolve_user_services
 from services.scopes import GROUP, USER, Scope
 
@@ -179,7 +180,7 @@ def _item_text(f, item, display):
     if f.kind == UNION and f.input != "list":
         return display.item_names(f).get(item, str(item))
     if isinstance(item, MandatoryContact):
-        return item.contact_user.username
+        return item.label
     if not isinstance(item, ExternalContact):  # a number conversion rule
         return str(item)
     preferred = item.preferred_number
@@ -257,6 +258,7 @@ class ContactsPageView(ScopePageMixin, View):
                 "create_url": _scoped_reverse("contact_create", scope),
                 "import_url": _scoped_reverse("contacts_import", scope),
                 "mandatory_add_url": _scoped_reverse("mandatory_add", scope),
+                "function_number_choices": function_number_contact_choices(self.organisation),
             }
         )
         return render(request, "services/contacts.html", context)
@@ -424,25 +426,37 @@ class MandatoryContactAddView(ServicesMixin, View):
 
     def post(self, request, **kwargs):
         scope = _scope_from_kwargs(self.organisation, kwargs, self.level)
+        if "contact_number" in request.POST:
+            # SVC-7 (our decision): a function number of the organisation, by its registry row.
+            try:
+                contact = {
+                    "contact_number": function_number_contact_choices(self.organisation).get(
+                        pk=int(request.POST["contact_number"])
+                    )
+                }
+            except (Number.DoesNotExist, ValueError):
+                messages.error(request, _("Choose a function number of the organisation."))
+                return HttpResponseRedirect(_contacts_url(scope))
+        else:
+            try:
+                contact = {"contact_user": scoped(User, self.organisation).get(pk=int(request.POST.get("contact_user", "")))}
+            except (User.DoesNotExist, ValueError):
+                messages.error(request, _("Choose a user of the organisation."))
+                return HttpResponseRedirect(_contacts_url(scope))
         try:
-            contact_user = scoped(User, self.organisation).get(pk=int(request.POST.get("contact_user", "")))
-        except (User.DoesNotExist, ValueError):
-            messages.error(request, _("Choose a user of the organisation."))
-            return HttpResponseRedirect(_contacts_url(scope))
-        try:
-            operations.mandatory_contact_add(scope=scope, contact_user=contact_user, by=request.user)
+            row = operations.mandatory_contact_add(scope=scope, by=request.user, **contact)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(user)s was added as a mandatory contact.") % {"user": contact_user})
+            messages.success(request, _("%(user)s was added as a mandatory contact.") % {"user": row.label})
         return HttpResponseRedirect(_contacts_url(scope))
 
 
 class MandatoryContactDeleteView(ServicesMixin, View):
     def get_contact(self):
         return get_for_organisation(
-            MandatoryContact.objects.select_related("organisation", "group", "user", "contact_user"),
+            MandatoryContact.objects.select_related("organisation", "group", "user", "contact_user", "contact_number"),
             self.organisation,
             pk=self.kwargs["pk"],
         )
@@ -455,7 +469,7 @@ class MandatoryContactDeleteView(ServicesMixin, View):
         contact = self.get_contact()
         scope = _scope_of(contact)
         operations.mandatory_contact_remove(contact=contact, by=request.user)
-        messages.success(request, _("“%(object)s” was deleted.") % {"object": contact.contact_user})
+        messages.success(request, _("“%(object)s” was deleted.") % {"object": contact.label})
         return HttpResponseRedirect(_contacts_url(scope))
 
 

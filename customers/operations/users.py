@@ -199,13 +199,21 @@ def _clean_field(organisation, user, name, value):
 
 
 def caller_id_choices(organisation, user):
-    """Numbers a user may present as caller ID (USR-6): own lines, and the organisation's group
-    numbers (function and switchboard numbers)."""
+    """Numbers a user may present as caller ID (USR-6, FC-7): own lines, the organisation's
+    switchboard numbers, and the numbers of the ACD and attendant groups the user may use as
+    outgoing line ("Tillad anvendelse af denne gruppe som udgående brugerlinje" on, and one of the
+    user's groups among those that log in to it). customers imports no other app: the group
+    numbers come from the number registry's owners (customers.permissions.outgoing_line_number_ids)."""
     from django.db.models import Q
 
+    from customers.permissions import outgoing_line_number_ids
+
     qs = Number.objects.for_organisation(organisation)
-    own = Q(purpose=Number.Purpose.USER_LINE, user=user) if user is not None and user.pk else Q(pk__in=[])
-    return qs.filter(own | Q(purpose__in=[Number.Purpose.FUNCTION_NUMBER, Number.Purpose.SWITCHBOARD])).order_by("purpose", "kind", "value")
+    allowed = Q(purpose=Number.Purpose.SWITCHBOARD)
+    if user is not None and user.pk:
+        allowed |= Q(purpose=Number.Purpose.USER_LINE, user=user)
+        allowed |= Q(purpose=Number.Purpose.FUNCTION_NUMBER, pk__in=outgoing_line_number_ids(user, organisation))
+    return qs.filter(allowed).order_by("purpose", "kind", "value")
 
 
 def _other_org_admins(user):

@@ -21,15 +21,23 @@ def fn_url(kind, action, *args):
     return reverse(f"functionnumbers:{kind}_{action}", args=args)
 
 
-@register.simple_tag
-def function_number_menu():
-    from functionnumbers.layouts import LAYOUTS, MENU_ORDER, MENU_PAGES
+@register.simple_tag(takes_context=True)
+def function_number_menu(context):
+    """(url, title) of the menu entries the signed-in person may open, in the guide's order:
+    every entry for OrgAdmins; for group administrators, ACD supervisors, controllers and schedule
+    administrators only theirs (SET-5, functionnumbers.queries.visible_menu_entries)."""
+    from functionnumbers.layouts import LAYOUTS, MENU_PAGES
+    from functionnumbers.queries import visible_menu_entries
 
+    request = context.get("request")
+    if request is None:
+        return []
+    organisation = getattr(request, "organisation", None)
     return [
         (reverse(f"functionnumbers:{entry}_list"), LAYOUTS[entry].title)
         if entry in LAYOUTS
         else (reverse(entry), MENU_PAGES[entry])
-        for entry in MENU_ORDER
+        for entry in visible_menu_entries(request.user, organisation)
     ]
 
 

@@ -3,8 +3,8 @@
 import factory
 
 from services.conversions import signature
-from services.models import ContactNumber, ExternalContact, NumberConversion
-from tests.factories import OrganisationFactory
+from services.models import ContactNumber, ExternalContact, MandatoryContact, NumberConversion
+from tests.factories import OrganisationFactory, UserFactory
 
 
 class ExternalContactFactory(factory.django.DjangoModelFactory):
@@ -36,3 +36,14 @@ class NumberConversionFactory(factory.django.DjangoModelFactory):
     intervals = factory.LazyFunction(list)
     rewrite = "+45888877"
     signature = factory.LazyAttribute(lambda o: signature(o.prefix, o.digits, o.intervals))
+
+
+class MandatoryContactFactory(factory.django.DjangoModelFactory):
+    """A user of the organisation as an organisation-wide mandatory contact (a row names a user or
+    a function number's registry number, never neither)."""
+
+    class Meta:
+        model = MandatoryContact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    contact_user = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..organisation"))
