@@ -104,6 +104,10 @@ class VisualisationMixin(PortalMixin):
     def has_permission(self):
         return True  # asked for the function number itself, after the tenancy lookup
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        self.load(request, kwargs["pk"])  # another organisation's number is a 404 whatever the method
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     def load(self, request, pk):
         self.object = self.get_object_for_organisation(
             FunctionNumber.objects.select_related("number"), pk=pk

@@ -131,7 +131,7 @@ def test_a_group_number_presented_as_caller_id_is_a_reference(client_a, org_a, a
     from customers.operations.users import user_update
     from tests.factories import UserFactory, UserGroupFactory
 
-    acd = make_function_number(org_a, Kind.ACD, outgoing_line_allowed=True)
+    acd = make_function_number(org_a, Kind.ACD, outgoing_line_allowed=True, outgoing_line_number="+4588880150")
     user = UserFactory(organisation=org_a, username="kasper@a.example")
     group = UserGroupFactory(organisation=org_a)
     GroupMembership.objects.create(user=user, group=group)

@@ -66,6 +66,16 @@ ALLOWED = {
     # FN-10: schedule administrators change every schedule, group administrators their function
     # number's.
     **{f"functionnumbers:{name}": {GROUP_ADMIN, PLANNER} for name in SCHEDULE_PAGES},
+    # FN-6: the routing of the function numbers one may edit (the walk's is the ACD group).
+    "functionnumbers:visualisation_list": {GROUP_ADMIN},
+    "functionnumbers:visualisation_detail": {GROUP_ADMIN},
+    "functionnumbers:visualisation_image": {GROUP_ADMIN},
+    # FN-2: the agent list is the group administrator's to change; logging agents in and out is
+    # also the supervisor's (FC-1, SET-5).
+    "functionnumbers:agent_search": {GROUP_ADMIN},
+    "functionnumbers:agent_add": {GROUP_ADMIN},
+    "functionnumbers:agent_change": {GROUP_ADMIN},
+    "functionnumbers:agent_login": {GROUP_ADMIN, SUPERVISOR},
 }
 
 
