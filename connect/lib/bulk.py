@@ -45,6 +45,22 @@ def bulk_insert_with_ids(model, objs):
     _copy(model, objs, with_ids=True)
 
 
+def copy_rows(model, names, rows):
+    """PostgreSQL: COPY `rows` (tuples of values the database takes as they are, in the order of
+    the field names `names`) into `model`'s table. For writers of many thousands of rows that
+    need no model instances (no defaults, no pre_save: every column given)."""
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy(model, objs, *, with_ids):
     fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
