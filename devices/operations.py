@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from connect.lib import numbers
 from connect.lib.audit import audit_record, diff, snapshot
-from connect.lib.bulk import copy_rows
+from connect.lib.bulk import insert_rows
 from connect.lib.crypto import encrypt, generate_password
 from connect.lib.validators import validate_clean_text
 from customers.models import AuditEntry
@@ -595,10 +595,7 @@ def phone_record_fetches(*, fetches, skip_busy=False):
             Phone.objects.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=at), pk=phone_id).update(**fields)
             new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
     fetch_rows = [row for row in fetch_rows if row[0] in new_counts]
-    if connection.vendor == "postgresql":
-        copy_rows(PhoneFetch, FETCH_COLUMNS, fetch_rows)  # cleaned values: no model instances
-    else:
-        PhoneFetch.objects.bulk_create([PhoneFetch(**dict(zip(FETCH_COLUMNS, row, strict=True))) for row in fetch_rows])
+    insert_rows(PhoneFetch, FETCH_COLUMNS, fetch_rows)  # cleaned values: no model instances
     added = {phone_id: n for phone_id, *_rest, n in updates}
     # When a phone's count crosses a multiple of FETCH_LOG_SIZE, keep its latest FETCH_LOG_SIZE
     # rows: one query finds the surplus of all those phones, one deletes it.

@@ -105,6 +105,19 @@ def _converter(field):
     return convert
 
 
+def insert_rows(model, names, rows):
+    """Insert plain rows (tuples in the order of the field attnames `names`, values as the
+    database takes them) without a model instance each: COPY on PostgreSQL, elsewhere
+    bulk_create. Every column without a database default must be given."""
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        copy_rows(model, names, rows)
+    else:
+        model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=1000)
+
+
 def _copy(model, objs, *, with_ids):
     fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
