@@ -380,6 +380,12 @@ class ImportJobHandler:
             preview = importer.preview(upload, job.file_format, progress=progress)
         finally:
             upload.close()
+        # What validation kept for writing (cleaned values, the objects they refer to, the
+        # importer's lookups) only serves a commit, which validates again: let it go before the
+        # preview is turned into JSON (the peak of a large file's memory).
+        for result in preview.results:
+            result.cleaned = None
+        del importer
         return self._fields(preview)
 
     def commit(self, job, progress):
