@@ -444,53 +444,32 @@ def phone_record_fetch(*, phone, ip, user_agent, firmware, file_name="", at=None
     return phone
 
 
-def _fetch_update_sql(rows):
-    """UPDATE ... FROM a VALUES list, returning the new fetch counts: one statement per batch.
+def _fetch_update_sql(rows=None):
+    """UPDATE ... FROM the batch's rows, returning the new fetch counts: one statement per batch.
     Telemetry is taken only from fetches at least as recent as what the phone shows (web
     processes write their buffers independently, so an older batch may come last); the count
-    always grows. PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
+    always grows. `rows` None (PostgreSQL): the rows as six arrays (unnest), one short text
+    whatever the batch's size, which psycopg converts once per process; else a VALUES list of
+    `rows` rows (SQLite 3.35+)."""
     from django.db import connection
 
     meta = Phone._meta
     col = {name: meta.get_field(name).column for name in ("id", "last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count")}
     table = connection.ops.quote_name(meta.db_table)
-    if connection.vendor == "postgresql":
-        row = "(%s::bigint, %s::timestamptz, %s::inet, %s, %s, %s::integer)"
+    if rows is None:
+        arrays = f"%s::{meta.pk.rel_db_type(connection)}[], %s::timestamptz[], %s::inet[], %s::text[], %s::text[], %s::integer[]"
+        head, source = "", f"unnest({arrays}) AS v(id, at, ip, ua, fw, n)"
     else:
-        row = "(%s, %s, %s, %s, %s, %s)"
+        head, source = f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * rows)}) ", "v"
     seen = f"{table}.{col['last_seen_at']}"
     newer = f"({seen} IS NULL OR v.at >= {seen})"
     return (
-        f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join([row] * rows)}) "
-        f"UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
+        f"{head}UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
         f"{col['last_ip']} = CASE WHEN {newer} THEN v.ip ELSE {table}.{col['last_ip']} END, "
         f"{col['user_agent']} = CASE WHEN {newer} THEN v.ua ELSE {table}.{col['user_agent']} END, "
         f"{col['firmware']} = CASE WHEN {newer} AND v.fw <> '' THEN v.fw ELSE {table}.{col['firmware']} END, "
         f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
-        f"FROM v WHERE {table}.{col['id']} = v.id "
-        f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
-    )
-
-
-def _fetch_update_arrays_sql():
-    """PostgreSQL: _fetch_update_sql's statement with the rows as six arrays (unnest). One short
-    text whatever the batch's size: nothing to build or parse per row on the client, and psycopg
-    converts it once per process instead of once per batch."""
-    from django.db import connection
-
-    meta = Phone._meta
-    col = {name: meta.get_field(name).column for name in ("id", "last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count")}
-    table = connection.ops.quote_name(meta.db_table)
-    seen = f"{table}.{col['last_seen_at']}"
-    newer = f"({seen} IS NULL OR v.at >= {seen})"
-    return (
-        f"UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
-        f"{col['last_ip']} = CASE WHEN {newer} THEN v.ip ELSE {table}.{col['last_ip']} END, "
-        f"{col['user_agent']} = CASE WHEN {newer} THEN v.ua ELSE {table}.{col['user_agent']} END, "
-        f"{col['firmware']} = CASE WHEN {newer} AND v.fw <> '' THEN v.fw ELSE {table}.{col['firmware']} END, "
-        f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
-        f"FROM unnest(%s::{meta.pk.rel_db_type(connection)}[], %s::timestamptz[], %s::inet[], %s::text[], %s::text[], "
-        f"%s::integer[]) AS v(id, at, ip, ua, fw, n) WHERE {table}.{col['id']} = v.id "
+        f"FROM {source} WHERE {table}.{col['id']} = v.id "
         f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
     )
 
@@ -573,7 +552,7 @@ def phone_record_fetches(*, fetches, skip_busy=False):
         columns = list(zip(*updates, strict=True))
         columns[1] = [connection.ops.adapt_datetimefield_value(at) for at in columns[1]]
         with connection.cursor() as cursor:
-            cursor.execute(_fetch_update_arrays_sql(), [list(column) for column in columns])
+            cursor.execute(_fetch_update_sql(), [list(column) for column in columns])
             new_counts = dict(cursor.fetchall())
     elif _single_statement_update():
         params = []
