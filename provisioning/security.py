@@ -115,13 +115,14 @@ def _unavailable(exc):
         )
 
 
-def _over_limit(key, limit):
-    """The shared counter of the address `key` (a _client_key) at or past `limit`? Fails open."""
+def _count(key):
+    """The shared refusal counter of the address `key` (a _client_key), or None when the cache
+    fails (the throttle then lets the request through)."""
     try:
-        return count_read(f"refusals:{key}") >= limit
+        return count_read(f"refusals:{key}")
     except Exception as exc:  # noqa: BLE001 - any cache failure
         _unavailable(exc)
-        return False
+        return None
 
 
 def throttled(ip):
@@ -129,7 +130,8 @@ def throttled(ip):
     limit = _limit()
     if limit <= 0:
         return False
-    return _over_limit(_client_key(ip), limit)
+    count = _count(_client_key(ip))
+    return count is not None and count >= limit
 
 
 # Addresses this process saw reach the limit (counter key -> time.monotonic() after which the
@@ -161,9 +163,13 @@ def refused(ip):
     until = _known.get(key)
     if until is None:
         return False
-    if time.monotonic() < until and _over_limit(key, limit):
-        return True
-    _known.pop(key, None)  # its window is over (or the cache lost it): count afresh
+    if time.monotonic() < until:
+        count = _count(key)
+        if count is None:  # the cache failed: this request goes through, the address is kept
+            return False
+        if count >= limit:
+            return True
+    _known.pop(key, None)  # its window is over: count afresh
     return False
 
 
