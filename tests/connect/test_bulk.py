@@ -77,41 +77,23 @@ def test_audit_write_many_by_the_system_and_by_support_staff(org_a, org_b):
     assert (support.actor_id, support.via_support, support.action) == (staff.pk, True, "update")
 
 
+def _number(organisation, number, value, **fields):
+    kind = "e164" if number.startswith("+") else "local"
+    return Number(organisation=organisation, number=number, kind=kind, value=value, **fields)
+
+
 def test_bulk_insert_writes_what_save_writes(org_a, admin_a):
     """Choices, None, JSON and auto_now_add go through as save() writes them (COPY converts only
     values that are not already of the column's plain type)."""
     user = UserFactory(organisation=org_a, username="bo@a.example")
-    reference = Number(
-        organisation=org_a,
-        number="+4588887701",
-        kind="e164",
-        value=4588887701,
-        purpose=Number.Purpose.USER_LINE,
-        user=user,
-        line_slot=1,
-    )
+    on_line = {"purpose": Number.Purpose.USER_LINE, "user": user, "line_slot": 1}
+    reference = _number(org_a, "+4588887701", 4588887701, **on_line)
     reference.save()
     bulk_insert(
         Number,
         [
-            Number(
-                organisation=org_a,
-                number="+4588887702",
-                kind="e164",
-                value=4588887702,
-                purpose=Number.Purpose.USER_LINE,
-                user=user,
-                line_slot=1,
-            ),
-            Number(
-                organisation=org_a,
-                number="702",
-                kind="local",
-                value=702,
-                purpose=Number.Purpose.ALIAS,
-                user=None,
-                line_slot=None,
-            ),
+            _number(org_a, "+4588887702", 4588887702, **on_line),
+            _number(org_a, "702", 702, purpose=Number.Purpose.ALIAS, user=None, line_slot=None),
         ],
     )
     line, alias = (
