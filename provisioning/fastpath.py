@@ -19,7 +19,8 @@ response object:
 Everything else falls through to Django unchanged, before anything was written: other methods
 (HEAD included), every refusal (so its security-log line, its count and its 404 come from the
 full path), an unknown phone (auto-add), a file not stored or not current, a phone's own file
-over plain HTTP, and any error. Nothing is kept per process but the header lists: the lookup
+over plain HTTP, and any error. Nothing is kept per process but the header lists (and
+provisioning.security's addresses seen reaching the refusal limit): the lookup
 reads the database on every request, so a renewed ticket serves nothing from its commit on.
 Nothing is logged here (the path holds the ticket).
 """
