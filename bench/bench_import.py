@@ -100,13 +100,15 @@ def users_csv(count):
         "Sekundær linje;Sekundær linjetype;Aliasser;Grupper;Felt 1;Felt 2;Felt 3;Felt 4;Felt 5;Felt 6"
     )
     lines = [header]
+    # Aliases 20000-29999: inside the organisation's local range and clear of the public
+    # network's service numbers (16190-16192 may not be taken: connect.lib.numbers).
     for i in range(count):
         first, last = FIRST_NAMES[i % 10], LAST_NAMES[(i // 10) % 10]
         department = DEPARTMENTS[i % 5]
         groups = department if i % 3 else f"{department};{DEPARTMENTS[(i + 1) % 5]}"
         lines.append(
             f"user{i}@firma.dk;{first};{last};;{department};{'da' if i % 4 else 'en'};Standard;+45700{i:05d};Kontor fastnet;;;"
-            f"{10000 + i};{groups};Bilmærke {i % 7};Dansk;;;;"
+            f"{20000 + i};{groups};Bilmærke {i % 7};Dansk;;;;"
         )
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 

@@ -34,7 +34,7 @@ Figures are printed, never asserted.
 
 Uses PostgreSQL database ``bench_prov`` (created and migrated if missing; override with
 BENCH_DATABASE_URL) and Redis DB 7 as the shared cache (BENCH_REDIS_URL; on the phones' path it
-holds the refusal throttle's counters, read once per request). Production-like
+holds the refusal throttle's counters, read only for addresses seen reaching the limit). Production-like
 settings: DEBUG off, the project's gunicorn.conf.py (access log with the ticket-masking logger,
 max_requests) plus --preload, the provisioning middleware, SECURE_SSL_REDIRECT on (/prov/ is
 exempt).

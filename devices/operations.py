@@ -7,6 +7,7 @@ free-seating log-ins reported by the platform) is recorded but not audited: it i
 made by anyone, and it would drown the history.
 """
 
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from connect.lib import numbers
 from connect.lib.audit import audit_record, diff, snapshot
+from connect.lib.bulk import insert_rows
 from connect.lib.crypto import encrypt, generate_password
 from connect.lib.validators import validate_clean_text
 from customers.models import AuditEntry
@@ -399,16 +401,23 @@ def phone_seat(*, phone, user, at=None):
 
 def _clean_ip(ip):
     """A client address as the database stores it (without an IPv6 zone such as %eth0), or None."""
+    return _clean_address(str(ip or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a storm's phones share few addresses (NAT, one site)
+def _clean_address(text):
     import ipaddress
 
     try:
-        return str(ipaddress.ip_address(str(ip or "").split("%", 1)[0]))
+        return str(ipaddress.ip_address(text.split("%", 1)[0]))
     except ValueError:
         return None
 
 
 def _clean_telemetry(text, limit):
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text or ""))
+    text = str(text or "")
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text[:limit]
 
 
@@ -435,30 +444,32 @@ def phone_record_fetch(*, phone, ip, user_agent, firmware, file_name="", at=None
     return phone
 
 
-def _fetch_update_sql(rows):
-    """UPDATE ... FROM a VALUES list, returning the new fetch counts: one statement per batch.
+def _fetch_update_sql(rows=None):
+    """UPDATE ... FROM the batch's rows, returning the new fetch counts: one statement per batch.
     Telemetry is taken only from fetches at least as recent as what the phone shows (web
     processes write their buffers independently, so an older batch may come last); the count
-    always grows. PostgreSQL and SQLite (3.35+) both speak it; the casts are PostgreSQL's."""
+    always grows. `rows` None (PostgreSQL): the rows as six arrays (unnest), one short text
+    whatever the batch's size, which psycopg converts once per process; else a VALUES list of
+    `rows` rows (SQLite 3.35+)."""
     from django.db import connection
 
     meta = Phone._meta
     col = {name: meta.get_field(name).column for name in ("id", "last_seen_at", "last_ip", "user_agent", "firmware", "fetch_count")}
     table = connection.ops.quote_name(meta.db_table)
-    if connection.vendor == "postgresql":
-        row = "(%s::bigint, %s::timestamptz, %s::inet, %s, %s, %s::integer)"
+    if rows is None:
+        arrays = f"%s::{meta.pk.rel_db_type(connection)}[], %s::timestamptz[], %s::inet[], %s::text[], %s::text[], %s::integer[]"
+        head, source = "", f"unnest({arrays}) AS v(id, at, ip, ua, fw, n)"
     else:
-        row = "(%s, %s, %s, %s, %s, %s)"
+        head, source = f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * rows)}) ", "v"
     seen = f"{table}.{col['last_seen_at']}"
     newer = f"({seen} IS NULL OR v.at >= {seen})"
     return (
-        f"WITH v(id, at, ip, ua, fw, n) AS (VALUES {', '.join([row] * rows)}) "
-        f"UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
+        f"{head}UPDATE {table} SET {col['last_seen_at']} = CASE WHEN {newer} THEN v.at ELSE {seen} END, "
         f"{col['last_ip']} = CASE WHEN {newer} THEN v.ip ELSE {table}.{col['last_ip']} END, "
         f"{col['user_agent']} = CASE WHEN {newer} THEN v.ua ELSE {table}.{col['user_agent']} END, "
         f"{col['firmware']} = CASE WHEN {newer} AND v.fw <> '' THEN v.fw ELSE {table}.{col['firmware']} END, "
         f"{col['fetch_count']} = {table}.{col['fetch_count']} + v.n "
-        f"FROM v WHERE {table}.{col['id']} = v.id "
+        f"FROM {source} WHERE {table}.{col['id']} = v.id "
         f"RETURNING {table}.{col['id']}, {table}.{col['fetch_count']}"
     )
 
@@ -474,6 +485,9 @@ def _single_statement_update():
 # Writers of fetch records (one per web process) take this transaction-level lock in PostgreSQL,
 # so two batches touching the same phones never wait on each other's rows in opposite orders.
 _FETCH_WRITER_LOCK = 0x70686F6E  # "phon"
+
+
+FETCH_COLUMNS = ("phone_id", "at", "ip", "firmware", "user_agent", "file_name")
 
 
 @dataclass(frozen=True)
@@ -510,16 +524,18 @@ def phone_record_fetches(*, fetches, skip_busy=False):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FETCH_WRITER_LOCK])
         if skip_busy:
             ids = sorted(by_phone)
-            free = set(
-                Phone.objects.filter(pk__in=ids).order_by("pk").select_for_update(skip_locked=True, no_key=True)
-                .values_list("pk", flat=True)
-            )
-            if len(free) < len(ids):
-                existing = set(Phone.objects.filter(pk__in=ids).values_list("pk", flat=True))
-                for phone_id in existing - free:
-                    busy.extend(by_phone.pop(phone_id))
+            table, pk = connection.ops.quote_name(Phone._meta.db_table), connection.ops.quote_name(Phone._meta.pk.column)
+            with connection.cursor() as cursor:
+                # The phones as one array parameter: a statement text that does not grow with the batch.
+                cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s) ORDER BY {pk} FOR NO KEY UPDATE SKIP LOCKED", [ids])
+                free = {row[0] for row in cursor.fetchall()}
+                if len(free) < len(ids):
+                    cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s)", [ids])
+                    for (phone_id,) in cursor.fetchall():
+                        if phone_id not in free:
+                            busy.extend(by_phone.pop(phone_id))
     updates = []  # (id, at, ip, user agent, firmware, n) per phone: its latest fetch and how many
-    fetch_rows = []
+    fetch_rows = []  # (phone id, at, ip, firmware, user agent, file name): FETCH_COLUMNS
     for phone_id in sorted(by_phone):
         records = sorted(by_phone[phone_id], key=lambda r: r.at)
         firmware = ""
@@ -528,12 +544,17 @@ def phone_record_fetches(*, fetches, skip_busy=False):
             user_agent = _clean_telemetry(record.user_agent, 255)
             fw = _clean_telemetry(record.firmware, 64)
             firmware = fw or firmware
-            fetch_rows.append(PhoneFetch(phone_id=phone_id, at=record.at, ip=ip, firmware=fw, user_agent=user_agent,
-                                         file_name=_clean_telemetry(record.file_name, 64)))
+            fetch_rows.append((phone_id, record.at, ip, fw, user_agent, _clean_telemetry(record.file_name, 64)))
         updates.append((phone_id, records[-1].at, ip, user_agent, firmware, len(records)))
     if not updates:
         return FetchesWritten(0, busy)
-    if _single_statement_update():
+    if connection.vendor == "postgresql":
+        columns = list(zip(*updates, strict=True))
+        columns[1] = [connection.ops.adapt_datetimefield_value(at) for at in columns[1]]
+        with connection.cursor() as cursor:
+            cursor.execute(_fetch_update_sql(), [list(column) for column in columns])
+            new_counts = dict(cursor.fetchall())
+    elif _single_statement_update():
         params = []
         for phone_id, at, ip, user_agent, firmware, n in updates:
             params += [phone_id, connection.ops.adapt_datetimefield_value(at), ip, user_agent, firmware, n]
@@ -552,8 +573,8 @@ def phone_record_fetches(*, fetches, skip_busy=False):
                 fields["firmware"] = firmware
             Phone.objects.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=at), pk=phone_id).update(**fields)
             new_counts[phone_id] = Phone.objects.filter(pk=phone_id).values_list("fetch_count", flat=True).first()
-    fetch_rows = [row for row in fetch_rows if row.phone_id in new_counts]
-    PhoneFetch.objects.bulk_create(fetch_rows)
+    fetch_rows = [row for row in fetch_rows if row[0] in new_counts]
+    insert_rows(PhoneFetch, FETCH_COLUMNS, fetch_rows)  # cleaned values: no model instances
     added = {phone_id: n for phone_id, *_rest, n in updates}
     # When a phone's count crosses a multiple of FETCH_LOG_SIZE, keep its latest FETCH_LOG_SIZE
     # rows: one query finds the surplus of all those phones, one deletes it.

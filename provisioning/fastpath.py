@@ -4,8 +4,9 @@ connect.wsgi wraps Django's WSGI application in `FastPath`. A GET under /prov/ i
 first, in the same gunicorn process, without Django's handler, middleware chain, URL resolver or
 response object:
 
-1. the refusal throttle (provisioning.security.throttled, one cache read): a throttled address
-   gets the common 404 without any database query, as on the full path;
+1. the refusal throttle (provisioning.security.refused: a cache read only for an address this
+   process saw reach the limit, none for a phone): a throttled address gets the common 404
+   without any database query, as on the full path;
 2. views.serve(..., stored_only=True), the very function the full path runs, which answers the
    common case: a valid ticket, a known phone whose User-Agent and MAC agree, and its stored,
    current file (or a common file, rendered from the ticket's row alone). It reads the request
@@ -18,7 +19,8 @@ response object:
 Everything else falls through to Django unchanged, before anything was written: other methods
 (HEAD included), every refusal (so its security-log line, its count and its 404 come from the
 full path), an unknown phone (auto-add), a file not stored or not current, a phone's own file
-over plain HTTP, and any error. Nothing is kept per process but the header lists: the lookup
+over plain HTTP, and any error. Nothing is kept per process but the header lists (and
+provisioning.security's addresses seen reaching the refusal limit): the lookup
 reads the database on every request, so a renewed ticket serves nothing from its commit on.
 Nothing is logged here (the path holds the ticket).
 """
@@ -60,7 +62,7 @@ def respond(environ):
     # original one when the request falls through.
     request = WSGIRequest(environ.copy())
     try:
-        if security.throttled(security.client_ip(request)):
+        if security.refused(security.client_ip(request)):
             return _not_found(request)
         environ[security.THROTTLE_CHECKED] = True
         try:

@@ -19,8 +19,17 @@ MAC, unsupported model, files not provided...) are not counted: they come from t
 organisation's phones, many of which may share one address behind NAT, and are in the security
 log for fail2ban.
 
-``throttled(ip)`` is the whole check (one cache read); it needs nothing but the address, so a
-leaner WSGI path for /prov/ can call it before Django builds a request.
+``throttled(ip)`` is the shared check (one cache read); it needs nothing but the address. The
+endpoint calls ``refused(ip)`` instead, on every request: a phone's fetch must not pay a cache
+round trip for a throttle that only concerns refusals. Each process remembers the addresses it
+has seen reach the limit (``count_refusal`` returns the shared count, so the process that counts
+a refusal at or beyond the limit learns it, whichever process counted the others) for one
+window; ``refused(ip)`` reads the shared counter only for those, and forgets an address as soon
+as the counter says its window is over. Every other request costs no cache access at all. So an
+address throttled by other processes' counts costs this process one lookup: its next refused
+request is counted here, sees the shared count at or past the limit, and from then on this
+process too answers it before any database query (requests under a valid ticket from it are
+served until then: they cost what a phone's fetch costs, and guess nothing).
 """
 
 import hashlib
@@ -44,7 +53,16 @@ THROTTLED_REASONS = frozenset({"method", "malformed-path", "bad-ticket"})
 # server sets environ keys without the HTTP_ prefix: a client cannot.
 THROTTLE_CHECKED = "connect.provisioning.throttle_checked"
 
-__all__ = ["THROTTLE_CHECKED", "client_ip", "count_refusal", "log_added", "log_denied", "masked_path", "throttled"]
+__all__ = [
+    "THROTTLE_CHECKED",
+    "client_ip",
+    "count_refusal",
+    "log_added",
+    "log_denied",
+    "masked_path",
+    "refused",
+    "throttled",
+]
 
 
 def masked_path(path):
@@ -82,10 +100,6 @@ def _client_key(ip):
     return str(address)
 
 
-def _counter(ip):
-    return f"refusals:{_client_key(ip)}"
-
-
 _warned_at = 0.0
 
 
@@ -101,30 +115,78 @@ def _unavailable(exc):
         )
 
 
+def _count(key):
+    """The shared refusal counter of the address `key` (a _client_key), or None when the cache
+    fails (the throttle then lets the request through)."""
+    try:
+        return count_read(f"refusals:{key}")
+    except Exception as exc:  # noqa: BLE001 - any cache failure
+        _unavailable(exc)
+        return None
+
+
 def throttled(ip):
     """Has `ip` used up its refusals for this minute? One cache read; no database, no request."""
     limit = _limit()
     if limit <= 0:
         return False
-    counter = _counter(ip)
-    try:
-        return count_read(counter) >= limit
-    except Exception as exc:  # noqa: BLE001 - any cache failure
-        _unavailable(exc)
+    count = _count(_client_key(ip))
+    return count is not None and count >= limit
+
+
+# Addresses this process saw reach the limit (counter key -> time.monotonic() after which the
+# window that throttled them is certainly over). Bounded: see _remember.
+_known = {}
+MAX_KNOWN = 10_000
+
+
+def _remember(key):
+    if len(_known) >= MAX_KNOWN:
+        now = time.monotonic()
+        for stale in [k for k, until in _known.items() if until <= now]:
+            _known.pop(stale, None)
+        if len(_known) >= MAX_KNOWN:  # a flood of addresses: start again (each costs one lookup)
+            _known.clear()
+    _known[key] = time.monotonic() + WINDOW
+
+
+def refused(ip):
+    """The endpoint's check, on every request: is `ip` throttled? Reads the shared counter only
+    for an address this process has seen reach the limit in its current window (see the module
+    docstring); for every other address no cache access at all."""
+    if not _known:
         return False
+    limit = _limit()
+    if limit <= 0:
+        return False
+    key = _client_key(ip)
+    until = _known.get(key)
+    if until is None:
+        return False
+    if time.monotonic() < until:
+        count = _count(key)
+        if count is None:  # the cache failed: this request goes through, the address is kept
+            return False
+        if count >= limit:
+            return True
+    _known.pop(key, None)  # its window is over: count afresh
+    return False
 
 
 def count_refusal(ip, reason):
     """Count a refusal of `reason` against the client address `ip`; write the one
-    ``reason=throttled`` line when this refusal reaches the limit."""
+    ``reason=throttled`` line when this refusal reaches the limit. From a count at or past the
+    limit on, this process refuses the address before any query (refused())."""
     limit = _limit()
     if limit <= 0 or reason not in THROTTLED_REASONS:
         return
-    counter = _counter(ip)
+    key = _client_key(ip)
     try:
-        count = count_in_window(counter, WINDOW)
+        count = count_in_window(f"refusals:{key}", WINDOW)
     except Exception as exc:  # noqa: BLE001 - any cache failure
         _unavailable(exc)
         return
+    if count >= limit:
+        _remember(key)
     if count == limit:
         log_event("provisioning-denied", ip=ip, reason="throttled", limit=limit, seconds=WINDOW)

@@ -310,7 +310,7 @@ def fetch(request, rest=""):
     """The endpoint: /prov/<ticket>/<family>/<file> (GET and HEAD)."""
     ip = security.client_ip(request)
     checked = request.META.get(security.THROTTLE_CHECKED)  # by the fast path, a moment ago
-    if not checked and security.throttled(ip):  # before any query; the crossing refusal wrote the log line
+    if not checked and security.refused(ip):  # before any query; the crossing refusal wrote the log line
         return not_found()
     try:
         body, content_type = serve(request, rest)

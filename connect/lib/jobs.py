@@ -130,7 +130,8 @@ def job_confirm(*, job, by):
         )
         if not updated:
             raise ValidationError(_("This import can no longer be saved. Upload the file again."), code="stale")
-        job.refresh_from_db()
+        # What the update changed (not the stored preview: thousands of rows of JSON).
+        job.refresh_from_db(fields=["status", "stage", "attempts", "progress_done", "progress_total", "updated_at"])
         enqueue(job)
     return job
 
@@ -214,6 +215,9 @@ def _progress_writer(job_id, in_transaction):
     return progress
 
 
+_BULKY = ("preview", "errors", "warnings")
+
+
 def _claim(job_id):
     Job = _job_model()
     updated = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
@@ -221,7 +225,8 @@ def _claim(job_id):
     )
     if not updated:
         return None
-    job = Job.objects.select_related("organisation", "created_by").get(pk=job_id)
+    # Handlers never read the stored preview and its problems (an import's are megabytes of JSON).
+    job = Job.objects.select_related("organisation", "created_by").defer(*_BULKY).get(pk=job_id)
     if job.started_at is None:
         Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=timezone.now())
     if job.attempts > MAX_ATTEMPTS:
@@ -324,7 +329,7 @@ def _run_commit(job, handler):
     progress = _progress_writer(job.pk, in_transaction=True)
     try:
         with transaction.atomic():
-            locked = Job.objects.select_for_update(of=("self",)).select_related("organisation", "created_by").get(pk=job.pk)
+            locked = Job.objects.select_for_update(of=("self",)).select_related("organisation", "created_by").defer(*_BULKY).get(pk=job.pk)
             if locked.status != Job.Status.RUNNING or locked.stage != Job.Stage.COMMIT:
                 return locked.status  # a duplicate run finished it meanwhile
             result = handler.commit(locked, progress)
@@ -401,6 +406,12 @@ class ImportJobHandler:
             preview = importer.preview(upload, job.file_format, progress=progress)
         finally:
             upload.close()
+        # What validation kept for writing (cleaned values, the objects they refer to, the
+        # importer's lookups) only serves a commit, which validates again: let it go before the
+        # preview is turned into JSON (the peak of a large file's memory).
+        for result in preview.results:
+            result.cleaned = None
+        del importer
         return self._fields(preview)
 
     def commit(self, job, progress):

@@ -48,7 +48,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from connect.lib.bulk import bulk_insert, bulk_insert_with_ids
+from connect.lib.audit import audit_write_many
+from connect.lib.bulk import bulk_insert_with_ids, insert_rows
 from connect.lib.i18n import message
 from connect.lib.imports import (
     Action,
@@ -527,54 +528,51 @@ class UsersImporter(Importer):
                 summary["mobile_number"] = [None, mobile.number]
             groups = result.cleaned["groups"]
             for group in groups:
-                memberships.append(GroupMembership(user_id=user.pk, group_id=group.pk))
+                memberships.append((user.pk, group.pk))
             if groups:
                 summary["user_groups"] = [None, sorted(g.name for g in groups)]
             for number in range(1, 7):
                 value = data.get(f"field_{number}")
                 field = self.context.directory_fields.get(number)
                 if value and field is not None:
-                    values.append(DirectoryFieldValue(user_id=user.pk, field_id=field.pk, value=value))
+                    values.append((user.pk, field.pk, value))
                     summary[f"directory:{field}"] = [None, value]
             summaries[user.pk] = summary
         registrations.insert()
-        bulk_insert(UserLine, [UserLine(user_id=user.pk, slot=slot, line_type=line_type, number_id=row.pk) for user, slot, line_type, row in lines])
-        bulk_insert(GroupMembership, memberships)
-        bulk_insert(DirectoryFieldValue, values)
+        # Plain rows, no model instance each (tens of thousands per import).
+        insert_rows(
+            UserLine,
+            ("user_id", "slot", "line_type", "number_id"),
+            ((user.pk, int(slot), str(line_type), row.pk) for user, slot, line_type, row in lines),
+        )
+        insert_rows(GroupMembership, ("user_id", "group_id"), memberships)
+        insert_rows(DirectoryFieldValue, ("user_id", "field_id", "value"), values)
         self._bulk_audit(users, numbers, summaries)
 
     def _bulk_audit(self, users, numbers, summaries):
-        org, by = self.organisation, self.by
-        actor = by if getattr(by, "pk", None) else None
-        via_support = bool(actor and actor.is_staff and actor.organisation_id != org.pk)
-        # Ids, not objects: 30,000 entries would otherwise each pass the related-object checks.
-        common = {
-            "organisation_id": org.pk,
-            "actor_id": actor.pk if actor else None,
-            "actor_name": str(actor) if actor else "system",
-            "via_support": via_support,
-            "action": AuditEntry.Action.CREATE,
-        }
-        user_ct = ContentType.objects.get_for_model(User)
-        number_ct = ContentType.objects.get_for_model(Number)
-        entries = []
-        for user in users:
-            changes = {k: [None, v] for k, v in _concrete_snapshot(user).items() if v not in (None, "")}
-            changes.update(summaries.get(user.pk, {}))
-            entries.append(AuditEntry(content_type_id=user_ct.pk, object_id=str(user.pk), object_repr=str(user)[:255], changes=changes, **common))
-        for number in numbers:
-            # The registry row's own entry, as number_register writes it (the fields that say
-            # something; the rest are ids and defaults).
-            changes = {
-                "number": [None, number.number],
-                "kind": [None, number.kind],
-                "purpose": [None, number.purpose],
-                "user": [None, str(number.user)],
-            }
-            if number.line_slot:
-                changes["line_slot"] = [None, str(number.line_slot)]
-            entries.append(AuditEntry(content_type_id=number_ct.pk, object_id=str(number.pk), object_repr=number.number, changes=changes, **common))
-        bulk_insert(AuditEntry, entries)
+        """One entry per user and one per registry row, written without a model instance each."""
+        user_ct = ContentType.objects.get_for_model(User).pk
+        number_ct = ContentType.objects.get_for_model(Number).pk
+
+        def entries():
+            for user in users:
+                changes = {k: [None, v] for k, v in _concrete_snapshot(user).items() if v not in (None, "")}
+                changes.update(summaries.get(user.pk, {}))
+                yield user_ct, user.pk, str(user), changes
+            for number in numbers:
+                # The registry row's own entry, as number_register writes it (the fields that say
+                # something; the rest are ids and defaults).
+                changes = {
+                    "number": [None, number.number],
+                    "kind": [None, number.kind],
+                    "purpose": [None, number.purpose],
+                    "user": [None, str(number.user)],
+                }
+                if number.line_slot:
+                    changes["line_slot"] = [None, str(number.line_slot)]
+                yield number_ct, number.pk, number.number, changes
+
+        audit_write_many(actor=self.by, action=AuditEntry.Action.CREATE, organisation=self.organisation, entries=entries())
 
 
 class DirectorySyncImporter(UsersImporter):

@@ -178,7 +178,7 @@ class UsersBulkUpdate:
                         content_type=self.user_ct,
                     )
                 )
-        AuditEntry.objects.bulk_create(self.entries, batch_size=1000)
+        bulk_insert(AuditEntry, self.entries)  # COPY on PostgreSQL
         self.entries = []
 
     def finish(self):

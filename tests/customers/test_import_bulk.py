@@ -231,3 +231,50 @@ def test_a_number_taken_just_before_the_bulk_write_fails_the_import_with_its_row
     assert not User.objects.filter(username__in=["a@firma.dk", "b@firma.dk"]).exists()
     assert not Number.objects.filter(number__in=["+4588887701", "+4588887702"]).exists()
     assert not UserLine.objects.exists()
+
+
+def test_a_bulk_create_writes_one_audit_entry_per_user_and_per_number(
+    client_a, import_org, admin_a, django_capture_on_commit_callbacks
+):
+    data = csv_bytes(
+        ["klj@firma.dk;Kasper Leth;Jensen;;Salg;da;Standard;+4588887765;Kontor fastnet;;;765;Salg;Ferrari;;;;;"]
+    )
+    job = _preview(client_a, django_capture_on_commit_callbacks, data)
+    AuditEntry.objects.all().delete()
+    _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
+    assert job.status == Job.Status.SUCCEEDED, job.message_text
+    user = User.objects.get(username="klj@firma.dk")
+    (entry,) = AuditEntry.objects.filter(content_type__model="user", object_id=str(user.pk))
+    assert (entry.action, entry.actor, entry.actor_name, entry.organisation_id, entry.via_support) == (
+        "create",
+        admin_a,
+        str(admin_a),
+        import_org.pk,
+        False,
+    )
+    assert entry.object_repr == str(user)
+    assert entry.changes["username"] == [None, "klj@firma.dk"]
+    assert entry.changes["first_name"] == [None, "Kasper Leth"]
+    assert entry.changes["primary_line"] == [None, "+4588887765 (fixed) 765"]
+    assert entry.changes["user_groups"] == [None, ["Salg"]]
+    assert entry.changes["directory:" + str(DirectoryField.objects.get(organisation=import_org, number=1))] == [None, "Ferrari"]
+    numbers = {
+        e.object_repr: e.changes
+        for e in AuditEntry.objects.filter(content_type__model="number", action="create")
+    }
+    assert numbers == {
+        "+4588887765": {
+            "number": [None, "+4588887765"],
+            "kind": [None, "e164"],
+            "purpose": [None, "user_line"],
+            "user": [None, str(user)],
+            "line_slot": [None, "1"],
+        },
+        "765": {
+            "number": [None, "765"],
+            "kind": [None, "local"],
+            "purpose": [None, "alias"],
+            "user": [None, str(user)],
+            "line_slot": [None, "1"],
+        },
+    }

@@ -106,15 +106,15 @@ def test_a_crash_in_the_middle_of_the_write_leaves_nothing_half_written(import_o
 
     from customers.operations import imports
 
-    real_insert = imports.bulk_insert
+    real_insert = imports.insert_rows
 
-    def crash(model, objs, **kwargs):
+    def crash(model, names, rows):
         if model is GroupMembership:
             raise RuntimeError("worker lost its database connection")
-        return real_insert(model, objs, **kwargs)
+        return real_insert(model, names, rows)
 
     # Users, numbers and lines are inserted, then the group memberships fail.
-    monkeypatch.setattr(imports, "bulk_insert", crash)
+    monkeypatch.setattr(imports, "insert_rows", crash)
     with pytest.raises(RuntimeError):
         tasks.users_import(job.pk)
     job.refresh_from_db()

@@ -294,3 +294,46 @@ def test_every_process_shares_the_count(settings):
         assert security.throttled(theirs)
     finally:
         client.delete(*keys)
+
+
+def test_a_phones_fetch_costs_no_cache_access(
+    client_class, world, snom_phone, settings, redis_cache, redis_commands, security_lines
+):
+    """The throttle only concerns refusals: a phone served (the boot storm) sends Redis nothing,
+    also while another address is throttled."""
+    settings.PROVISIONING_REFUSALS_PER_MINUTE = 3
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    phone = client_class(REMOTE_ADDR="198.51.100.23", HTTP_X_FORWARDED_PROTO="https")
+    url = f"{world['a']}/snom/{SNOM_MAC}.xml"
+    attacker = client_class(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_PROTO="https")
+    for i in range(3):
+        attacker.get(random_path(i), HTTP_USER_AGENT=snom_ua("725"))
+    assert security.refused(ATTACKER)
+    for _ in range(3):
+        sent = len(redis_commands)
+        assert phone.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+        assert redis_commands[sent:] == []
+
+
+def test_an_address_throttled_by_other_processes_is_refused_here_after_one_lookup(
+    client_class, world, snom_phone, settings, redis_cache, security_lines
+):
+    """Other processes counted the address's refusals: this process learns it from the count of
+    its next refusal, and from then on refuses it before any query, the right ticket included."""
+    from django.core.cache import cache
+
+    settings.PROVISIONING_REFUSALS_PER_MINUTE = 5
+    attacker = client_class(REMOTE_ADDR="203.0.113.70", HTTP_X_FORWARDED_PROTO="https")
+    cache.set("prov:count:refusals:203.0.113.70", 5, timeout=60)  # counted elsewhere
+    security._known.pop("203.0.113.70", None)  # this process has not seen it
+    with CaptureQueriesContext(connection) as first:
+        assert attacker.get(random_path(0), HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+    assert len(first) >= 1  # the lookup: this process did not know
+    good = f"{world['a']}/snom/{SNOM_MAC}.xml"
+    with CaptureQueriesContext(connection) as then:
+        assert attacker.get(good, HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+        assert attacker.get(random_path(1), HTTP_USER_AGENT=snom_ua("725")).status_code == 404
+    assert len(then) == 0
+    cache.delete("prov:count:refusals:203.0.113.70")  # the window is over
+    assert attacker.get(good, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+    assert not security.refused("203.0.113.70")
