@@ -66,8 +66,9 @@ def security_output():
     handler.setFormatter(logging.Formatter(config["format"], config.get("datefmt")))
     logger = logging.getLogger("connect.security")
     logger.addHandler(handler)
+    stream.handler = handler
     yield stream
-    logger.removeHandler(handler)
+    logging.getLogger("connect.security").removeHandler(handler)
 
 
 def portal_login(client, username, password="wrong-password", ip="10.0.0.1"):
@@ -272,6 +273,10 @@ def test_the_readme_documents_a_filter_and_a_jail_for_each_event():
 def test_the_filters_tell_the_events_apart(client, admin_a, security_output):
     from provisioning.operations import ticket_for
     from tests.provisioning.conftest import mitel_ua, snom_ua
+
+    # Importing the provisioning modules may configure logging (Django's LOGGING) when they were
+    # not loaded yet (this file run alone): attach the capturing handler after that.
+    logging.getLogger("connect.security").addHandler(security_output.handler)
 
     ticket = ticket_for(admin_a.organisation).ticket
     client.get(
