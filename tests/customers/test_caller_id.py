@@ -44,13 +44,25 @@ def setup(org_a):
     }
     groups = {
         "own ACD group, outgoing line": make_function_number(
-            org_a, Kind.ACD, outgoing_line_allowed=True, login_groups=[sales]
+            org_a,
+            Kind.ACD,
+            outgoing_line_allowed=True,
+            outgoing_line_number="+4588880150",
+            login_groups=[sales],
         ),
         "own attendant group, outgoing line": make_function_number(
-            org_a, Kind.ATTENDANT, outgoing_line_allowed=True, login_groups=[sales, support]
+            org_a,
+            Kind.ATTENDANT,
+            outgoing_line_allowed=True,
+            outgoing_line_number="+4588880151",
+            login_groups=[sales, support],
         ),
         "other group's ACD, outgoing line": make_function_number(
-            org_a, Kind.ACD, outgoing_line_allowed=True, login_groups=[support]
+            org_a,
+            Kind.ACD,
+            outgoing_line_allowed=True,
+            outgoing_line_number="+4588880152",
+            login_groups=[support],
         ),
         "own ACD group, no outgoing line": make_function_number(
             org_a, Kind.ACD, login_groups=[sales]
