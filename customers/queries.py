@@ -157,13 +157,25 @@ _SQLITE = """
 """
 
 
-def available_numbers(*, organisation, range=None, after=None, limit=50, search=None, purpose=None):  # noqa: A002 - the brief's name
+def _merge(intervals):
+    merged = []
+    for first, last in intervals:
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def available_numbers(*, organisation, range=None, after=None, limit=50, search=None, purpose=None, local_range=None):  # noqa: A002 - the brief's name
     """Free numbers of the organisation's ranges (or of one range), in order, at most `limit`.
 
     `range` is a NumberRange of the organisation (or None for all). `after` is the last number of
     the previous page (keyset pagination). `search` keeps numbers containing those digits.
     `purpose` (a use of connect.lib.numbers: USER_LINE, ...) keeps the numbers that use accepts;
     without it, numbers no use accepts (emergency and service numbers) are left out.
+    `local_range` (first, last) keeps only the local numbers between them (a function-number
+    type's local range, SET-6); full numbers are not affected.
     Returns a list of FreeNumber; a short list means there are no more.
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -176,6 +188,10 @@ def available_numbers(*, organisation, range=None, after=None, limit=50, search=
         return []  # text without digits 0-9 can't be part of any number
     search = digits
     refused = {kind: numberlib.refused_values(kind, purpose) for kind in NumberKind.values}
+    if local_range is not None:
+        first, last = local_range
+        outside = [(0, first - 1), (last + 1, 10**7)]
+        refused[NumberKind.LOCAL] = _merge(sorted(refused[NumberKind.LOCAL] + outside))
     result = []
     for number_range in sorted(ranges, key=_range_order):
         start = _start_value(number_range, cursor)

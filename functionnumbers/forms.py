@@ -88,7 +88,9 @@ class FunctionNumberForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.user = user
-        self.fields["number"].widget = AvailableNumberInput(purpose=self.layout.purpose)
+        self.fields["number"].widget = AvailableNumberInput(
+            purpose=self.layout.purpose, local_range=self.layout.local_range
+        )
         if self.instance.pk:
             self.initial.setdefault("number", self.instance.number.number)
         self._shared_choices = {}

@@ -47,17 +47,19 @@ class AvailableNumberInput(forms.TextInput):
         primary_line = forms.CharField(label=_("Number"), required=False, widget=AvailableNumberInput())
 
     Clicking a free number fills the input. `range_id` narrows the list to one NumberRange;
-    `purpose` (a use of connect.lib.numbers, e.g. USER_LINE) offers only numbers that use accepts.
+    `purpose` (a use of connect.lib.numbers, e.g. USER_LINE) offers only numbers that use accepts;
+    `local_range` (first, last) only the local numbers between them (a function-number type's).
     Needs htmx (base.html loads it); without JavaScript the button is a link to the full list.
     """
 
     template_name = "customers/widgets/available_number_input.html"
 
-    def __init__(self, attrs=None, range_id=None, purpose=None):
+    def __init__(self, attrs=None, range_id=None, purpose=None, local_range=None):
         attrs = {"autocomplete": "off", "inputmode": "tel", **(attrs or {})}
         super().__init__(attrs)
         self.range_id = range_id
         self.purpose = purpose
+        self.local_range = local_range
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -67,6 +69,8 @@ class AvailableNumberInput(forms.TextInput):
             params += f"&range={self.range_id}"
         if self.purpose:
             params += f"&purpose={self.purpose}"
+        if self.local_range:
+            params += f"&local={self.local_range[0]}-{self.local_range[1]}"
         context["widget"]["free_url"] = f"{reverse('customers:available_numbers')}?{params}"
         context["widget"]["free_target"] = target
         return context

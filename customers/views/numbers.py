@@ -117,12 +117,21 @@ class NumberRangeDeleteView(PortalDeleteView):
         operations.numberrange_delete(number_range=obj, by=self.request.user)
 
 
+def _local_range(text):
+    """"1500-1599" (the `local` parameter: a function-number type's local range) → (1500, 1599)."""
+    first, sep, last = text.partition("-")
+    if not sep or not (first.isdigit() and last.isdigit()) or len(first) > 7 or len(last) > 7:
+        return None
+    return (int(first), int(last)) if int(first) <= int(last) else None
+
+
 class AvailableNumbersView(PortalMixin, View):
     """"Vis tilgængelige numre": free numbers of the organisation's ranges.
 
     GET parameters (all optional): range (NumberRange pk), after (keyset: the last number shown),
     search (digits the number must contain), target (id of the input a click fills), purpose
-    (what the number is for, e.g. user_line: only numbers that field accepts are offered).
+    (what the number is for, e.g. user_line: only numbers that field accepts are offered), local
+    ("1500-1599": only local numbers in that range, a function-number type's, SET-6).
     htmx requests get the panel partial (or, with after=, just the next items); other requests
     the full page, so the button also works without JavaScript.
     """
@@ -141,15 +150,24 @@ class AvailableNumbersView(PortalMixin, View):
         purpose = request.GET.get("purpose", "") or None
         if purpose is not None and purpose not in numberlib.USES:
             raise Http404
+        local_range = _local_range(request.GET.get("local", ""))
         target = "".join(ch for ch in request.GET.get("target", "") if ch.isalnum() or ch in "_-")[:100]
         search = request.GET.get("search", "")[:32]
         after = request.GET.get("after", "")[:32]
         numbers = available_numbers(
-            organisation=self.organisation, range=selected, after=after, limit=PAGE_SIZE, search=search, purpose=purpose
+            organisation=self.organisation,
+            range=selected,
+            after=after,
+            limit=PAGE_SIZE,
+            search=search,
+            purpose=purpose,
+            local_range=local_range,
         )
         more_url = ""
         if len(numbers) == PAGE_SIZE:
             params = {"after": numbers[-1].number, "target": target, "search": search, "purpose": purpose}
+            if local_range:
+                params["local"] = f"{local_range[0]}-{local_range[1]}"
             if selected:
                 params["range"] = selected.pk
             more_url = reverse("customers:available_numbers") + "?" + urlencode({k: v for k, v in params.items() if v})

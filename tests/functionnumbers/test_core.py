@@ -151,3 +151,18 @@ def test_bad_durations_get_the_guides_error(client_a, org_a, typed):
     url = reverse("functionnumbers:acd_update", args=[group.pk])
     response = client_a.post(url, {"number": "1500", "name": "Salg", "overflow_wait_seconds": typed})
     assert "Enter minutes, optionally followed by seconds" in str(response.context["form"].errors["overflow_wait_seconds"])
+
+
+def test_vis_tilgaengelige_numre_offers_only_the_types_local_range(client_a, org_a):
+    from tests.functionnumbers.factories import ensure_ranges
+
+    ensure_ranges(org_a)
+    form = client_a.get(reverse("functionnumbers:ivr_create")).content.decode()
+    assert "local=1600-1699" in form
+    from customers.models import NumberRange
+
+    local_range = NumberRange.objects.get(organisation=org_a, kind="local")  # 1000-1999
+    url = reverse("customers:available_numbers")
+    listing = client_a.get(url, {"purpose": "function_number", "local": "1600-1699", "range": local_range.pk})
+    local = [free.number for free in listing.context["numbers"]]
+    assert local[0] == "1600" and all(1600 <= int(n) <= 1699 for n in local)
