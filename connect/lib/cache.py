@@ -31,3 +31,21 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    def clear(self):
+        """Delete this cache's keys. With a KEY_PREFIX only the keys under it (SCAN and DEL), so
+        whatever else lives in the same Redis database (another cache, a parallel test run, a
+        broker sharing it) keeps its keys; without a prefix Django's FLUSHDB."""
+        if not self.key_prefix:
+            return super().clear()
+        client = self._cache.get_client(write=True)
+        escaped = "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in self.key_prefix)
+        batch = []
+        for key in client.scan_iter(match=f"{escaped}:*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
+        return True

@@ -40,3 +40,17 @@ def test_one_redis_client_serves_every_operation(shared_cache):
     assert shared_cache.get("n") == 1 and shared_cache.get("missing") is None
     shared_cache.set("d", {"x": [1, 2]}, timeout=60)
     assert shared_cache.get("d") == {"x": [1, 2]}
+
+
+def test_clearing_a_prefixed_cache_keeps_other_keys_in_the_same_database(shared_cache):
+    """A parallel test run (or another cache) sharing the Redis database keeps its keys."""
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    other = f"other-{uuid.uuid4().hex[:12]}:1:counter"
+    client.set(other, 5, ex=60)
+    try:
+        shared_cache.set("mine", 1, timeout=60)
+        shared_cache.clear()
+        assert shared_cache.get("mine") is None
+        assert client.get(other) == b"5"
+    finally:
+        client.delete(other)
