@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 
-from customers.models import Number, Prompt, UserGroup
+from customers.models import Number, Prompt, User, UserGroup
 from functionnumbers.models import Kind, ScheduleEvent
 from functionnumbers.operations import function_number_create
+from functionnumbers.operations_agents import agent_add
 from functionnumbers.operations_schedules import schedule_default_set, schedule_event_create
 
 
@@ -79,11 +80,37 @@ def seed(organisation, by=None):
         ring_seconds=20,
         fallback="1800",
     )
+    welcome = (
+        Prompt.objects.for_organisation(organisation)
+        .filter(kind=Prompt.Kind.PROMPT)
+        .exclude(name="Ringing")
+        .first()
+    )
+    if welcome is not None:
+        _create(
+            organisation,
+            Kind.IVR,
+            "1600",
+            by,
+            name="Hovedmenu",
+            prompt=welcome,
+            options={"1": "1502", "2": "1500", "0": "1501"},
+        )
     _create(organisation, Kind.RULE_BASED, "1711", by, name="changelanguage", language="en")
     # DEMO-12 says 1801, but 1801 is a Danish public service number (connect.lib.numbers
     # SERVICE_NUMBERS): dialled from an extension it must reach the public network. 1803 instead.
     _create(organisation, Kind.VOICEMAIL, "1803", by, inbox_type="user")
     _create(organisation, Kind.VOICEMAIL, "1802", by, inbox_type="group")
+    # DEMO-12's skill mode on ACD 1500: klj 5, mbr 3, kgo 3 (the guide's order).
+    if acd is not None:
+        for username, level in (
+            ("klj@ipvision.dk", 5),
+            ("mbr@ipvision.dk", 3),
+            ("kgo@ipvision.dk", 3),
+        ):
+            user = User.objects.for_organisation(organisation).filter(username=username).first()
+            if user is not None:
+                agent_add(group=acd, user=user, by=by, skill_level=level)
     # DEMO-13: the schedule of ACD 1500 (only when the ACD group was made now: idempotent).
     if acd is not None:
         schedule_event_create(
