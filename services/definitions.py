@@ -138,6 +138,13 @@ class Service:
     # registry in step with a stored number.
     after_save: object = None
     note: str = ""  # shown on the page above the form (e.g. "works only on Snom phones")
+    # The levels it can be set at (SET-1); SVC-12 allowed destinations exist for the organisation
+    # and groups only (SVC-12: "Per organisation and per group").
+    levels: tuple = ("organisation", "group", "user")
+
+    @property
+    def has_user_level(self):
+        return "user" in self.levels
 
     @property
     def model(self):
@@ -653,6 +660,7 @@ ROUTING_DESTINATIONS = Service(
         "and for a user's groups add up. Until the organisation's list is saved, every destination is allowed."
     ),
     model_name="AllowedDestinationSettings",
+    levels=("organisation", "group"),
     fields=tuple(
         Field(name, label, "flag", default=False)
         for name, label in (

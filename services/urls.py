@@ -51,6 +51,7 @@ urlpatterns = [
     path("working-hours/user/<int:pk>/extend/", WorkingHoursExtendView.as_view(level="user"), {"slug": "working-hours"}, name="working_hours_extend_user"),
     # "Opkald - routing" (SVC-11..SVC-13), before the service patterns ("routing" is no service slug).
     path("routing/", views_routing.RoutingOverviewView.as_view(), name="routing"),
+    path("routing/help/", views_routing.RoutingHelpView.as_view(), name="routing_help"),
     path("routing/groups/add/", views_routing.RoutingGroupAddView.as_view(), name="routing_group_add"),
     path("routing/sets/<int:pk>/move/", views_routing.RoutingSetMoveView.as_view(), name="routing_set_move"),
     path("routing/sets/<int:pk>/rules/move/", views_routing.RoutingRuleMoveView.as_view(), name="routing_rule_move"),

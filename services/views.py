@@ -208,7 +208,10 @@ def user_services(user, organisation):
             else:
                 row.update(value=display(f, value.value), source=value.source, url=source_url(service, value.source))
             rows.append(row)
-        services.append({"service": service, "url": reverse("services:service_user", args=[service.slug, user.pk]), "rows": rows})
+        # A service set for the organisation and groups only (SVC-12) shows its effective value,
+        # without "Configure for this user".
+        url = reverse("services:service_user", args=[service.slug, user.pk]) if service.has_user_level else ""
+        services.append({"service": service, "url": url, "rows": rows})
     return services
 
 
@@ -530,6 +533,8 @@ def service_page(request, slug, level="organisation", pk=None):
         service = get_service(slug)
     except LookupError:
         raise Http404 from None
+    if level not in service.levels:
+        raise Http404
     kwargs = {"slug": slug} if pk is None else {"slug": slug, "pk": pk}
     if service.kind == "conversions":
         from services.views_conversions import conversions_page  # imports this module

@@ -65,6 +65,13 @@ def rules_url(rule_set_or_level, pk=None):
     return reverse(f"services:routing_rules_{level}", args=[pk])
 
 
+class RoutingHelpView(ServicesMixin, View):
+    """"Hjælp": how routing rules are written and applied (SVC-11)."""
+
+    def get(self, request):
+        return render(request, "services/routing_help.html", {"title": _("Call routing: help")})
+
+
 class RoutingOverviewView(ServicesMixin, View):
     """The four sections: Rækkefølge, allowed destinations, user search, rule-based numbers."""
 

@@ -163,6 +163,16 @@ def _user_bulk_actions():
     return sorted(BULK_ACTIONS)
 
 
+def _user_level_service_slugs():
+    from services.definitions import SERVICES
+
+    return sorted(slug for slug, service in SERVICES.items() if service.has_user_level)
+
+
+# URL name -> {kwarg: callable}: values for one URL that differ from its namespace's (a service
+# set for the organisation and groups only has no user-level page, SVC-12).
+URL_VALUE_KWARGS = {"services:service_user": {"slug": _user_level_service_slugs}}
+
 # (namespace, kwarg) -> callable returning the values valid in every organisation (not objects).
 VALUE_KWARGS = {
     ("services", "slug"): _service_slugs,
@@ -404,6 +414,8 @@ class Walk:
                 model = model_for(name, route, kwarg, callback)
                 if model is not None:
                     object_kwargs[kwarg] = model
+                elif kwarg in URL_VALUE_KWARGS.get(name, {}):
+                    value_lists[kwarg] = URL_VALUE_KWARGS[name][kwarg]()
                 elif (namespace, kwarg) in VALUE_KWARGS:
                     value_lists[kwarg] = VALUE_KWARGS[(namespace, kwarg)]()
                 else:

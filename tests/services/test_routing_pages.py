@@ -207,3 +207,26 @@ def test_the_editor_in_danish(client_a, admin_a):
     assert (
         "dirigeret til fastnettelefon uden forsinkelse og voicemail efter 10 sekunder" in rules_page
     )
+
+
+
+def test_allowed_destinations_are_set_for_the_organisation_and_groups_only(client_a, org_a):
+    """SVC-12 is per organisation and per group: the user level is not offered (no user search,
+    404 for a crafted user URL, no "Configure for this user" on a user's services tab)."""
+
+    user = UserFactory(organisation=org_a)
+    group = UserGroupFactory(organisation=org_a)
+    page = client_a.get(reverse("services:service", args=["routing-destinations"])).content.decode()
+    assert 'id="user-search"' not in page
+    assert client_a.get(reverse("services:service_group", args=["routing-destinations", group.pk])).status_code == 200
+    assert client_a.get(reverse("services:service_user", args=["routing-destinations", user.pk])).status_code == 404
+    tab = client_a.get(reverse("services:user_services", args=[user.pk])).content.decode()
+    assert reverse("services:service_user", args=["routing-destinations", user.pk]) not in tab
+    assert 'id="user-search"' in client_a.get(reverse("services:service", args=["call-transfer"])).content.decode()
+
+
+def test_help_explains_the_order_rules_are_tried_in(client_a):
+    page = client_a.get(reverse("services:routing")).content.decode()
+    assert reverse("services:routing_help") in page
+    help_page = client_a.get(reverse("services:routing_help")).content.decode()
+    assert "a required rule always wins over a user's rule" in help_page
