@@ -176,7 +176,7 @@ def test_a_required_rule_always_beats_a_users_rule(tiered, own, call):
     if fired is not None and fired.tier == r.OVERRIDABLE and own is not None:
         # an overridable rule fires only if none of the user's own rules of that list matches
         assert not any(
-            all(_holds(c, call) for c in rule.conditions)
+            rule.trigger == trigger and all(_holds(c, call) for c in rule.conditions)
             for rule in own.get(fired.rule_list, r.OWN)
         )
 
