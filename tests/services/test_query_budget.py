@@ -89,12 +89,13 @@ def sized(org_a, org_b, admin_a, admin_b, system_prompts):
 
 
 def _pages(slug, org):
-    return [
-        reverse("services:service", args=[slug]),
-        reverse("services:service_group", args=[slug, org["group"].pk]),
-        reverse("services:service_user", args=[slug, org["user"].pk]),
-        reverse("services:service_user", args=[slug, org["user"].pk]) + "?q=user",
-    ]
+    from services.definitions import get_service
+
+    pages = [reverse("services:service", args=[slug]), reverse("services:service_group", args=[slug, org["group"].pk])]
+    if get_service(slug).has_user_level:  # SVC-12 has no user level
+        user = reverse("services:service_user", args=[slug, org["user"].pk])
+        pages += [user, user + "?q=user"]
+    return pages
 
 
 def _counts(client, org, slug, django_assert_max_num_queries):
