@@ -138,5 +138,6 @@ def seed(organisation, by=None):
             function_number=acd, by=by, prompt=closed, action=ScheduleEvent.Action.CLOSED
         )
     return [
-        "Function numbers: ACD 1500 Kundeservice (with its schedule), reception 1501, hunt group 1502, …"
+        "Function numbers: ACD 1500 Kundeservice (agents, schedule), reception 1501, hunt group 1502, "
+        "IVR 1600, … — Funktionsnumre → Nummervisualisering draws them and simulates a call."
     ]
