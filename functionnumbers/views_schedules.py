@@ -42,11 +42,6 @@ class ScheduleMixin(PortalMixin):
     def has_permission(self):
         return True  # asked per function number in dispatch, after the tenancy lookup
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        return super().dispatch(request, *args, **kwargs)
-
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.pk = kwargs["pk"]
@@ -88,20 +83,19 @@ class ScheduleListView(PortalMixin, View):
     template_name = "functionnumbers/schedule_list.html"
 
     def has_permission(self):
-        return bool(self.visible())
+        # OrgAdmins (and Planadministrator members) open it even before any function number exists.
+        may_all = permissions.may(self.request.user, self.permission, organisation=self.organisation)
+        return may_all or bool(self.visible())
 
     def visible(self):
+        """The function numbers whose schedule the user may change, in one query (the same rule as
+        customers.permissions.may(EDIT_SCHEDULE) on each, functionnumbers.queries)."""
         if not hasattr(self, "_visible"):
-            items = list(
-                schedulable(self.organisation).order_by("kind", "number__kind", "number__value")
+            self._visible = list(
+                queries.schedules_visible_to(self.request.user, self.organisation)
+                .select_related("number")
+                .order_by("kind", "number__kind", "number__value")
             )
-            self._visible = [
-                fn
-                for fn in items
-                if permissions.may(
-                    self.request.user, self.permission, obj=fn, organisation=self.organisation
-                )
-            ]
         return self._visible
 
     def get(self, request):

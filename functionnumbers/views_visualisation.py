@@ -39,12 +39,7 @@ class SimulationForm(forms.Form):
         self.time_zone = time_zone
 
     def clean_number(self):
-        try:
-            return numberlib.normalise(self.cleaned_data["number"]).number
-        except forms.ValidationError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any parse problem is a field error
-            raise forms.ValidationError(str(exc)) from exc
+        return numberlib.normalise(self.cleaned_data["number"]).number  # ValidationError: a field error
 
     def clean(self):
         data = super().clean()
@@ -70,6 +65,7 @@ def _visible(request, organisation):
     items = (
         FunctionNumber.objects.for_organisation(organisation)
         .select_related("number")
+        .prefetch_related("admin_groups")  # may() asks each for its groups: one query for all
         .order_by("kind", "number__kind", "number__value")
     )
     return [

@@ -387,3 +387,9 @@ def test_another_organisations_admin_gets_404(client_b, acd):
     assert (
         client_b.get(reverse("functionnumbers:schedule_detail", args=[acd.pk])).status_code == 404
     )
+
+
+@pytest.mark.django_db
+def test_the_schedule_list_opens_before_any_function_number_exists(client_a):
+    page = client_a.get(reverse("functionnumbers:schedule_list"))
+    assert page.status_code == 200 and "None yet." in page.content.decode()
