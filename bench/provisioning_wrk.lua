@@ -19,7 +19,9 @@ for line in io.lines(list_file) do
     if name then
       headers[name] = value
     end
-    requests_list[#requests_list + 1] = { path = path, headers = headers }
+    -- formatted once here: wrk.format per request would cost the load generator (which shares
+    -- the machine's CPUs with the server) more than many a request costs the server
+    requests_list[#requests_list + 1] = wrk.format("GET", path, headers)
   end
 end
 
@@ -58,14 +60,14 @@ function init(args)
   bad = 0
 end
 
-local FILLER = "/prov/filler/snom/filler.xml"
+local FILLER = wrk.format("GET", "/prov/filler/snom/filler.xml", { ["Host"] = "127.0.0.1" })
 
 function request()
   if once and not primed then
     -- wrk calls request() once per thread before the run and does not send that request:
     -- give it a filler, so that no phone of the slice is skipped
     primed = true
-    return wrk.format("GET", FILLER, { ["Host"] = "127.0.0.1" })
+    return FILLER
   end
   position = position + 1
   if position > #slice then
@@ -73,13 +75,12 @@ function request()
       -- every phone of the slice was asked; until the last answers arrive, keep the other
       -- connections busy with a request the endpoint refuses at once (404, no database, not
       -- counted; wrk cannot read HEAD answers, which announce a body they don't carry)
-      return wrk.format("GET", FILLER, { ["Host"] = "127.0.0.1" })
+      return FILLER
     end
     position = 1
   end
   sent = sent + 1
-  local item = slice[position]
-  return wrk.format("GET", item.path, item.headers)
+  return slice[position]
 end
 
 function response(status, headers, body)

@@ -294,6 +294,10 @@ PROVISIONING_REFUSALS_PER_MINUTE = env.int("PROVISIONING_REFUSALS_PER_MINUTE", d
 # Answer phones' stored files before Django's handler (provisioning/fastpath.py, connect/wsgi.py);
 # off: every /prov/ request takes the full Django path (same answers, more CPU per request).
 PROVISIONING_FAST_PATH = env.bool("PROVISIONING_FAST_PATH", default=True)
+# The fast path answers from each process's memory, kept current by PostgreSQL notifications
+# (provisioning/memory.py; PostgreSQL only), for organisations of up to this many phones in all.
+PROVISIONING_MEMORY = env.bool("PROVISIONING_MEMORY", default=not TESTING)
+PROVISIONING_MEMORY_PHONES = env.int("PROVISIONING_MEMORY_PHONES", default=50_000)
 USER_PORTAL_URL = env.str("USER_PORTAL_URL", default=PORTAL_BASE_URL)
 PLATFORM_API_TOKEN = env.str("PLATFORM_API_TOKEN", default="")
 PLATFORM_BACKEND = env.str("PLATFORM_BACKEND", default="sip")

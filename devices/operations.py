@@ -579,7 +579,18 @@ def phone_record_fetches(*, fetches, skip_busy=False):
     # When a phone's count crosses a multiple of FETCH_LOG_SIZE, keep its latest FETCH_LOG_SIZE
     # rows: one query finds the surplus of all those phones, one deletes it.
     crossed = [pk for pk, count in new_counts.items() if count // FETCH_LOG_SIZE > (count - added[pk]) // FETCH_LOG_SIZE]
-    if crossed:
+    if crossed and connection.vendor == "postgresql":
+        # One statement, the surplus never travels to Python.
+        table, pk = connection.ops.quote_name(PhoneFetch._meta.db_table), connection.ops.quote_name(PhoneFetch._meta.pk.column)
+        phone, at = (connection.ops.quote_name(PhoneFetch._meta.get_field(name).column) for name in ("phone", "at"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {pk} IN (SELECT {pk} FROM (SELECT {pk}, row_number() OVER "
+                f"(PARTITION BY {phone} ORDER BY {at} DESC, {pk} DESC) AS rank FROM {table} WHERE {phone} = ANY(%s)) ranked "
+                f"WHERE rank > %s)",
+                [crossed, FETCH_LOG_SIZE],
+            )
+    elif crossed:
         surplus = list(
             PhoneFetch.objects.filter(phone_id__in=crossed)
             .annotate(rank=Window(RowNumber(), partition_by=[F("phone_id")], order_by=[F("at").desc(), F("id").desc()]))

@@ -14,8 +14,8 @@ reads the versions first and the data after, so a render that raced with a chang
 under the version before it, which no longer matches from the moment the change commits. Every
 web process sees the same database, so there is nothing to invalidate per process.
 
-Stored files never hold a SIP password in clear: the body is compressed, then Fernet-encrypted
-with FIELD_ENCRYPTION_KEY (invariant 6). A file that no longer decrypts (the key was replaced)
+Stored files never hold a SIP password in clear: the body is compressed, then encrypted
+with a key derived from FIELD_ENCRYPTION_KEY (crypto.encrypt_bytes) (invariant 6). A file that no longer decrypts (the key was replaced)
 is simply rendered again.
 """
 
@@ -31,7 +31,7 @@ from connect.lib import crypto
 
 logger = logging.getLogger(__name__)
 
-RENDER_VERSION = "3"  # bump when a renderer's output changes
+RENDER_VERSION = "4"  # bump when a renderer's output (or the stored form) changes
 
 
 def files_enabled():

@@ -32,6 +32,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from provisioning import security, views
+from provisioning.memory import memory
 from provisioning.middleware import PREFIX
 
 _MIDDLEWARE = "provisioning.middleware.ProvisioningMiddleware"
@@ -61,6 +62,8 @@ def respond(environ):
     # A copy: WSGIRequest writes the decoded path into its environ, and Django must get the
     # original one when the request falls through.
     request = WSGIRequest(environ.copy())
+    if memory.enabled():
+        request.META[views.FROM_MEMORY] = True
     try:
         if security.refused(security.client_ip(request)):
             return _not_found(request)
@@ -78,8 +81,10 @@ def respond(environ):
         return None
     finally:
         # What Django does when a response is closed: database connections past their
-        # CONN_MAX_AGE or left unusable by an error are closed (the lookup reconnects).
-        signals.request_finished.send(sender=FastPath)
+        # CONN_MAX_AGE or left unusable by an error are closed (the lookup reconnects). Not
+        # needed after an answer from memory: no connection was used.
+        if views.LOOKUP in request.META or not request.META.get(views.FROM_MEMORY):
+            signals.request_finished.send(sender=FastPath)
 
 
 # -- the full path's answers, as its outer middleware passes them on ------------------------------

@@ -197,6 +197,37 @@ def lookup(ticket, mac="", seen_after=None, family=""):
     return ticket_row, phone_row
 
 
+def organisation_snapshot(digest, *, max_phones):
+    """What the phones' lookup can return for the ticket with this digest, in bulk, for
+    provisioning.memory: (TicketRow, phones, files), or None for an unknown ticket.
+
+    phones: (id, MAC, model, configuration version) of every phone of the organisation, or None
+    when it has more than `max_phones`; files: (phone id, family, stamp, body as stored) of
+    their stored files. Three queries."""
+    found = (
+        Ticket.objects.filter(digest=digest)
+        .values_list(
+            "organisation_id", "generation", "digest", "organisation__name", "organisation__default_language",
+            "organisation__time_zone", "config_version",
+        )
+        .first()
+    )
+    if found is None or not hmac.compare_digest(str(found[2]).encode(), digest.encode()):
+        return None
+    ticket_row = TicketRow(found[0], found[1], found[3], found[4], found[5], found[6] or 0)
+    phones = list(
+        Phone.objects.filter(organisation_id=ticket_row.organisation_id)
+        .values_list("id", "mac", "model", "config_version")[: max_phones + 1]
+    )
+    if len(phones) > max_phones:
+        return ticket_row, None, []
+    files = list(
+        RenderedFile.objects.filter(phone__organisation_id=ticket_row.organisation_id)
+        .values_list("phone_id", "family", "stamp", "body")
+    )
+    return ticket_row, [(pk, mac, model, version or 0) for pk, mac, model, version in phones], files
+
+
 def provisioning_url(ticket_value, family):
     return f"{settings.PROVISIONING_BASE_URL.rstrip('/')}/prov/{ticket_value}/{family}/"
 

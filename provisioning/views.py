@@ -42,6 +42,7 @@ from devices import queries as device_queries
 from devices.models import Phone
 from provisioning import cache as prov_cache
 from provisioning import fetchlog, operations, queries, security, useragents
+from provisioning.memory import memory
 from provisioning.renderers import BY_FAMILY, GLOBAL, MODEL, NOT_PROVIDED, PHONE, RingTones, Site
 
 logger = logging.getLogger(__name__)
@@ -220,15 +221,28 @@ def _rendered_file(renderer, site, ticket, phone_row, route):
 LOOKUP = "connect.provisioning.lookup"
 
 
+# Set by the fast path: this request may be answered from provisioning.memory (the full path
+# always reads the database).
+FROM_MEMORY = "connect.provisioning.from_memory"
+
+
 def _lookup(request, ticket, mac, family):
-    """queries.lookup for this request (once per request: see LOOKUP)."""
+    """queries.lookup for this request (once per request: see LOOKUP), or, on the fast path,
+    the same answer from provisioning.memory when it holds one (no query: META[LOOKUP] unset)."""
     key = (ticket, mac, family)
     handed = request.META.get(LOOKUP)
     if handed is not None and handed[0] == key:
         return handed[1]
+    if request.META.get(FROM_MEMORY):
+        found = memory.lookup(ticket, mac, family)
+        if found is not None:
+            return found
+    mark = memory.mark()
     seen_after = timezone.now() - timedelta(seconds=max(_record_interval(), 0))
     found = queries.lookup(ticket, mac, seen_after, family)
     request.META[LOOKUP] = (key, found)
+    if request.META.get(FROM_MEMORY):
+        memory.remember(ticket, mac, family, found, mark)
     return found
 
 

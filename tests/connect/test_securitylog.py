@@ -11,6 +11,9 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from django.urls import reverse
 
 from connect.lib import securitylog
@@ -318,3 +321,34 @@ def test_wrong_two_factor_codes_count_in_the_sign_in_jail(rf, admin_a, caplog):
         log_two_factor_denied(request, admin_a, "wrong-code")
     line = f"2026-12-04 18:00:00 connect-security {caplog.records[-1].getMessage()}"
     assert fail2ban("connect-signin")(line) == ["198.51.100.9"]
+
+
+def _reference_mask(text):
+    """mask() as first written: every run of alphabet characters and %XX escapes judged, one by
+    one. mask() now looks only at spans that can be long enough, which is cheaper and masks a
+    little more: 22 alphabet characters right after a "%" and two hex digits, for instance."""
+    run = re.compile(r"(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2})+")
+
+    def judged(match):
+        found = match.group(0)
+        if len(found) < securitylog.TICKET_MIN_LENGTH:
+            return found
+        return securitylog._mask_run(match)
+
+    text = run.sub(judged, str(text))
+    return securitylog._PROV_SEGMENT.sub(r"\1" + securitylog.MASK, text)
+
+
+_PIECES = st.sampled_from(
+    ["/prov/", "/", "%", "%2", "%41", "%2541", "%2F", "a", "Z", "0", "-", "_", " ", "?", "#", ".", "\n", "æ",
+     secrets.token_urlsafe(32), "snomD345-000413A11FA7", "A" * 21, "B" * 22]
+)
+
+
+@settings_hypothesis(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=12).map("".join))
+def test_masking_leaves_nothing_a_run_by_run_judgement_would_mask(text):
+    masked = securitylog.mask(text)
+    assert _reference_mask(masked) == masked  # no ticket-like token left, however encoded
+    if _reference_mask(text) == text and not re.search(r"[A-Za-z0-9_-]{22}", text):
+        assert masked == text  # and nothing else is touched

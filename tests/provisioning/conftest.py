@@ -189,13 +189,55 @@ class WSGIEntryClient(Client):
         self.handler = WSGIEntryHandler()
 
 
-PATHS = {"django": Client, "wsgi": WSGIEntryClient}
+@pytest.fixture(autouse=True)
+def _memory_closed():
+    """provisioning.memory's LISTEN connection closed after each test (the test database can then
+    be dropped) and nothing a test loaded seen by the next one."""
+    yield
+    from provisioning.memory import memory
+
+    memory.close()
+
+
+class MemoryEntryHandler(WSGIEntryHandler):
+    """The WSGI entry point with the fast path answering from provisioning.memory. A test's
+    writes never commit, so PostgreSQL never delivers their notifications: the memory is
+    emptied before each request instead, and every request loads its organisation afresh (how
+    notifications keep it current is tested in test_memory.py, with commits)."""
+
+    def __call__(self, environ):
+        from provisioning.memory import memory
+
+        memory.clear()
+        return super().__call__(environ)
+
+
+class MemoryEntryClient(Client):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.handler = MemoryEntryHandler()
+
+
+PATHS = {"django": Client, "wsgi": WSGIEntryClient, "memory": MemoryEntryClient}
 
 
 @pytest.fixture(params=list(PATHS))
 def client_class(request):
-    """Parametrises a test over both ways into the endpoint: Django's test client ("django") and
-    the WSGI entry point with the fast path in front ("wsgi"); both must answer alike."""
+    """Parametrises a test over the ways into the endpoint: Django's test client ("django"), the
+    WSGI entry point with the fast path in front ("wsgi") and the fast path answering from each
+    process's memory ("memory", PostgreSQL only); all must answer alike.
+
+    Tests marked `database_path` count the queries of a request that reads the database: the
+    memory path's own cost is in test_memory.py."""
+    if request.param == "memory":
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("provisioning.memory needs PostgreSQL (LISTEN/NOTIFY)")
+        if request.node.get_closest_marker("database_path"):
+            pytest.skip("counts the queries of the database path")
+        settings = request.getfixturevalue("settings")
+        settings.PROVISIONING_MEMORY = True
     return PATHS[request.param]
 
 

@@ -17,7 +17,7 @@ from provisioning import demo
 from provisioning.operations import ticket_for, ticket_renew
 from provisioning.useragents import format_mitel, format_snom
 from provisioning.warm import warm
-from tests.provisioning.conftest import WSGIEntryClient, snom_ua
+from tests.provisioning.conftest import PATHS, WSGIEntryClient, snom_ua
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,14 @@ def answer(response):
     return response.status_code, response.reason_phrase, list(response.items()), response.content
 
 
-def test_every_demo_phone_and_file_gets_the_same_answer_on_both_paths(settings, fell_through):
+@pytest.mark.parametrize("fast_client", ["wsgi", "memory"])
+def test_every_demo_phone_and_file_gets_the_same_answer_on_both_paths(settings, fell_through, fast_client):
+    """Also with the answers from provisioning.memory (PostgreSQL): emptied before each request,
+    so that every request loads its organisation (see MemoryEntryHandler)."""
+    if fast_client == "memory":
+        if connection.vendor != "postgresql":
+            pytest.skip("provisioning.memory needs PostgreSQL (LISTEN/NOTIFY)")
+        settings.PROVISIONING_MEMORY = True
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_HSTS_SECONDS = (
         3600  # the answers over HTTPS carry HSTS: the middleware's headers
@@ -90,7 +97,7 @@ def test_every_demo_phone_and_file_gets_the_same_answer_on_both_paths(settings, 
         environ = {"REMOTE_ADDR": "198.51.100.23"}
         if scheme == "https":
             environ["HTTP_X_FORWARDED_PROTO"] = "https"
-        full, fast = Client(**environ), WSGIEntryClient(**environ)
+        full, fast = Client(**environ), PATHS[fast_client](**environ)
         for path, agent in requests:
             expected = full.get(path, HTTP_USER_AGENT=agent)
             before = len(fell_through)

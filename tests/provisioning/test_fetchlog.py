@@ -32,6 +32,7 @@ def test_a_fetch_is_recorded(phone_client, base_a, snom_phone):
     assert PhoneFetch.objects.get(phone=snom_phone).file_name == "000413A1B2C3.xml"
 
 
+@pytest.mark.database_path
 def test_a_storm_is_buffered_and_written_in_bulk(phone_client, base_a, org_a, settings, buffered, django_assert_max_num_queries):
     settings.PROVISIONING_FETCH_RECORD_SECONDS = 0  # record every fetch
     phones = [PhoneFactory(organisation=org_a, model="snom-725") for _ in range(30)]
@@ -97,6 +98,7 @@ def test_a_full_buffer_drops_the_oldest_records(buffered, monkeypatch):
     assert [record.phone_id for record in fetchlog._pending] == [2, 3, 4]
 
 
+@pytest.mark.database_path
 def test_warm_command_stores_every_file_so_a_storm_costs_one_query_per_phone(phone_client, base_a, snom_phone, mitel_phone, org_a, buffered, django_assert_num_queries):
     from django.core.management import call_command
 

@@ -96,6 +96,24 @@ def test_a_change_reaches_every_worker_at_once(org_a, admin_a, gunicorn):
     assert all(b"After Change" in body and b"Before" not in body for body in bodies)
 
 
+def test_a_lost_listen_connection_never_leaves_a_worker_answering_from_memory(org_a, admin_a, gunicorn):
+    """The workers answer from memory (provisioning.memory), kept current by notifications. When
+    their LISTEN connections are gone, a renewal they cannot hear of must still be effective."""
+    PhoneFactory(organisation=org_a, mac="000413A1B2C5", model="snom-725")
+    old = ticket_for(org_a).ticket
+    path = f"/prov/{old}/snom/000413A1B2C5.xml"
+    assert {get(gunicorn, path)[0] for _ in range(20)} == {200}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query ILIKE 'LISTEN %%'"
+        )
+        assert cursor.fetchone()[0] >= 1  # at least one worker listens
+    new = ticket_renew(organisation=org_a, by=admin_a).ticket
+    assert {get(gunicorn, path)[0] for _ in range(40)} == {404}
+    assert get(gunicorn, f"/prov/{new}/snom/000413A1B2C5.xml")[0] == 200
+
+
 def test_each_worker_records_last_seen_from_its_writer_thread(org_a, gunicorn):
     """Workers forked from a preloaded master buffer fetch records and write them in bulk."""
     from devices.models import Phone

@@ -48,6 +48,7 @@ def test_uncached_render_is_still_a_constant_number_of_queries(phone_client, bas
         assert phone_client.get(url, HTTP_USER_AGENT=snom_ua("725")).status_code == 200
 
 
+@pytest.mark.database_path
 def test_global_files_and_refusals_cost_one_query(phone_client, base_a, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert phone_client.get(f"{base_a}/mitel/startup.cfg", HTTP_USER_AGENT=mitel_ua("6867i", "00085D1610DE")).status_code == 200
