@@ -11,7 +11,9 @@ response object:
    common case: a valid ticket, a known phone whose User-Agent and MAC agree, and its stored,
    current file (or a common file, rendered from the ticket's row alone). It reads the request
    through a Django WSGIRequest (is_secure() with SECURE_PROXY_SSL_HEADER, the client address,
-   the User-Agent), runs the one lookup statement and records the fetch through fetchlog;
+   the User-Agent), takes the lookup from provisioning.memory (no query; PostgreSQL, kept
+   current by notifications) or else runs the one lookup statement, and records the fetch
+   through fetchlog;
 3. the answer carries exactly the headers the full path's response gets: views._plain's, plus
    whatever the middleware in front of ProvisioningMiddleware adds (SecurityMiddleware). Those
    are taken from that middleware itself, once per status, content type and scheme, and reused.
@@ -20,8 +22,9 @@ Everything else falls through to Django unchanged, before anything was written: 
 (HEAD included), every refusal (so its security-log line, its count and its 404 come from the
 full path), an unknown phone (auto-add), a file not stored or not current, a phone's own file
 over plain HTTP, and any error. Nothing is kept per process but the header lists (and
-provisioning.security's addresses seen reaching the refusal limit): the lookup
-reads the database on every request, so a renewed ticket serves nothing from its commit on.
+provisioning.security's addresses seen reaching the refusal limit) and provisioning.memory,
+which every commit that changes a phone's answer reaches through PostgreSQL's notifications before
+the next request is answered from it, so a renewed ticket serves nothing from then on.
 Nothing is logged here (the path holds the ticket).
 """
 

@@ -10,7 +10,8 @@ MAX_DEFER_BACKLOG), so "sidst set" lags by about a second, or by the length of a
 What is kept in memory is telemetry, bounded (MAX_PENDING, the oldest are dropped beyond it),
 written when the process exits normally (a gunicorn worker that is restarted or stopped), and
 kept for the next attempt while the database is away (retried with a growing pause). The writer
-thread has a database connection of its own: count two per web process in max_connections. A process killed outright loses at most
+thread has a database connection of its own: count three per web process in max_connections
+(with provisioning.memory's LISTEN connection). A process killed outright loses at most
 the last second or so of "last seen" updates, never anything an administrator entered.
 
 Outside web processes (tests, scripts, the management shell) each fetch is written at once,
