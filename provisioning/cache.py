@@ -23,11 +23,11 @@ import hashlib
 import logging
 import zlib
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from connect.lib import crypto
+from connect.lib.hotsettings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ RENDER_VERSION = "4"  # bump when a renderer's output (or the stored form) chang
 
 def files_enabled():
     """Store rendered files? On unless PROVISIONING_CACHE_FILES is off."""
-    return bool(getattr(settings, "PROVISIONING_CACHE_FILES", True))
+    return bool(setting("PROVISIONING_CACHE_FILES", True))
 
 
 _render_keys = {}
@@ -47,10 +47,10 @@ def _render_key():
     changes them gets new stamps without anyone touching the database."""
     parts = (
         RENDER_VERSION,
-        settings.PROVISIONING_BASE_URL,
-        settings.SIP_REGISTRAR,
-        settings.SIP_PROXY,
-        settings.NTP_SERVER,
+        setting("PROVISIONING_BASE_URL"),
+        setting("SIP_REGISTRAR"),
+        setting("SIP_PROXY"),
+        setting("NTP_SERVER"),
     )
     key = _render_keys.get(parts)
     if key is None:

@@ -24,10 +24,10 @@ import threading
 import time
 from collections import deque
 
-from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 
+from connect.lib.hotsettings import setting
 from devices import operations as device_operations
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ _writer_lock = threading.Lock()
 def in_background():
     """Buffer and write from a thread of each web process (default outside tests), or write each
     fetch at once (tests: inside their transaction)."""
-    return bool(getattr(settings, "PROVISIONING_FETCH_WRITER_THREAD", not getattr(settings, "TESTING", False)))
+    return bool(setting("PROVISIONING_FETCH_WRITER_THREAD", not setting("TESTING", False)))
 
 
 def record(*, phone_id, ip, user_agent, firmware, file_name):

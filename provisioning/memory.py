@@ -300,7 +300,7 @@ class Memory:
         with self._lock:
             if not self._ready() or self._epoch != epoch:
                 return None
-            for event_seq, organisation_id, mac in self._events_since(seq):
+            for _seq, organisation_id, mac in self._events_since(seq):
                 if organisation_id != ticket_row.organisation_id:
                     continue
                 if mac is None:  # the ticket or the organisation changed while it loaded

@@ -37,8 +37,7 @@ import ipaddress
 import logging
 import time
 
-from django.conf import settings
-
+from connect.lib.hotsettings import setting
 from connect.lib.securitylog import client_ip, log_event, mask, one_line
 from provisioning.cache import count_in_window, count_read
 
@@ -84,7 +83,7 @@ def log_added(request, organisation_id, mac):
 
 
 def _limit():
-    return int(getattr(settings, "PROVISIONING_REFUSALS_PER_MINUTE", 60) or 0)
+    return int(setting("PROVISIONING_REFUSALS_PER_MINUTE", 60) or 0)
 
 
 def _client_key(ip):

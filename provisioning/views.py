@@ -33,6 +33,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from connect.lib.hotsettings import setting
 from connect.lib.securitylog import TICKET_MIN_LENGTH
 from connect.lib.views import no_access_response, require_organisation
 from customers import permissions
@@ -133,7 +134,7 @@ def identify_model(renderer, route, agent):
 
 
 def _record_interval():
-    return int(getattr(settings, "PROVISIONING_FETCH_RECORD_SECONDS", 0))
+    return int(setting("PROVISIONING_FETCH_RECORD_SECONDS", 0))
 
 
 def _telemetry(text, limit):
@@ -271,7 +272,7 @@ def serve(request, rest, *, stored_only=False):
     own_file = route is not None and route.kind == PHONE
     common_file = route is not None and route.kind in (GLOBAL, MODEL)
     mac = route.mac if own_file else (agent.mac if common_file else "")
-    if own_file and not (request.is_secure() or settings.PROVISIONING_ALLOW_HTTP):
+    if own_file and not (request.is_secure() or setting("PROVISIONING_ALLOW_HTTP")):
         # A phone's own file holds its SIP passwords: never over plain HTTP (is_secure() follows
         # SECURE_PROXY_SSL_HEADER behind a TLS proxy). The common files carry none, so phones can
         # still bootstrap over HTTP and learn the https setting server from them.

@@ -38,6 +38,8 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
+from connect.lib.hotsettings import setting
+
 logger = logging.getLogger("connect.security")
 
 TICKET_MIN_LENGTH = 22  # the shortest ticket provisioning accepts (views._TICKET)
@@ -115,9 +117,9 @@ def field(value):
 
 
 def _proxy_count():
-    configured = getattr(settings, "PROVISIONING_PROXY_COUNT", None)
+    configured = setting("PROVISIONING_PROXY_COUNT", None)
     if configured is None:
-        configured = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+        configured = setting("AXES_IPWARE_PROXY_COUNT", 0)
     return int(configured or 0)
 
 

@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
-from django.urls import reverse
 
 from connect.lib import securitylog
 from tests.factories import PASSWORD

@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 from provisioning.accesslog import TicketMaskingLogger
 from tests.connect.test_securitylog import spellings
@@ -82,3 +83,37 @@ def test_the_filter_is_added_once_across_reloads(gunicorn_logger):
     logger.error("x")
     assert len(logger.error_log.filters) == 1 and len(logger.access_log.filters) == 1
     assert len(lines) == 1
+
+
+@pytest.mark.parametrize("log_format", [
+    '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(m)s %(U)s ?%(q)s %(H)s %(L)s',  # plain atoms
+    '%(h)s "%(r)s" %({user-agent}i)s %({content-type}o)s %({raw_uri}e)s',  # header and environ atoms
+])
+def test_the_line_is_what_gunicorns_own_logger_writes(log_format):
+    """Handing on only what the plain atoms read changes no line (the ticket aside)."""
+    lines = {}
+    for cls in (Logger, TicketMaskingLogger):
+        config = Config()
+        config.set("accesslog", "-")
+        config.set("access_log_format", log_format)
+        logger = cls(config)
+        class Capture(logging.Handler):
+            def __init__(self):
+                super().__init__()
+                self.lines = []
+
+            def emit(self, record):
+                self.lines.append(record.getMessage())
+
+        capture = Capture()
+        logger.access_log.addHandler(capture)  # gunicorn.access: one logger for both classes
+        environ = {
+            "REQUEST_METHOD": "GET", "RAW_URI": "/users/?page=2", "PATH_INFO": "/users/", "QUERY_STRING": "page=2",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "198.51.100.23", "HTTP_REFERER": "https://x.example/",
+            "HTTP_USER_AGENT": 'Mozilla/5.0 "quoted"', "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==", "wsgi.version": (1, 0),
+        }
+        logger.access(Response(), type("Req", (), {"headers": [("USER-AGENT", 'Mozilla/5.0 "quoted"')]})(), environ,
+                      datetime.timedelta(microseconds=1500))
+        logger.access_log.removeHandler(capture)
+        lines[cls] = capture.lines
+    assert lines[TicketMaskingLogger] == lines[Logger] and len(lines[Logger]) == 1
