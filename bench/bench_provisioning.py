@@ -22,7 +22,11 @@ then --runs times, side by side:
 5. sustained load for --duration seconds over the same 10,000 URLs;
 6. the trivial Django view for --duration seconds, same gunicorn, same wrk settings (asked as
    through the TLS proxy, X-Forwarded-Proto: https, so that it is not redirected to HTTPS);
-7. nginx serving a static file of the same size as an average answer, same wrk settings.
+7. nginx serving a static file of the same size as an average answer, same wrk settings;
+8. the phones' sustained load against a second gunicorn of the same settings with
+   PROVISIONING_MEMORY=0 (every fetch reads the database: the fast path before issue 14's
+   memory), and a bare WSGI application (bench/bare_wsgi.py) answering as many bytes in a third
+   (what gunicorn itself costs per request: no answer gunicorn gives can be cheaper).
 Reported: requests/s, p50/p90/p99 latency, errors, the time to serve all 10,000 phones, the ratios
 to the trivial view and to nginx, and the CPU time gunicorn and the PostgreSQL backends spent per
 request (which, unlike requests/s, does not depend on what else runs on the machine). Targets
@@ -211,7 +215,7 @@ def wait_for(port, timeout=30):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-def start_gunicorn(port, workers, worker_class, threads, access_log, preload=True, restarts=False):
+def start_gunicorn(port, workers, worker_class, threads, access_log, preload=True, restarts=False, app=None, env=None):
     # The project's gunicorn.conf.py (access log, ticket-masking logger, max_requests), with the
     # bind address, worker count and log file of this run.
     command = [
@@ -231,7 +235,9 @@ def start_gunicorn(port, workers, worker_class, threads, access_log, preload=Tru
         command.append("--preload")
     if worker_class == "gthread":
         command += ["--threads", str(threads)]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, start_new_session=True)
+    if app:
+        command.append(app)  # instead of gunicorn.conf.py's wsgi_app
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True)
     wait_for(port)
     return process
 
@@ -380,6 +386,7 @@ def table(runs):
     labels = [
         ("storm", "boot storm"), ("again", "storm again"), ("sustained", "sustained"),
         ("trivial", "trivial Django view"), ("nginx", "nginx static"),
+        ("database", "phones, one query each (before)"), ("bare", "bare WSGI app (floor)"),
     ]
     head = f"{'':<38}" + "".join(f"{'run ' + str(n + 1):>14}" for n in range(len(runs)))
     lines = [head]
@@ -400,6 +407,8 @@ def table(runs):
             [f"{run['trivial'].get('cpu_ms', nan) / run[key].get('cpu_ms', nan):.2f}" for run in runs])
     for key, label in labels[:4]:
         row(f"{label} / nginx (req/s)", [f"{ratio(run[key], run['nginx']):.3f}" for run in runs])
+    for key, label in (*labels[:4], labels[5]):
+        row(f"{label} / bare WSGI app (req/s)", [f"{ratio(run[key], run['bare']):.2f}" for run in runs])
     return "\n".join(lines)
 
 
@@ -437,7 +446,7 @@ def main():
     trivial_file = workdir / "trivial.tsv"
     trivial_file.write_text(f"{TRIVIAL_PATH}\tbench\tX-Forwarded-Proto: https\n")
     gunicorn_port, nginx_port = free_port(), free_port()
-    gunicorn = nginx = None
+    gunicorn = nginx = database_server = bare_server = None
     try:
         access_log = workdir / "access.log"
         gunicorn = start_gunicorn(gunicorn_port, args.workers, args.worker_class, args.threads, access_log,
@@ -516,6 +525,19 @@ def main():
         static_body = (body * (average // len(body) + 1))[:average]
         # nginx waits idle beside gunicorn (no CPU) and is measured at the end of every run.
         nginx = start_nginx(nginx_port, workdir, static_body, args.workers)
+        # So do two more gunicorns of the same settings: the portal with the phones' memory off
+        # (every fetch reads the database, as before it), and a bare WSGI application answering
+        # the same number of bytes (what gunicorn itself costs per request: the floor).
+        database_port, bare_port = free_port(), free_port()
+        database_server = start_gunicorn(database_port, args.workers, args.worker_class, args.threads,
+                                         workdir / "access-database.log", preload=not args.no_preload,
+                                         restarts=args.worker_restarts, env={"PROVISIONING_MEMORY": "0"})
+        bare_server = start_gunicorn(bare_port, args.workers, args.worker_class, args.threads,
+                                     workdir / "access-bare.log", preload=not args.no_preload,
+                                     restarts=args.worker_restarts, app="bench.bare_wsgi:application",
+                                     env={"BARE_BODY_SIZE": str(average)})
+        bare_rows = workdir / "bare.tsv"
+        bare_rows.write_text("/prov/bare/snom/bare.xml\tbench\n")
         static_rows = workdir / "static.tsv"
         static_rows.write_text("/config.xml\tbench\n")
 
@@ -548,12 +570,19 @@ def main():
             show(f"trivial Django view, {args.duration} s", run["trivial"])
             run["nginx"] = steady(nginx_port, static_rows)
             show(f"nginx static {average} B, {args.duration} s", run["nginx"])
+            run["database"] = steady(database_port, urls_file, database_server.pid)
+            show(f"phones, one query each, {args.duration} s", run["database"])
+            run["bare"] = steady(bare_port, bare_rows, bare_server.pid)
+            show(f"bare WSGI app {average} B, {args.duration} s", run["bare"])
             runs.append(run)
         stop(gunicorn)
+        stop(database_server)
+        stop(bare_server)
         gunicorn = None
 
         ticket_value = rows[0][0].split("/")[2]
-        logs = access_log.read_text() + Path(BENCH_ENV["SECURITY_LOG_FILE"]).read_text(errors="replace")
+        logs = (access_log.read_text() + (workdir / "access-database.log").read_text()
+                + Path(BENCH_ENV["SECURITY_LOG_FILE"]).read_text(errors="replace"))
         print(f"\naccess log lines: {access_log.read_text().count(chr(10))}; ticket in any log: {ticket_value in logs}")
         print(f"phones recorded as seen after each boot storm: {', '.join(str(n) for n in seen_main)} of {PHONES}"
               + (f" (after the uncached storm: {seen_cold})" if cold else ""))
@@ -577,6 +606,8 @@ def main():
     finally:
         stop(gunicorn)
         stop(nginx)
+        stop(database_server)
+        stop(bare_server)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -5,9 +5,11 @@ trip caps the fast path below what a bare Django page costs on a small machine (
 WSGI hello world that runs one indexed SELECT per request reaches 1.7x a trivial Django view,
 never 2x). So each web process keeps, per organisation whose ticket it has seen, what the
 phones' lookup (queries.lookup) returns for it: the ticket's row, its phones (id, MAC, model,
-configuration version) and their stored files (encrypted, as stored). The first request of an
-organisation loads all of it in three queries (queries.organisation_snapshot); from then on a
-request of that organisation costs no query at all.
+configuration version) and their stored files (encrypted, as stored). Once the database has
+confirmed an organisation's ticket, a thread of the process loads all of it in three queries
+(queries.organisation_snapshot), while its requests read the database as before (a first
+request does not wait for thousands of phones to load); from then on a request of that
+organisation costs no query at all.
 
 Never stale. PostgreSQL triggers (migration 0003_change_notifications) NOTIFY on the channel
 ``connect_provisioning`` from inside every transaction that changes what the lookup returns; each
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import OperationalError, pq
 
 from provisioning import queries
 from provisioning.models import ticket_digest
@@ -92,8 +95,6 @@ class _Listener:
 
     def received(self):
         """The payloads received so far, without waiting; raises when the connection is lost."""
-        from psycopg import OperationalError, pq
-
         pgconn = self.conn.pgconn
         if pgconn.status != pq.ConnStatus.OK:
             raise OperationalError("the LISTEN connection is closed")
@@ -113,8 +114,9 @@ class _Listener:
 class Memory:
     """This process's phones' lookups (one instance per process: `memory` below)."""
 
-    def __init__(self, listener_factory=_Listener):
+    def __init__(self, listener_factory=_Listener, background=False):
         self._listener_factory = listener_factory
+        self.background = background  # load organisations in a thread (else in the request)
         self._lock = threading.RLock()
         self._reset()
 
@@ -129,7 +131,9 @@ class Memory:
         self._seq = 0
         self._recent = deque(maxlen=RECENT)  # (seq, organisation id, MAC or None)
         self._watcher = None
-        self._token = object()  # the watcher thread of this state: it ends when this changes
+        self._token = object()  # the threads of this state: they end when this changes
+        self._queued = deque()  # digests of organisations to load in the background
+        self._loader = None
 
     # -- switches --------------------------------------------------------------------------
 
@@ -268,6 +272,8 @@ class Memory:
                 self._organisations.move_to_end(digest)
             epoch, seq = self._epoch, self._seq
         if entry is None:
+            if self.background:  # loaded once the database confirmed the ticket (remember)
+                return None
             entry = self._load(digest, epoch, seq)
             if entry is None:
                 return None
@@ -332,10 +338,66 @@ class Memory:
         self._by_id[entry.ticket.organisation_id] = entry.digest
         self._phones += entry.size
 
+    # -- loading in the background -------------------------------------------------------------
+
+    def _load_soon(self, digest):
+        """Load this organisation in a thread of its own (one at a time per process), while its
+        requests read the database as before: a process's first request of an organisation does
+        not wait for thousands of phones to load, nor do the requests queued behind it."""
+        with self._lock:
+            if digest in self._organisations or digest in self._queued:
+                return
+            self._queued.append(digest)
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=self._load_queued, name="provisioning-memory-load", daemon=True)
+            self._loader.start()
+
+    def _load_queued(self):
+        from django.db import connection
+
+        token = self._token
+        try:
+            while True:
+                with self._lock:
+                    if self._token is not token or not self._queued:
+                        self._loader = None
+                        return
+                    digest = self._queued[0]
+                    if not self._ready():
+                        self._queued.clear()
+                        self._loader = None
+                        return
+                    epoch, seq = self._epoch, self._seq
+                try:
+                    self._load(digest, epoch, seq)
+                except Exception:  # noqa: BLE001 - the database is away: its requests read it as before
+                    logger.warning("Could not load an organisation's phones into memory", exc_info=True)
+                finally:
+                    with self._lock:
+                        if self._queued and self._queued[0] == digest:
+                            self._queued.popleft()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def wait_for_loads(self, timeout=10.0):
+        """Until the background loads queued so far are done (tests, benchmarks)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while (self._queued or (self._loader is not None and self._loader.is_alive())) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def remember(self, ticket, mac, family, found, mark):
         """A lookup the database answered (`found`, read after mark()): keep its phone if its
-        organisation is in memory and nothing about that phone was announced since."""
+        organisation is in memory and nothing about that phone was announced since. A valid
+        ticket of an organisation not in memory has it loaded (in the background)."""
         ticket_row, phone_row = found
+        if ticket_row is not None and self.background:
+            digest = ticket_digest(ticket)
+            if digest not in self._organisations:
+                self._load_soon(digest)
+                return
         if not mac or ticket_row is None or phone_row is None:
             return
         if phone_row.organisation_id != ticket_row.organisation_id:
@@ -377,7 +439,7 @@ class Memory:
             self._reset()
 
 
-memory = Memory()
+memory = Memory(background=True)
 
 
 def _settings_changed(**kwargs):

@@ -197,6 +197,7 @@ def _memory_closed():
     from provisioning.memory import memory
 
     memory.close()
+    memory.background = True
 
 
 class MemoryEntryHandler(WSGIEntryHandler):
@@ -209,6 +210,7 @@ class MemoryEntryHandler(WSGIEntryHandler):
         from provisioning.memory import memory
 
         memory.clear()
+        memory.background = False  # load in the request: the test's data is not committed
         return super().__call__(environ)
 
 

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices import operations as device_operations
@@ -305,9 +306,14 @@ def test_the_fast_path_from_memory_follows_renewals_and_changes(org_a, admin_a, 
     old = ticket_for(org_a).ticket
     path = f"/prov/{old}/snom/000413A1B2C3.xml"
     try:
-        first = fast.get(path, HTTP_USER_AGENT=agent)
+        first = fast.get(path, HTTP_USER_AGENT=agent)  # from the database; the organisation loads
         assert first.status_code == 200 and b"Before Change" in first.content
+        memory_module.memory.wait_for_loads()
         assert memory_module.memory._organisations  # answered from memory from now on
+        with CaptureQueriesContext(connection) as queries_run:
+            assert fast.get(path, HTTP_USER_AGENT=agent).content == first.content
+        # No lookup (what runs is the fetch record, written at once in tests: see fetchlog).
+        assert not [q for q in queries_run.captured_queries if "provisioning_ticket" in (q["sql"] or "")]
 
         line_user.first_name = "After"
         line_user.save()

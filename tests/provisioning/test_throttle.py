@@ -294,6 +294,9 @@ def test_every_process_shares_the_count(settings):
         assert security.throttled(theirs)
     finally:
         client.delete(*keys)
+        # Back to the process-local cache before the autouse fixture clears it: clear() on this
+        # unprefixed Redis cache would FLUSHDB the database that parallel tests count in.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def test_a_phones_fetch_costs_no_cache_access(
