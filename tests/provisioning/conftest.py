@@ -229,15 +229,14 @@ def client_class(request):
     WSGI entry point with the fast path in front ("wsgi") and the fast path answering from each
     process's memory ("memory", PostgreSQL only); all must answer alike.
 
-    Tests marked `database_path` count the queries of a request that reads the database: the
-    memory path's own cost is in test_memory.py."""
+    Tests marked `database_path` count the queries of a request that reads the database: they
+    are not run on the memory path (see pytest_collection_modifyitems); its own cost is in
+    test_memory.py."""
     if request.param == "memory":
         from django.db import connection
 
         if connection.vendor != "postgresql":
             pytest.skip("provisioning.memory needs PostgreSQL (LISTEN/NOTIFY)")
-        if request.node.get_closest_marker("database_path"):
-            pytest.skip("counts the queries of the database path")
         settings = request.getfixturevalue("settings")
         settings.PROVISIONING_MEMORY = True
     return PATHS[request.param]
@@ -287,3 +286,15 @@ def parse_snom(body):
                 "perm": element.get("perm"),
             }
     return settings, keys
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `database_path` are not collected for the memory path (client_class)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_memory = callspec is not None and callspec.params.get("client_class") == "memory"
+        (dropped if on_memory and item.get_closest_marker("database_path") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
