@@ -291,6 +291,7 @@ def run_job(job_id, handler):
         return None
     # The process's long-lived objects (Django, the app) need no scanning by the cyclic garbage
     # collector while a job allocates tens of thousands of rows: freeze them for the run.
+    gc.collect()
     gc.freeze()
     try:
         with translation.override(_language_of(job)):
@@ -371,6 +372,11 @@ def _run_single(job, handler):
 # --- imports --------------------------------------------------------------------------------
 
 
+def checked_cache_key(job_id):
+    """Where an import's preview keeps what its commit may reuse (ImportJobHandler)."""
+    return f"connect:job:{job_id}:checked"
+
+
 class ImportJobHandler:
     """Runs an `Importer` (connect.lib.imports) as a two-stage job."""
 
@@ -406,6 +412,14 @@ class ImportJobHandler:
             preview = importer.preview(upload, job.file_format, progress=progress)
         finally:
             upload.close()
+        # What the commit may reuse instead of validating the file again (Importer.checked); the
+        # importer decides at the commit whether it still holds. Kept as long as the preview.
+        checked = None if preview.has_errors else importer.checked(preview)
+        if checked is None:
+            cache.delete(checked_cache_key(job.pk))
+        else:
+            cache.set(checked_cache_key(job.pk), checked, PREVIEW_TTL_HOURS * 3600)
+            del checked
         # What validation kept for writing (cleaned values, the objects they refer to, the
         # importer's lookups) only serves a commit, which validates again: let it go before the
         # preview is turned into JSON (the peak of a large file's memory).
@@ -417,10 +431,12 @@ class ImportJobHandler:
     def commit(self, job, progress):
         importer = self.make_importer(job)
         upload = self._open(job)
+        key = checked_cache_key(job.pk)
         try:
-            preview = importer.commit(upload, job.file_format, progress=progress)
+            preview = importer.commit(upload, job.file_format, progress=progress, checked=cache.get(key))
         finally:
             upload.close()
+        cache.delete(key)
         counts = preview.counts()
         saved = message(
             _("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped."),
