@@ -22,7 +22,11 @@ def _preview(client, captured, rows):
 def test_an_unchanged_database_is_written_without_validating_the_file_again(
     client_a, import_org, admin_a, monkeypatch, django_capture_on_commit_callbacks
 ):
-    job = _preview(client_a, django_capture_on_commit_callbacks, ["a@firma.dk;A;A;;Salg;;;+4588887701;;;;;Salg;;;;;;"])
+    job = _preview(
+        client_a,
+        django_capture_on_commit_callbacks,
+        ["a@firma.dk;A;A;;Salg;;;+4588887701;;;;;Salg;;;;;;"],
+    )
 
     def no_second_validation(self, row):
         raise AssertionError("the file was validated again")
@@ -38,7 +42,13 @@ def test_an_unchanged_database_is_written_without_validating_the_file_again(
 def test_a_number_registered_after_the_preview_fails_the_commit_with_its_row(
     client_a, import_org, admin_a, django_capture_on_commit_callbacks
 ):
-    other = user_create(organisation=import_org, username="other@firma.dk", first_name="O", last_name="O", by=admin_a)
+    other = user_create(
+        organisation=import_org,
+        username="other@firma.dk",
+        first_name="O",
+        last_name="O",
+        by=admin_a,
+    )
     job = _preview(
         client_a,
         django_capture_on_commit_callbacks,
@@ -47,7 +57,10 @@ def test_a_number_registered_after_the_preview_fails_the_commit_with_its_row(
     register(import_org, "+4588887702", user=other, by=admin_a)  # another admin, after the preview
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
-    assert job.message_text == "Nothing was saved: the data changed since the preview and 1 rows now have errors."
+    assert (
+        job.message_text
+        == "Nothing was saved: the data changed since the preview and 1 rows now have errors."
+    )
     assert [(e["number"], e["column"]) for e in job.errors] == [(3, "Primær linje")]
     assert not User.objects.filter(username__in=["a@firma.dk", "b@firma.dk"]).exists()
     assert not Number.objects.filter(number="+4588887701").exists()
@@ -56,8 +69,16 @@ def test_a_number_registered_after_the_preview_fails_the_commit_with_its_row(
 def test_a_username_taken_elsewhere_after_the_preview_is_refused_with_its_row(
     client_a, import_org, admin_a, admin_b, django_capture_on_commit_callbacks
 ):
-    job = _preview(client_a, django_capture_on_commit_callbacks, ["new@firma.dk;N;N;;;;;;;;;;;;;;;;"])
-    user_create(organisation=admin_b.organisation, username="new@firma.dk", first_name="X", last_name="X", by=admin_b)
+    job = _preview(
+        client_a, django_capture_on_commit_callbacks, ["new@firma.dk;N;N;;;;;;;;;;;;;;;;"]
+    )
+    user_create(
+        organisation=admin_b.organisation,
+        username="new@firma.dk",
+        first_name="X",
+        last_name="X",
+        by=admin_b,
+    )
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
     assert [(e["number"], e["column"]) for e in job.errors] == [(2, "Brugernavn")]
@@ -68,8 +89,16 @@ def test_a_username_taken_elsewhere_after_the_preview_is_refused_with_its_row(
 def test_a_user_changed_after_the_preview_gets_only_what_still_differs(
     client_a, import_org, admin_a, django_capture_on_commit_callbacks
 ):
-    anna = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", by=admin_a)
-    job = _preview(client_a, django_capture_on_commit_callbacks, ["anna@firma.dk;Anne;;;Support;;;;;;;;;;;;;;"])
+    anna = user_create(
+        organisation=import_org,
+        username="anna@firma.dk",
+        first_name="Anna",
+        last_name="Berg",
+        by=admin_a,
+    )
+    job = _preview(
+        client_a, django_capture_on_commit_callbacks, ["anna@firma.dk;Anne;;;Support;;;;;;;;;;;;;;"]
+    )
     assert job.preview[0]["changes"] == {"Fornavn": ["Anna", "Anne"], "Afdeling": ["", "Support"]}
     user_update(user=anna, department="Support", by=admin_a)  # someone else, after the preview
     AuditEntry.objects.all().delete()
@@ -84,8 +113,16 @@ def test_a_user_changed_after_the_preview_gets_only_what_still_differs(
 def test_a_user_deleted_after_the_preview_is_created_again(
     client_a, import_org, admin_a, django_capture_on_commit_callbacks
 ):
-    anna = user_create(organisation=import_org, username="anna@firma.dk", first_name="Anna", last_name="Berg", by=admin_a)
-    job = _preview(client_a, django_capture_on_commit_callbacks, ["anna@firma.dk;Anne;Berg;;;;;;;;;;;;;;;;"])
+    anna = user_create(
+        organisation=import_org,
+        username="anna@firma.dk",
+        first_name="Anna",
+        last_name="Berg",
+        by=admin_a,
+    )
+    job = _preview(
+        client_a, django_capture_on_commit_callbacks, ["anna@firma.dk;Anne;Berg;;;;;;;;;;;;;;;;"]
+    )
     assert job.counts["update"] == 1
     user_delete(user=anna, by=admin_a)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
