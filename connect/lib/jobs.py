@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+JOB_GC_THRESHOLD = 5000  # allocations between collections of the youngest generation during a job
 
 
 def _job_model():
@@ -290,9 +291,14 @@ def run_job(job_id, handler):
     if job is None:
         return None
     # The process's long-lived objects (Django, the app) need no scanning by the cyclic garbage
-    # collector while a job allocates tens of thousands of rows: freeze them for the run.
+    # collector while a job allocates tens of thousands of rows: freeze them for the run, after
+    # collecting what earlier jobs left in cycles (frozen, it would stay for good). The youngest
+    # generation is collected every 5,000 allocations instead of 700: a job's rows live until
+    # its end, and each collection only moved them on (a tenth of a preview's CPU).
     gc.collect()
     gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(JOB_GC_THRESHOLD, *threshold[1:])
     try:
         with translation.override(_language_of(job)):
             if job.stage == Job.Stage.PREVIEW:
@@ -305,6 +311,7 @@ def run_job(job_id, handler):
         mark_failed(job_id)
         raise
     finally:
+        gc.set_threshold(*threshold)
         gc.unfreeze()
 
 

@@ -681,6 +681,8 @@ class UsersImporter(Importer):
                 user.pk = user.id = ids[user.username]
         registrations = NumberRegistrations(org, self.unit, self.header_for)
         numbers, lines, memberships, values, summaries = registrations.rows, [], [], [], {}
+        # (cell, field id, audit key) of the directory fields; a field's name is translated once.
+        fields = [(f"field_{n}", field.pk, f"directory:{field}") for n, field in sorted(self.context.directory_fields.items()) if 1 <= n <= 6]
         for user, result in zip(users, creates, strict=True):
             data = result.cleaned["data"]
             summary = {}
@@ -730,12 +732,11 @@ class UsersImporter(Importer):
                 memberships.append((user.pk, group.pk))
             if groups:
                 summary["user_groups"] = [None, sorted(g.name for g in groups)]
-            for number in range(1, 7):
-                value = data.get(f"field_{number}")
-                field = self.context.directory_fields.get(number)
-                if value and field is not None:
-                    values.append((user.pk, field.pk, value))
-                    summary[f"directory:{field}"] = [None, value]
+            for key, field_id, label in fields:
+                value = data.get(key)
+                if value:
+                    values.append((user.pk, field_id, value))
+                    summary[label] = [None, value]
             summaries[user.pk] = summary
         registrations.insert()
         # Plain rows, no model instance each (tens of thousands per import).

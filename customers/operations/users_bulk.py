@@ -386,6 +386,7 @@ class UsersBulkUpdate:
         ):
             current[user_id, field_id] = (pk, value)
         updated, added = {}, []
+        labels = {field.pk: f"directory:{field}" for field in fields}  # translated once, not per user
         for row in rows:
             user, data = row.cleaned["user"], row.cleaned["data"]
             for number, field in sorted(self.directory_fields.items()):
@@ -399,6 +400,6 @@ class UsersBulkUpdate:
                     added.append(DirectoryFieldValue(user=user, field=field, value=value))
                 else:
                     updated[pk] = value
-                self.changes[user.pk][f"directory:{field}"] = [old, value]
+                self.changes[user.pk][labels[field.pk]] = [old, value]
         bulk_set(DirectoryFieldValue, "value", updated)
         bulk_insert(DirectoryFieldValue, added)
