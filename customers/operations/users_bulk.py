@@ -386,7 +386,8 @@ class UsersBulkUpdate:
         ):
             current[user_id, field_id] = (pk, value)
         updated, added = {}, []
-        labels = {field.pk: f"directory:{field}" for field in fields}  # translated once, not per user
+        # A field's name is translated once, not per user.
+        labels = {field.pk: f"directory:{field}" for field in fields}
         for row in rows:
             user, data = row.cleaned["user"], row.cleaned["data"]
             for number, field in sorted(self.directory_fields.items()):
