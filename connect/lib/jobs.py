@@ -438,12 +438,14 @@ class ImportJobHandler:
     def commit(self, job, progress):
         importer = self.make_importer(job)
         upload = self._open(job)
+        # Taken from the cache, not read: a commit that fails and runs again validates the file.
         key = checked_cache_key(job.pk)
+        checked = cache.get(key)
+        cache.delete(key)
         try:
-            preview = importer.commit(upload, job.file_format, progress=progress, checked=cache.get(key))
+            preview = importer.commit(upload, job.file_format, progress=progress, checked=checked)
         finally:
             upload.close()
-        cache.delete(key)
         counts = preview.counts()
         saved = message(
             _("Saved: %(create)d created, %(update)d updated, %(unchanged)d unchanged, %(skip)d skipped."),

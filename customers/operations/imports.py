@@ -538,29 +538,32 @@ class UsersImporter(Importer):
         """A digest of everything validation read from the database (the ImportContext and the
         organisation): equal digests, equal validation results for the same file."""
         ctx, org = self.context, self.organisation
-        state = (
-            CHECKED_VERSION,
-            type(self).__name__,
-            org.pk,
-            org.default_language,
-            sorted(ctx.languages),
-            sorted((key, lic.pk, lic.name) for key, lic in ctx.licences.items()),
-            sorted((key, group.pk, group.name) for key, group in ctx.groups.items()),
-            sorted((number, field.pk, field.name) for number, field in ctx.directory_fields.items()),
-            sorted((r.kind, r.first, r.last, r.first_value, r.last_value) for r in ctx.ranges),
-            sorted(ctx.numbers.items()),
-            sorted(
+        sections = (
+            lambda: [CHECKED_VERSION, type(self).__name__, org.pk, org.default_language, sorted(ctx.languages)],
+            lambda: sorted((key, lic.pk, lic.name) for key, lic in ctx.licences.items()),
+            lambda: sorted((key, group.pk, group.name) for key, group in ctx.groups.items()),
+            lambda: sorted((number, field.pk, field.name) for number, field in ctx.directory_fields.items()),
+            lambda: sorted((r.kind, r.first, r.last, r.first_value, r.last_value) for r in ctx.ranges),
+            lambda: sorted(ctx.numbers.items()),
+            lambda: sorted(
                 (name, user.pk, user.organisation_id, user.licence.name if user.licence else None)
                 + tuple(getattr(user, field) for field in CHECKED_USER_FIELDS)
                 for name, user in ctx.existing.items()
             ),
-            sorted((user_id, slot, *line) for user_id, lines in ctx.lines.items() for slot, line in lines.items()),
-            sorted((user_id, slot, tuple(numbers)) for user_id, slots in ctx.aliases.items() for slot, numbers in slots.items()),
-            sorted(ctx.mobiles.items()),
-            sorted((user_id, tuple(sorted(groups))) for user_id, groups in ctx.memberships.items()),
-            sorted((user_id, field_id, value) for user_id, values in ctx.values.items() for field_id, value in values.items()),
+            lambda: sorted((user_id, slot, *line) for user_id, lines in ctx.lines.items() for slot, line in lines.items()),
+            lambda: sorted((user_id, slot, tuple(numbers)) for user_id, slots in ctx.aliases.items() for slot, numbers in slots.items()),
+            lambda: sorted(ctx.mobiles.items()),
+            lambda: sorted((user_id, tuple(sorted(groups))) for user_id, groups in ctx.memberships.items()),
+            lambda: sorted((user_id, field_id, value) for user_id, values in ctx.values.items() for field_id, value in values.items()),
         )
-        return hashlib.sha256(repr(state).encode()).hexdigest()
+        # Section by section, item by item: no text of the whole state at once (tens of MB).
+        digest = hashlib.sha256()
+        for section in sections:
+            for item in section():
+                digest.update(repr(item).encode())
+                digest.update(b"\n")
+            digest.update(b"\f")
+        return digest.hexdigest()
 
     def checked(self, preview):
         """The preview's results with what `write` needs of each (see reuse): one JSON text per
@@ -598,6 +601,9 @@ class UsersImporter(Importer):
             self.context = None
             return None
         ctx = self.context
+        # What only validation compares is not needed for writing (the bulk update reads the
+        # users' lines, numbers, groups and values again under its lock).
+        ctx.lines, ctx.aliases, ctx.mobiles, ctx.memberships, ctx.values, ctx.numbers = {}, {}, {}, {}, {}, {}
         found = {
             "licence": {lic.pk: lic for lic in ctx.licences.values()},
             "groups": {group.pk: group for group in ctx.groups.values()},
