@@ -145,15 +145,23 @@ def _key_share_organisation(organisation):
             cursor.execute(f"SELECT id FROM {Organisation._meta.db_table} WHERE id = %s FOR KEY SHARE", [organisation.pk])
 
 
-def _concrete_snapshot(obj):
-    """connect.lib.audit.snapshot without many-to-many fields (no query per object)."""
+def _concrete_snapshot(obj, fields=None):
+    """connect.lib.audit.snapshot without many-to-many fields (no query per object). `fields`:
+    `_snapshot_fields(model)`, when the caller snapshots many objects of one model."""
     data = {}
-    for field in obj._meta.concrete_fields:
-        if field.name == "password" or field.name.endswith("_encrypted"):
-            continue
-        value = getattr(obj, field.attname)
-        data[field.name] = None if value is None else str(value)
+    for name, attname in fields or _snapshot_fields(type(obj)):
+        value = getattr(obj, attname)
+        data[name] = None if value is None else str(value)
     return data
+
+
+def _snapshot_fields(model):
+    """(name, attname) of the fields connect.lib.audit.snapshot records."""
+    return [
+        (field.name, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name != "password" and not field.name.endswith("_encrypted")
+    ]
 
 
 # What a preview keeps for its commit (UsersImporter.checked): the version of that format, and the
@@ -689,6 +697,8 @@ class UsersImporter(Importer):
         numbers, lines, memberships, values, summaries = registrations.rows, [], [], [], {}
         # (cell, field id, audit key) of the directory fields; a field's name is translated once.
         fields = [(f"field_{n}", field.pk, f"directory:{field}") for n, field in sorted(self.context.directory_fields.items()) if 1 <= n <= 6]
+        # Registry rows refer to their organisation and user by id (no related-object caches
+        # for 20,000 rows; the audit names the user from `users`).
         for user, result in zip(users, creates, strict=True):
             data = result.cleaned["data"]
             summary = {}
@@ -697,12 +707,12 @@ class UsersImporter(Importer):
                 if number is None:
                     continue
                 row = Number(
-                    organisation=org,
+                    organisation_id=org.pk,
                     number=number.number,
                     kind=number.kind,
                     value=number.value,
                     purpose=Number.Purpose.USER_LINE,
-                    user=user,
+                    user_id=user.pk,
                     line_slot=slot,
                 )
                 registrations.add(row, result.number, key)
@@ -711,12 +721,12 @@ class UsersImporter(Importer):
                 for alias in aliases:
                     registrations.add(
                         Number(
-                            organisation=org,
+                            organisation_id=org.pk,
                             number=alias.number,
                             kind=alias.kind,
                             value=alias.value,
                             purpose=Number.Purpose.ALIAS,
-                            user=user,
+                            user_id=user.pk,
                             line_slot=slot,
                         ),
                         result.number,
@@ -728,7 +738,7 @@ class UsersImporter(Importer):
             mobile = data.get("mobile")
             if mobile is not None:
                 registrations.add(
-                    Number(organisation=org, number=mobile.number, kind=mobile.kind, value=mobile.value, purpose=Number.Purpose.MOBILE, user=user),
+                    Number(organisation_id=org.pk, number=mobile.number, kind=mobile.kind, value=mobile.value, purpose=Number.Purpose.MOBILE, user=user),
                     result.number,
                     "mobile",
                 )
@@ -760,9 +770,12 @@ class UsersImporter(Importer):
         user_ct = ContentType.objects.get_for_model(User).pk
         number_ct = ContentType.objects.get_for_model(Number).pk
 
+        fields = _snapshot_fields(User)
+        names = {user.pk: str(user) for user in users}
+
         def entries():
             for user in users:
-                changes = {k: [None, v] for k, v in _concrete_snapshot(user).items() if v not in (None, "")}
+                changes = {k: [None, v] for k, v in _concrete_snapshot(user, fields).items() if v not in (None, "")}
                 changes.update(summaries.get(user.pk, {}))
                 yield user_ct, user.pk, str(user), changes
             for number in numbers:
@@ -772,7 +785,7 @@ class UsersImporter(Importer):
                     "number": [None, number.number],
                     "kind": [None, number.kind],
                     "purpose": [None, number.purpose],
-                    "user": [None, str(number.user)],
+                    "user": [None, names[number.user_id]],
                 }
                 if number.line_slot:
                     changes["line_slot"] = [None, str(number.line_slot)]
