@@ -27,6 +27,14 @@ directory holds numbers the portal does not own) is left out with a warning on t
 person is imported all the same (a CSV file stays strict: there it is an error). Disabled accounts (userAccountControl & 0x2) are not created; an existing user whose
 account is disabled is flagged and left alone.
 
+The commit does not validate the file a second time when nothing changed: the preview keeps its
+results (UsersImporter.checked: one JSON text per row, in the cache) with a digest of the file and
+of everything validation read from the database (the organisation's languages, licences, groups,
+directory fields and ranges; the file's users in any organisation with their lines, aliases,
+mobiles, groups and values; the registry rows of the file's numbers). The commit loads that again
+under its lock and compares digests (UsersImporter.reuse); any difference, a missing or older
+record, and it validates the file again as before, with the same errors and messages.
+
 Writes: set-based, a few statements per 1,000 users, all inside the job's single transaction. New
 users are created in bulk (the same validation as customers.operations.users, the number
 registry's unique constraint as the final guard, the audit trail written in bulk); changed users
