@@ -43,8 +43,6 @@ bulk, one audit entry per user). A number someone else took meanwhile fails the 
 row.
 """
 
-import hashlib
-import json
 import secrets
 import tempfile
 import unicodedata
@@ -95,6 +93,13 @@ from customers.models import (
     User,
     UserGroup,
     UserLine,
+)
+from customers.operations.imports_reuse import (
+    CHECKED_VERSION,
+    file_digest,
+    pack_row,
+    state_digest,
+    unpack_row,
 )
 from customers.operations.users_bulk import NumberRegistrations, UsersBulkUpdate
 
@@ -172,100 +177,10 @@ def _snapshot_fields(model):
     ]
 
 
-# What a preview keeps for its commit (UsersImporter.checked): the version of that format, and the
-# user fields validation compares (a change of any of them since the preview means validating again).
-CHECKED_VERSION = 1
-CHECKED_USER_FIELDS = ("username", "first_name", "last_name", "email", "department", "title", "language", "licence_id")
-NUMBER_KEYS = ("primary", "secondary", "mobile")
-LINE_KEYS = ("primary", "secondary")
-CHECKED_DATA_KEYS = tuple(UserImportForm.base_fields)  # what a row's cleaned_data holds
+# The columns of the file's existing users that validation and the bulk update read.
 EXISTING_USER_FIELDS = (
     "username", "organisation", "first_name", "last_name", "email", "department", "title", "language", "licence", "licence__name",
 )
-
-
-def _file_digest(fileobj):
-    """SHA-256 of the whole file; the file is left at its start."""
-    fileobj.seek(0)
-    digest = hashlib.sha256()
-    for block in iter(lambda: fileobj.read(1 << 20), b""):
-        digest.update(block.encode() if isinstance(block, str) else block)
-    fileobj.seek(0)
-    return digest.hexdigest()
-
-
-def _pack_number(number):
-    return None if number is None else (number.number, str(number.kind), number.value)
-
-
-def _unpack_number(packed):
-    return None if packed is None else NormalisedNumber(*packed)
-
-
-def _pack_cleaned(cleaned):
-    """A row's `cleaned` (see UsersImporter.validate) as plain data: objects by primary key,
-    numbers as (number, kind, value), the form's values in the order of CHECKED_DATA_KEYS (the
-    keys are not repeated in every row). None when it holds something unforeseen (then the commit
-    validates again)."""
-    data = cleaned["data"]
-    if len(data) != len(CHECKED_DATA_KEYS) or not all(key in data for key in CHECKED_DATA_KEYS):
-        return None
-    values = []
-    for key in CHECKED_DATA_KEYS:
-        value = data[key]
-        if key in NUMBER_KEYS:
-            value = _pack_number(value)
-        elif key == "aliases":
-            value = None if value is None else [_pack_number(a) for a in value]
-        elif key == "licence":
-            value = None if value is None else value.pk
-        elif key == "groups":
-            value = None if value is None else [g.pk for g in value]
-        elif isinstance(value, str):
-            value = str(value)
-        else:
-            return None
-        values.append(value)
-    user, groups = cleaned["user"], cleaned["groups"]
-    return (
-        values,
-        [(_pack_number(n), str(t), [_pack_number(a) for a in aliases]) for n, t, aliases in (cleaned["lines"][key] for key in LINE_KEYS)],
-        None if user is None else user.pk,
-        sorted(cleaned["changed"]) if "changed" in cleaned else None,
-        None if groups is None else [g.pk for g in groups],
-    )
-
-
-def _unpack_cleaned(packed, found):
-    """`_pack_cleaned` undone with the objects loaded under the commit's transaction (`found`:
-    licences, groups and users by primary key)."""
-    values, lines, user, changed, groups = packed
-    data = {}
-    for key, value in zip(CHECKED_DATA_KEYS, values, strict=True):
-        if value is None:
-            data[key] = None
-        elif key in NUMBER_KEYS:
-            data[key] = _unpack_number(value)
-        elif key == "aliases":
-            data[key] = [_unpack_number(a) for a in value]
-        elif key == "licence":
-            data[key] = found["licence"][value]
-        elif key == "groups":
-            data[key] = [found["groups"][pk] for pk in value]
-        else:
-            data[key] = value
-    cleaned = {
-        "data": data,
-        "lines": {
-            key: (_unpack_number(n), UserLine.LineType(t), [_unpack_number(a) for a in aliases])
-            for key, (n, t, aliases) in zip(LINE_KEYS, lines, strict=True)
-        },
-        "user": None if user is None else found["users"][user],
-        "groups": None if groups is None else [found["groups"][pk] for pk in groups],
-    }
-    if changed is not None:
-        cleaned["changed"] = set(changed)
-    return cleaned
 
 
 class UsersImporter(Importer):
@@ -538,61 +453,28 @@ class UsersImporter(Importer):
                         ),
                     )
 
-    # --- writing --------------------------------------------------------------------------------
+    # --- preview and commit ----------------------------------------------------------------------
 
     def preview(self, fileobj, fmt, progress=None):
-        self.file_digest = _file_digest(fileobj)
+        self.file_digest = file_digest(fileobj)
         return super().preview(fileobj, fmt, progress)
 
     def commit(self, fileobj, fmt, progress=None, checked=None):
         _key_share_organisation(self.organisation)
         return super().commit(fileobj, fmt, progress, checked=checked)
 
-    # --- reusing the preview's validation in the commit ---------------------------------------
-
     def _state_digest(self):
-        """A digest of everything validation read from the database (the ImportContext and the
-        organisation): equal digests, equal validation results for the same file."""
-        ctx, org = self.context, self.organisation
-        sections = (
-            lambda: [CHECKED_VERSION, type(self).__name__, org.pk, org.default_language, sorted(ctx.languages)],
-            lambda: sorted((key, lic.pk, lic.name) for key, lic in ctx.licences.items()),
-            lambda: sorted((key, group.pk, group.name) for key, group in ctx.groups.items()),
-            lambda: sorted((number, field.pk, field.name) for number, field in ctx.directory_fields.items()),
-            lambda: sorted((r.kind, r.first, r.last, r.first_value, r.last_value) for r in ctx.ranges),
-            lambda: sorted(ctx.numbers.items()),
-            lambda: sorted(
-                (name, user.pk, user.organisation_id, user.licence.name if user.licence else None)
-                + tuple(getattr(user, field) for field in CHECKED_USER_FIELDS)
-                for name, user in ctx.existing.items()
-            ),
-            lambda: sorted((user_id, slot, *line) for user_id, lines in ctx.lines.items() for slot, line in lines.items()),
-            lambda: sorted((user_id, slot, tuple(numbers)) for user_id, slots in ctx.aliases.items() for slot, numbers in slots.items()),
-            lambda: sorted(ctx.mobiles.items()),
-            lambda: sorted((user_id, tuple(sorted(groups))) for user_id, groups in ctx.memberships.items()),
-            lambda: sorted((user_id, field_id, value) for user_id, values in ctx.values.items() for field_id, value in values.items()),
-        )
-        # Section by section, item by item: no text of the whole state at once (tens of MB).
-        digest = hashlib.sha256()
-        for section in sections:
-            for item in section():
-                digest.update(repr(item).encode())
-                digest.update(b"\n")
-            digest.update(b"\f")
-        return digest.hexdigest()
+        return state_digest(self.context, self.organisation, type(self).__name__)
 
     def checked(self, preview):
         """The preview's results with what `write` needs of each (see reuse): one JSON text per
         row, a few MB for 10,000 rows instead of hundreds of thousands of small objects."""
         rows = []
         for result in preview.results:
-            payload = None
-            if result.action in (Action.CREATE, Action.UPDATE):
-                payload = _pack_cleaned(result.cleaned)
-                if payload is None:
-                    return None
-            warnings = [w.as_dict() for w in result.warnings]
-            rows.append(json.dumps([result.number, result.label, result.action, warnings, payload], separators=(",", ":")))
+            text = pack_row(result)
+            if text is None:
+                return None
+            rows.append(text)
         return {
             "version": CHECKED_VERSION,
             "file": self.file_digest,
@@ -607,7 +489,7 @@ class UsersImporter(Importer):
         by digest); otherwise None and the commit validates the file again."""
         if not isinstance(checked, dict) or checked.get("version") != CHECKED_VERSION:
             return None
-        if _file_digest(fileobj) != checked["file"]:
+        if file_digest(fileobj) != checked["file"]:
             return None
         self.context = ImportContext(self.organisation)
         self._load_organisation(self.context)
@@ -628,12 +510,10 @@ class UsersImporter(Importer):
         rows, results = checked["rows"], []
         for index, text in enumerate(rows):
             rows[index] = None  # each row's text is let go once it is a RowResult
-            number, label, action, warnings, payload = json.loads(text)
-            result = RowResult(number=number, label=label, action=action, warnings=[RowError(**w) for w in warnings])
-            if payload is not None:
-                result.cleaned = _unpack_cleaned(payload, found)
-            results.append(result)
+            results.append(unpack_row(text, found))
         return results
+
+    # --- writing --------------------------------------------------------------------------------
 
     def write(self, results, progress):
         creates = [r for r in results if r.action == Action.CREATE]
