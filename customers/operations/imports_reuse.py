@@ -27,7 +27,16 @@ from customers.models import UserLine
 # The version of what is kept: a record of another version is not reused (a deploy in between).
 CHECKED_VERSION = 1
 # The user fields validation compares (a change of any of them since the preview: validate again).
-CHECKED_USER_FIELDS = ("username", "first_name", "last_name", "email", "department", "title", "language", "licence_id")
+CHECKED_USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "department",
+    "title",
+    "language",
+    "licence_id",
+)
 DATA_KEYS = tuple(UserImportForm.base_fields)  # what a row's cleaned_data holds, in this order
 NUMBER_KEYS = ("primary", "secondary", "mobile")
 LINE_KEYS = ("primary", "secondary")
@@ -51,7 +60,9 @@ def state_digest(ctx, organisation, kind):
         lambda: [CHECKED_VERSION, kind, org.pk, org.default_language, sorted(ctx.languages)],
         lambda: sorted((key, lic.pk, lic.name) for key, lic in ctx.licences.items()),
         lambda: sorted((key, group.pk, group.name) for key, group in ctx.groups.items()),
-        lambda: sorted((number, field.pk, field.name) for number, field in ctx.directory_fields.items()),
+        lambda: sorted(
+            (number, field.pk, field.name) for number, field in ctx.directory_fields.items()
+        ),
         lambda: sorted((r.kind, r.first, r.last, r.first_value, r.last_value) for r in ctx.ranges),
         lambda: sorted(ctx.numbers.items()),
         lambda: sorted(
@@ -59,11 +70,25 @@ def state_digest(ctx, organisation, kind):
             + tuple(getattr(user, field) for field in CHECKED_USER_FIELDS)
             for name, user in ctx.existing.items()
         ),
-        lambda: sorted((user_id, slot, *line) for user_id, lines in ctx.lines.items() for slot, line in lines.items()),
-        lambda: sorted((user_id, slot, tuple(numbers)) for user_id, slots in ctx.aliases.items() for slot, numbers in slots.items()),
+        lambda: sorted(
+            (user_id, slot, *line)
+            for user_id, lines in ctx.lines.items()
+            for slot, line in lines.items()
+        ),
+        lambda: sorted(
+            (user_id, slot, tuple(numbers))
+            for user_id, slots in ctx.aliases.items()
+            for slot, numbers in slots.items()
+        ),
         lambda: sorted(ctx.mobiles.items()),
-        lambda: sorted((user_id, tuple(sorted(groups))) for user_id, groups in ctx.memberships.items()),
-        lambda: sorted((user_id, field_id, value) for user_id, values in ctx.values.items() for field_id, value in values.items()),
+        lambda: sorted(
+            (user_id, tuple(sorted(groups))) for user_id, groups in ctx.memberships.items()
+        ),
+        lambda: sorted(
+            (user_id, field_id, value)
+            for user_id, values in ctx.values.items()
+            for field_id, value in values.items()
+        ),
     )
     # Section by section, item by item: never a text of the whole state at once (tens of MB).
     digest = hashlib.sha256()
@@ -85,14 +110,18 @@ def pack_row(result):
         if payload is None:
             return None
     warnings = [w.as_dict() for w in result.warnings]
-    return json.dumps([result.number, result.label, result.action, warnings, payload], separators=(",", ":"))
+    return json.dumps(
+        [result.number, result.label, result.action, warnings, payload], separators=(",", ":")
+    )
 
 
 def unpack_row(text, found):
     """The RowResult of `pack_row`'s text, its `cleaned` with the objects loaded under the
     commit's transaction (`found`: {"licence"|"groups"|"users": {pk: object}})."""
     number, label, action, warnings, payload = json.loads(text)
-    result = RowResult(number=number, label=label, action=action, warnings=[RowError(**w) for w in warnings])
+    result = RowResult(
+        number=number, label=label, action=action, warnings=[RowError(**w) for w in warnings]
+    )
     if payload is not None:
         result.cleaned = _unpack_cleaned(payload, found)
     return result
