@@ -262,6 +262,7 @@ def _finish(job_id, status, expect=None, stage=None, **fields):
 
 
 def _discard_upload(job):
+    cache.delete(checked_cache_key(job.pk))  # what the preview kept for a commit that will not come
     if job.upload:
         try:
             job.upload.delete(save=False)
@@ -428,8 +429,8 @@ class ImportJobHandler:
             cache.set(checked_cache_key(job.pk), checked, PREVIEW_TTL_HOURS * 3600)
             del checked
         # What validation kept for writing (cleaned values, the objects they refer to, the
-        # importer's lookups) only serves a commit, which validates again: let it go before the
-        # preview is turned into JSON (the peak of a large file's memory).
+        # importer's lookups) only serves a commit, which validates again or reuses `checked`:
+        # let it go before the preview is turned into JSON (the peak of a large file's memory).
         for result in preview.results:
             result.cleaned = None
         del importer
