@@ -626,7 +626,7 @@ class UsersImporter(Importer):
             mobile = data.get("mobile")
             if mobile is not None:
                 registrations.add(
-                    Number(organisation_id=org.pk, number=mobile.number, kind=mobile.kind, value=mobile.value, purpose=Number.Purpose.MOBILE, user=user),
+                    Number(organisation_id=org.pk, number=mobile.number, kind=mobile.kind, value=mobile.value, purpose=Number.Purpose.MOBILE, user_id=user.pk),
                     result.number,
                     "mobile",
                 )
