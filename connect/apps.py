@@ -10,7 +10,9 @@ class ConnectConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 
-        from connect.lib import securitylog
+        from connect.lib import lookups, securitylog
+
+        lookups.register()  # field__any=values (connect.lib.lookups)
 
         # Failed sign-ins and lock-outs go to the security log (fail2ban), like provisioning refusals.
         user_login_failed.connect(

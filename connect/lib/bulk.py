@@ -6,6 +6,9 @@ bulk. They run inside the caller's transaction; constraint violations raise Inte
 any insert or update would.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db import connection, models
 
 
@@ -95,10 +98,15 @@ def _converter(field):
     plain = _plain_type(field)
     attname = field.attname
     needs_pre_save = type(field).pre_save is not models.Field.pre_save or getattr(field, "auto_now_add", False)
+    # An aware datetime is what a DateTimeField stores on PostgreSQL as it is (only a naive one
+    # is converted, with a warning): timezone.now() of auto_now_add, dates of a batch.
+    aware = isinstance(field, models.DateTimeField) and settings.USE_TZ and connection.vendor == "postgresql"
 
     def convert(obj):
         value = field.pre_save(obj, True) if needs_pre_save else getattr(obj, attname)
         if value is None or type(value) is plain:
+            return value
+        if aware and type(value) is datetime.datetime and value.tzinfo is not None:
             return value
         return field.get_db_prep_save(value, connection)
 

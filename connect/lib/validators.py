@@ -10,7 +10,10 @@ def validate_clean_text(value):
     """Reject NUL and other control characters (tabs and newlines excepted)."""
     if value is None:
         return
-    for ch in str(value):
+    value = str(value)
+    if value.isprintable():  # no control character at all (nearly every value): nothing to look for
+        return
+    for ch in value:
         if ch in "\t\n\r":
             continue
         if unicodedata.category(ch) in {"Cc", "Cs"}:

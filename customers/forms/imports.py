@@ -9,6 +9,7 @@
 """
 
 import unicodedata
+from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -98,6 +99,14 @@ class WelcomeForm(forms.Form):
         return cleaned
 
 
+class CurrentLine(NamedTuple):
+    """A user's current line as validation needs it: `line_type` and `number` (a
+    NormalisedNumber), the two things of a UserLine and its registry row that a row compares."""
+
+    line_type: str
+    number: numberlib.NormalisedNumber
+
+
 class ImportContext:
     """What validating rows needs, loaded once per file by the importer (few queries)."""
 
@@ -110,7 +119,7 @@ class ImportContext:
         self.ranges = []  # NumberRange
         self.numbers = {}  # number -> (user_id, purpose) of registry rows that the file mentions
         self.existing = {}  # username -> User (any organisation)
-        self.lines = {}  # user_id -> {slot: UserLine}
+        self.lines = {}  # user_id -> {slot: CurrentLine}
         self.aliases = {}  # user_id -> {slot: [number]}
         self.mobiles = {}  # user_id -> number
         self.memberships = {}  # user_id -> set(group_id)
@@ -149,9 +158,18 @@ class ImportField(forms.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(required=False, strip=False, **kwargs)
+        # Only CharField's own NUL check to run (no length limits or validators given).
+        self.plain = len(self.validators) == 1
 
     def __deepcopy__(self, memo):
         return self
+
+    def clean(self, value):
+        # CharField.clean of a cell of text, without its steps for other values: the text, ""
+        # for an empty cell; a NUL character goes the whole way (ProhibitNullCharactersValidator).
+        if self.plain and type(value) is str and "\x00" not in value:
+            return value
+        return super().clean(value)
 
 
 class SharedFields(dict):
@@ -419,7 +437,7 @@ class UserImportForm(forms.Form):
             line = current_lines.get(slot)
             number = cleaned.get(key)
             if number is None and line is not None:
-                number = numberlib.NormalisedNumber(line.number.number, line.number.kind, line.number.value)
+                number = line.number
             line_type = cleaned.get(f"{key}_type") or (line.line_type if line is not None else UserLine.LineType.FIXED)
             aliases = [
                 numberlib.NormalisedNumber(a, NumberKind.LOCAL, int(a)) for a in current_aliases.get(slot, [])

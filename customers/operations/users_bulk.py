@@ -81,7 +81,7 @@ class NumberRegistrations:
         ):  # databases that cannot return ids from bulk inserts
             ids = dict(
                 Number.objects.filter(
-                    organisation=self.organisation, number__in=list(self.wanted_by)
+                    organisation=self.organisation, number__any=list(self.wanted_by)
                 ).values_list("number", "pk")
             )
             for row in self.rows:
@@ -89,7 +89,7 @@ class NumberRegistrations:
 
     def failure(self):
         taken = Number.objects.filter(
-            organisation=self.organisation, number__in=list(self.wanted_by)
+            organisation=self.organisation, number__any=list(self.wanted_by)
         ).values_list("number", flat=True)
         clashes = sorted((self.wanted_by[number], number) for number in taken)
         if not clashes:
@@ -130,7 +130,7 @@ class UsersBulkUpdate:
         ids = [r.cleaned["user"].pk for r in rows]
         list(
             User.objects.select_for_update()
-            .filter(pk__in=ids)
+            .filter(pk__any=ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -149,7 +149,7 @@ class UsersBulkUpdate:
             self.entries.append(
                 self._number_entry(AuditEntry.Action.DELETE, row, diff(snapshot(row), {}))
             )
-        bulk_delete(Number.objects.filter(pk__in=[row.pk for row in released]))
+        bulk_delete(Number.objects.filter(pk__any=[row.pk for row in released]))
         self.registrations.insert()
         for row in self.registrations.rows:
             self.entries.append(
@@ -243,18 +243,20 @@ class UsersBulkUpdate:
         existing = {}  # user id -> {number: Number}
         for number in (
             Number.objects.select_for_update()
-            .filter(user_id__in=ids, purpose__in=LINE_PURPOSES)
+            .filter(user_id__any=ids, purpose__in=LINE_PURPOSES)
             .order_by("pk")
         ):
             existing.setdefault(number.user_id, {})[number.number] = number
         current = {}  # user id -> {slot: (number, type)}
-        for user_id, slot, line_type, number in UserLine.objects.filter(
-            user_id__in=ids
-        ).values_list("user_id", "slot", "line_type", "number__number"):
+        for user_id, slot, line_type, number in (
+            UserLine.objects.filter(user_id__any=ids)
+            .order_by()
+            .values_list("user_id", "slot", "line_type", "number__number")
+        ):
             current.setdefault(user_id, {})[slot] = (number, line_type)
         # Lines are rebuilt from scratch (a swap of primary and secondary would otherwise meet the
         # one-to-one constraint half-way); the registry rows of kept numbers stay.
-        bulk_delete(UserLine.objects.filter(user_id__in=ids))
+        bulk_delete(UserLine.objects.filter(user_id__any=ids))
         released, moved = [], []
         for row in rows:
             user, lines = row.cleaned["user"], row.cleaned["lines"]
@@ -314,7 +316,7 @@ class UsersBulkUpdate:
         ids = [r.cleaned["user"].pk for r in rows]
         current = {}
         for number in Number.objects.select_for_update().filter(
-            user_id__in=ids, purpose=Number.Purpose.MOBILE
+            user_id__any=ids, purpose=Number.Purpose.MOBILE
         ):
             current.setdefault(number.user_id, []).append(number)
         released = []
@@ -345,8 +347,10 @@ class UsersBulkUpdate:
             return
         ids = [r.cleaned["user"].pk for r in rows]
         current = {}  # user id -> {group id: membership id}
-        for pk, user_id, group_id in GroupMembership.objects.filter(user_id__in=ids).values_list(
-            "pk", "user_id", "group_id"
+        for pk, user_id, group_id in (
+            GroupMembership.objects.filter(user_id__any=ids)
+            .order_by()
+            .values_list("pk", "user_id", "group_id")
         ):
             current.setdefault(user_id, {})[group_id] = pk
         removed, added = [], []
@@ -364,7 +368,7 @@ class UsersBulkUpdate:
                 sorted(self.group_names.get(pk, "?") for pk in mine),
                 sorted(self.group_names.get(pk, "?") for pk in wanted),
             ]
-        bulk_delete(GroupMembership.objects.filter(pk__in=removed))
+        bulk_delete(GroupMembership.objects.filter(pk__any=removed))
         bulk_insert(GroupMembership, added)
 
     # --- directory values (user_set_directory_values) ------------------------------------------
@@ -375,11 +379,15 @@ class UsersBulkUpdate:
         ids = [r.cleaned["user"].pk for r in rows]
         fields = list(self.directory_fields.values())
         current = {}  # (user id, field id) -> (value id, value)
-        for pk, user_id, field_id, value in DirectoryFieldValue.objects.filter(
-            user_id__in=ids, field__in=fields
-        ).values_list("pk", "user_id", "field_id", "value"):
+        for pk, user_id, field_id, value in (
+            DirectoryFieldValue.objects.filter(user_id__any=ids, field__in=fields)
+            .order_by()
+            .values_list("pk", "user_id", "field_id", "value")
+        ):
             current[user_id, field_id] = (pk, value)
         updated, added = {}, []
+        # A field's name is translated once, not per user.
+        labels = {field.pk: f"directory:{field}" for field in fields}
         for row in rows:
             user, data = row.cleaned["user"], row.cleaned["data"]
             for number, field in sorted(self.directory_fields.items()):
@@ -393,6 +401,6 @@ class UsersBulkUpdate:
                     added.append(DirectoryFieldValue(user=user, field=field, value=value))
                 else:
                     updated[pk] = value
-                self.changes[user.pk][f"directory:{field}"] = [old, value]
+                self.changes[user.pk][labels[field.pk]] = [old, value]
         bulk_set(DirectoryFieldValue, "value", updated)
         bulk_insert(DirectoryFieldValue, added)

@@ -210,10 +210,10 @@ def test_a_number_taken_just_before_the_bulk_write_fails_the_import_with_its_row
     )
     job = _preview(client_a, django_capture_on_commit_callbacks, data)
     assert job.counts["create"] == 2, job.preview
-    real_validate_all = imports.UsersImporter.validate_all
+    real_write = imports.UsersImporter.write
 
-    def then_taken(self, results):
-        real_validate_all(self, results)
+    def taken_then_write(self, results, progress):
+        # Validated (or the preview's validation reused), not yet written.
         number_register(
             organisation=import_org,
             raw="+4588887702",
@@ -222,8 +222,9 @@ def test_a_number_taken_just_before_the_bulk_write_fails_the_import_with_its_row
             by=admin_a,
             require_range=False,
         )
+        real_write(self, results, progress)
 
-    monkeypatch.setattr(imports.UsersImporter, "validate_all", then_taken)
+    monkeypatch.setattr(imports.UsersImporter, "write", taken_then_write)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
     assert job.message_text == "Row 3, Primær linje: The number +4588887702 is already in use."

@@ -156,15 +156,15 @@ def test_a_row_that_fails_while_saving_is_reported_with_its_row_in_the_readers_l
     _as(admin_a, "da")
     job = _upload(client_a, django_capture_on_commit_callbacks, csv_bytes(["a@firma.dk;;;;;;;+4588887701;;;;;;;;;;;"]))
     assert job.counts["update"] == 1
-    real_validate_all = imports.UsersImporter.validate_all
+    real_write = imports.UsersImporter.write
 
-    def then_taken(self, results):
-        real_validate_all(self, results)
+    def then_taken(self, results, progress):
         # Something the preview could not see: another request takes the number just before the
         # write. The registry's unique constraint refuses it; the whole import is rolled back.
         number_register(organisation=import_org, raw="+4588887701", purpose=Number.Purpose.USER_LINE, user=other, line_slot=1, by=admin_a)
+        real_write(self, results, progress)
 
-    monkeypatch.setattr(imports.UsersImporter, "validate_all", then_taken)
+    monkeypatch.setattr(imports.UsersImporter, "write", then_taken)
     _response, job = confirm(client_a, django_capture_on_commit_callbacks, job)
     assert job.status == Job.Status.FAILED
     assert "Række 2, Primær linje: Nummeret +4588887701 er allerede i brug." in _page(client_a, job)

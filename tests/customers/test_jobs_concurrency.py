@@ -124,7 +124,7 @@ def test_a_concurrent_request_taking_a_number_during_the_commit_fails_the_import
     )
     assert tasks.users_import(job.pk) == Job.Status.PREVIEW
     Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, stage=Job.Stage.COMMIT)
-    real_validate_all = imports.UsersImporter.validate_all
+    real_write = imports.UsersImporter.write
     problems = []
 
     def take_the_number():
@@ -137,13 +137,14 @@ def test_a_concurrent_request_taking_a_number_during_the_commit_fails_the_import
         finally:
             connections.close_all()
 
-    def concurrently_taken(self, results):
-        real_validate_all(self, results)
+    def concurrently_taken(self, results, progress):
+        # Validated (or the preview's validation reused), not yet written.
         thread = threading.Thread(target=take_the_number)
         thread.start()
         thread.join(30)
+        real_write(self, results, progress)
 
-    monkeypatch.setattr(imports.UsersImporter, "validate_all", concurrently_taken)
+    monkeypatch.setattr(imports.UsersImporter, "write", concurrently_taken)
     assert tasks.users_import(job.pk) == Job.Status.FAILED
     assert not problems, problems
     job.refresh_from_db()

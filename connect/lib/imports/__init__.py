@@ -19,7 +19,11 @@ shape, and this package holds everything that is not specific to one kind:
    `validate_all(results)` adds cross-row errors (duplicates). The preview is stored on the Job.
 4. The admin confirms; the task calls `Importer.commit()`, which re-reads and re-validates (the
    database may have changed meanwhile) and calls `write(results)` only if no row has an error,
-   inside the job runner's single transaction: all rows or none.
+   inside the job runner's single transaction: all rows or none. An importer may instead reuse
+   the preview's results (`checked()` at the preview, kept in the cache by the job runner;
+   `reuse()` at the commit) when the file is the same and nothing validation read has changed
+   since: users and LDIF compare a digest of what they loaded, loaded again under the commit's
+   transaction, and validate the file again when it differs.
 
 To add an import (e.g. phones from CSV in the devices app):
 - subclass `Importer`: set `columns` (`Column(key, header, aliases, required)`), `formats`,

@@ -137,7 +137,9 @@ class Importer:
 
     `preview()` never writes. `commit()` re-reads and re-validates (the database may have changed
     since the preview) and calls `write` only when no row has an error; call it inside one
-    transaction (the job runner does).
+    transaction (the job runner does). An importer may spare the commit the second validation
+    (`checked` / `reuse`): the preview's results are reused only when the file is the same and
+    nothing validation read has changed since.
     """
 
     columns = ()
@@ -168,6 +170,19 @@ class Importer:
         """Write every row of a file without errors. Called inside the caller's transaction."""
         raise NotImplementedError
 
+    def checked(self, preview):
+        """What `commit` may reuse of this preview instead of validating the file again: plain
+        data (lists, dicts, text, numbers) that the job runner keeps until the commit, or None,
+        the default: the commit always validates again."""
+        return None
+
+    def reuse(self, checked, fileobj, fmt):
+        """The RowResults of a preview's `checked()`, ready for `write`, when they still hold:
+        the same file, and nothing that validation read has changed in the database since the
+        preview (checked under the commit's transaction). Else None: the commit validates the
+        file again, as it would without `checked`."""
+        return None
+
     def check_text(self, row, result):
         """Warnings about the row's text that the admin should see but may accept: a value that
         looks like UTF-8 read as Windows-1252/Latin-1 ("SÃ¸ren" for "Søren"), which happens when a
@@ -196,6 +211,7 @@ class Importer:
         total = len(rows)
         results = []
         for index, row in enumerate(rows, start=1):
+            rows[index - 1] = None  # a row is let go once validated: the results are what stays
             result = self.validate(row)
             for error in row.errors:
                 result.add_error(error)
@@ -208,13 +224,20 @@ class Importer:
         progress(total, total)
         return Preview(results, unit=self.unit)
 
-    def commit(self, fileobj, fmt, progress=None):
+    def commit(self, fileobj, fmt, progress=None, checked=None):
+        """Validate the file again (or reuse the preview's `checked` results while they still
+        hold, see `reuse`) and write it; ImportRejected when a row now has an error."""
         progress = progress or (lambda done, total: None)
 
         def half(done, total):
             progress(done, total * 2)
 
-        preview = self.preview(fileobj, fmt, progress=half)
+        results = self.reuse(checked, fileobj, fmt) if checked is not None else None
+        if results is not None:
+            preview = Preview(results, unit=self.unit)
+            half(len(results), len(results))
+        else:
+            preview = self.preview(fileobj, fmt, progress=half)
         if preview.has_errors:
             raise ImportRejected(preview)
         total = len(preview.results)
