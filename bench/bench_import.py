@@ -105,7 +105,8 @@ def users_csv(count):
     for i in range(count):
         first, last = FIRST_NAMES[i % 10], LAST_NAMES[(i // 10) % 10]
         department = DEPARTMENTS[i % 5]
-        groups = department if i % 3 else f"{department};{DEPARTMENTS[(i + 1) % 5]}"
+        # Two groups in one cell: quoted, the file's delimiter being the semicolon.
+        groups = department if i % 3 else f'"{department};{DEPARTMENTS[(i + 1) % 5]}"'
         lines.append(
             f"user{i}@firma.dk;{first};{last};;{department};{'da' if i % 4 else 'en'};Standard;+45700{i:05d};Kontor fastnet;;;"
             f"{20000 + i};{groups};Bilmærke {i % 7};Dansk;;;;"
