@@ -250,8 +250,12 @@ class PhoneFetchQuerySet(OrganisationScopedQuerySet):
 class PhoneFetch(models.Model):
     """One configuration fetch ("sidst set"); only the latest FETCH_LOG_SIZE per phone are kept."""
 
-    phone = models.ForeignKey(Phone, on_delete=models.CASCADE, related_name="fetches", verbose_name=_("phone"))
-    at = models.DateTimeField(_("time"), db_index=True)
+    # Every fetch inserts a row (issue 14: a boot storm is 10,000 at once), so no index but the
+    # one the log is read and pruned by (phone, newest first), which also serves the foreign key.
+    phone = models.ForeignKey(
+        Phone, on_delete=models.CASCADE, related_name="fetches", verbose_name=_("phone"), db_index=False
+    )
+    at = models.DateTimeField(_("time"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     firmware = models.CharField(_("firmware version"), max_length=64, blank=True)
     user_agent = models.CharField(_("User-Agent"), max_length=255, blank=True)
