@@ -42,6 +42,7 @@ import logging
 import os
 import select
 import threading
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -79,6 +80,12 @@ class _Organisation:
     @property
     def size(self):
         return len(self.phones) if self.phones is not None else 1
+
+
+def _too_stale(entry):
+    """So many of the organisation's phones changed that loading it again is cheaper than reading
+    them one by one."""
+    return len(entry.stale) > max(64, len(entry.phones) // 10)
 
 
 class _Listener:
@@ -169,8 +176,6 @@ class Memory:
         return True
 
     def _connect(self):
-        import time
-
         now = time.monotonic()
         if now < self._next_attempt:
             return False
@@ -221,7 +226,7 @@ class Memory:
         if entry.phones is None:
             return
         entry.stale.add(mac)
-        if len(entry.stale) > max(64, len(entry.phones) // 10):  # many changed: load it again
+        if _too_stale(entry):  # many changed: load it again
             self._forget(digest)
 
     def _forget(self, digest):
@@ -312,7 +317,7 @@ class Memory:
                 if mac is None:  # the ticket or the organisation changed while it loaded
                     return None
                 entry.stale.add(mac)
-            if entry.phones is not None and len(entry.stale) > max(64, len(entry.phones) // 10):
+            if entry.phones is not None and _too_stale(entry):
                 return None
             if self._events_lost(seq):
                 return None
@@ -382,8 +387,6 @@ class Memory:
 
     def wait_for_loads(self, timeout=10.0):
         """Until the background loads queued so far are done (tests, benchmarks)."""
-        import time
-
         deadline = time.monotonic() + timeout
         while (self._queued or (self._loader is not None and self._loader.is_alive())) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -408,8 +411,6 @@ class Memory:
             if entry is None or entry.phones is None or entry.ticket != ticket_row:
                 return
             if not self._ready() or self._epoch != mark[0] or self._events_lost(mark[1]):
-                return
-            if self._organisations.get(digest) is not entry:
                 return
             for _seq, organisation_id, event_mac in self._events_since(mark[1]):
                 if organisation_id == ticket_row.organisation_id and event_mac in (None, mac):

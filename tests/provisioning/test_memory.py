@@ -158,8 +158,7 @@ def test_an_announcement_after_the_read_keeps_a_lookup_from_being_remembered(mem
     phone = fleet[0]
     mem.lookup(ticket, phone.mac, "snom")
     announce(f"p{org_a.pk}:{phone.mac}")
-    mark = mem.mark()
-    mem.lookup(ticket, fleet[1].mac, "snom")  # applies the announcement (after the mark: none)
+    mem.lookup(ticket, fleet[1].mac, "snom")  # applies the announcement (before the mark)
     mark = mem.mark()
     found = the_database(ticket, phone.mac, "snom")
     announce(f"p{org_a.pk}:{phone.mac}")  # changed again after the read
@@ -181,7 +180,7 @@ def test_an_announcement_during_a_load_is_applied_to_what_was_loaded(mem, org_a,
     monkeypatch.setattr(queries, "organisation_snapshot", racing_load)
     assert mem.lookup(ticket, phone.mac, "snom") is None  # stale, or the whole load void
     monkeypatch.setattr(queries, "organisation_snapshot", load)
-    assert (mem.lookup(ticket, fleet[1].mac, "snom") is not None) is True
+    assert mem.lookup(ticket, fleet[1].mac, "snom") is not None
     if answered:  # the load was kept, that phone marked
         assert mem.lookup(ticket, phone.mac, "snom") is None
 
