@@ -81,11 +81,21 @@ def mask(text):
     """`text` with every ticket-like token replaced by ***."""
     if not text:
         return text
-    text = str(text)
-    text = _CANDIDATE.sub(lambda span: _RUN.sub(_mask_run, span.group(0)), text)
+    text = _CANDIDATE.sub(_mask_candidate, str(text))
     if "/" in text:
-        text = _PROV_SEGMENT.sub(r"\1" + MASK, text)
+        text = _PROV_SEGMENT.sub(_mask_segment, text)
     return text
+
+
+def _mask_candidate(span):
+    text = span.group(0)
+    if "%" not in text:  # a run of TICKET_MIN_LENGTH or more alphabet characters
+        return MASK
+    return _RUN.sub(_mask_run, text)
+
+
+def _mask_segment(match):
+    return match.group(1) + MASK
 
 
 def one_line(text):
@@ -99,6 +109,8 @@ class SecretMaskingFilter(logging.Filter):
     """Mask ticket-like tokens (and escape control characters) in a record's message."""
 
     def filter(self, record):
+        if getattr(record, "connect_masked", False):  # masked by its writer (provisioning.accesslog)
+            return True
         try:
             message = record.getMessage()
         except Exception:  # a broken format: let the handler report it as usual

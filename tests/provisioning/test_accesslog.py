@@ -18,15 +18,17 @@ class Response:
     headers = [("Content-Type", "text/plain")]
 
 
-@pytest.fixture
-def gunicorn_logger():
+@pytest.fixture(params=[
+    # header and environ atoms: gunicorn's own way, masked by the filter
+    '%(h)s "%(r)s" %(U)s ?%(q)s %(s)s "%(f)s" "%(a)s" %({raw_uri}e)s %({x-original-url}i)s',
+    # plain atoms only (gunicorn.conf.py's kind): the logger's own line, masked once
+    '%(h)s "%(r)s" %(U)s ?%(q)s %(s)s "%(f)s" "%(a)s"',
+], ids=["gunicorns-way", "plain-atoms"])
+def gunicorn_logger(request):
     config = Config()
     config.set("accesslog", "-")
     config.set("loglevel", "debug")
-    config.set(
-        "access_log_format",
-        '%(h)s "%(r)s" %(U)s ?%(q)s %(s)s "%(f)s" "%(a)s" %({raw_uri}e)s %({x-original-url}i)s',
-    )
+    config.set("access_log_format", request.param)
     logger = TicketMaskingLogger(config)
     lines = []
 
@@ -85,12 +87,25 @@ def test_the_filter_is_added_once_across_reloads(gunicorn_logger):
     assert len(lines) == 1
 
 
+ALL_PLAIN_ATOMS = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(B)s "%(f)s" "%(a)s" %(m)s %(U)s ?%(q)s %(H)s %(T)s %(D)s %(M)s %(L)s %(p)s'
+)
+
+
 @pytest.mark.parametrize("log_format", [
-    '%(h)s %(l)s %(u)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(m)s %(U)s ?%(q)s %(H)s %(L)s',  # plain atoms
+    ALL_PLAIN_ATOMS,
+    '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"',  # gunicorn.conf.py's
     '%(h)s "%(r)s" %({user-agent}i)s %({content-type}o)s %({raw_uri}e)s',  # header and environ atoms
+    '%(h)s 100%% %(D)d %(x)s',  # a literal %, another conversion, an unknown atom: gunicorn's way
+    "%(h)s " + "x" * 3000 + " 100%%",  # long: recognised as not plain at once
 ])
-def test_the_line_is_what_gunicorns_own_logger_writes(log_format):
-    """Handing on only what the plain atoms read changes no line (the ticket aside)."""
+@pytest.mark.parametrize("environ_missing", [(), ("HTTP_REFERER", "QUERY_STRING", "HTTP_USER_AGENT", "REMOTE_ADDR")])
+@pytest.mark.parametrize("sent", [10, None])
+def test_the_line_is_what_gunicorns_own_logger_writes(log_format, environ_missing, sent, monkeypatch):
+    """The logger's own line (plain atoms) and gunicorn's are the same, byte for byte (no
+    ticket in them), down to missing entries, quoting and the time."""
+    monkeypatch.setattr(Logger, "now", lambda self: "[05/Dec/2026:21:25:05 +0000]")
+    monkeypatch.setattr(Response, "sent", sent)
     lines = {}
     for cls in (Logger, TicketMaskingLogger):
         config = Config()
@@ -112,8 +127,11 @@ def test_the_line_is_what_gunicorns_own_logger_writes(log_format):
             "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "198.51.100.23", "HTTP_REFERER": "https://x.example/",
             "HTTP_USER_AGENT": 'Mozilla/5.0 "quoted"', "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw==", "wsgi.version": (1, 0),
         }
+        for name in environ_missing:
+            del environ[name]
         logger.access(Response(), type("Req", (), {"headers": [("USER-AGENT", 'Mozilla/5.0 "quoted"')]})(), environ,
                       datetime.timedelta(microseconds=1500))
         logger.access_log.removeHandler(capture)
         lines[cls] = capture.lines
     assert lines[TicketMaskingLogger] == lines[Logger] and len(lines[Logger]) == 1
+    assert "[05/Dec/2026:21:25:05 +0000]" in lines[Logger][0] or "%(t)s" not in log_format
