@@ -10,8 +10,9 @@ response object:
 2. views.serve(..., stored_only=True), the very function the full path runs, which answers the
    common case: a valid ticket, a known phone whose User-Agent and MAC agree, and its stored,
    current file (or a common file, rendered from the ticket's row alone). It reads the request
-   through a Django WSGIRequest (is_secure() with SECURE_PROXY_SSL_HEADER, the client address,
-   the User-Agent), takes the lookup from provisioning.memory (no query; PostgreSQL, kept
+   through `PhoneRequest`, Django's HttpRequest over the WSGI environ (is_secure() with
+   SECURE_PROXY_SSL_HEADER, the client address, the User-Agent) without what WSGIRequest
+   prepares for a view (query, cookies, body stream), takes the lookup from provisioning.memory (no query; PostgreSQL, kept
    current by notifications) or else runs the one lookup statement, and records the fetch
    through fetchlog;
 3. the answer carries exactly the headers the full path's response gets: views._plain's, plus
@@ -30,8 +31,10 @@ Nothing is logged here (the path holds the ticket).
 
 from django.conf import settings
 from django.core import signals
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIRequest, get_path_info
 from django.core.signals import setting_changed
+from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 
 from provisioning import security, views
@@ -60,11 +63,30 @@ class FastPath:
         return self.django_app(environ, start_response)
 
 
+class PhoneRequest(HttpRequest):
+    """What views.serve reads of a request (method, META, path_info, is_secure()), straight from
+    the WSGI environ: Django's HttpRequest, its __init__ and WSGIRequest's left out (they
+    prepare the query, cookies, uploads and body stream for a view; serve reads none of them).
+    The path is decoded as WSGIRequest decodes it."""
+
+    def __init__(self, environ):  # noqa: D107 - HttpRequest.__init__ deliberately not called
+        self.environ = self.META = environ
+        self.method = environ["REQUEST_METHOD"].upper()
+        self.path_info = get_path_info(environ) or "/"
+
+    def _get_scheme(self):
+        return self.environ.get("wsgi.url_scheme")
+
+    @cached_property
+    def scheme(self):  # read twice per request (serve, the answer's headers): worked out once
+        return HttpRequest.scheme.fget(self)
+
+
 def respond(environ):
     """(status line, headers, body) for a request the fast path answers, else None."""
-    # A copy: WSGIRequest writes the decoded path into its environ, and Django must get the
-    # original one when the request falls through.
-    request = WSGIRequest(environ.copy())
+    # A copy: serve notes its lookup in META, and Django must get the original environ when
+    # the request falls through (with the lookup handed on explicitly, below).
+    request = PhoneRequest(environ.copy())
     if memory.enabled():
         request.META[views.FROM_MEMORY] = True
     try:
@@ -125,7 +147,9 @@ def _answer(request, status, content_type, make):
     """The full path's answer of this status and content type, made once per scheme."""
     key = (status, content_type, request.is_secure())
     if key not in _answers:
-        _answers[key] = _full_path(request, make())
+        # The middleware gets the request as Django's handler builds it.
+        original = {name: value for name, value in request.environ.items() if not name.startswith("connect.")}
+        _answers[key] = _full_path(WSGIRequest(original), make())
     return _answers[key]
 
 

@@ -20,6 +20,7 @@ inside the caller's transaction.
 
 import atexit
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -67,7 +68,7 @@ def record(*, phone_id, ip, user_agent, firmware, file_name):
         _warn_full()
     _pending.append(fetch)
     _last_queued = time.monotonic()
-    if _writer is None or not _writer.is_alive():
+    if _writer is None:  # the first fetch of this process (see _forked)
         _start_writer()
 
 
@@ -152,6 +153,15 @@ def _start_writer():
             _writer.start()
 
 
+def _forked():
+    """In a forked child (a gunicorn worker) the parent's writer thread does not run."""
+    global _writer, _writer_lock
+    _writer, _writer_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def _write_forever():
     from django.db import connection
 
@@ -171,6 +181,10 @@ def _write_forever():
                 connection.close()
     finally:
         connection.close()
+        global _writer
+        with _writer_lock:
+            if _writer is threading.current_thread():  # the next fetch starts another
+                _writer = None
 
 
 def _wait_while_busy():

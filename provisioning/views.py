@@ -285,14 +285,8 @@ def serve(request, rest, *, stored_only=False):
     if route.kind == NOT_PROVIDED:
         raise Denied("not-provided")
     model = identify_model(renderer, route, agent)
-    site = Site(
-        organisation_name=ticket.organisation_name,
-        language=ticket.language,
-        time_zone=ticket.time_zone,
-        ticket=req.ticket,
-    )
     if common_file:
-        body = renderer.render_common(site, route, model)
+        body = renderer.render_common(_site(ticket, req.ticket), route, model)
         if phone_row is not None and phone_row.organisation_id == ticket.organisation_id and phone_row.model == model.code:
             _record_fetch(request, phone_row.pk, phone_row, agent, req.filename)
         return body, renderer.content_type
@@ -316,8 +310,18 @@ def serve(request, rest, *, stored_only=False):
         raise Uncommon("not-stored")
     _record_fetch(request, phone_id, phone_row, agent, req.filename)
     if body is None:
-        body = _rendered_file(renderer, site, ticket, phone_row, route)
+        body = _rendered_file(renderer, _site(ticket, req.ticket), ticket, phone_row, route)
     return body, renderer.content_type
+
+
+def _site(ticket_row, ticket):
+    """What every file of the organisation carries (made only when a file is rendered)."""
+    return Site(
+        organisation_name=ticket_row.organisation_name,
+        language=ticket_row.language,
+        time_zone=ticket_row.time_zone,
+        ticket=ticket,
+    )
 
 
 @csrf_exempt

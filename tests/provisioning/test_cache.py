@@ -170,3 +170,16 @@ def test_saving_a_partly_loaded_phone_writes_only_what_was_loaded(snom_phone, dj
     with django_assert_num_queries(1):
         phone.save()
     assert Phone.objects.get(pk=snom_phone.pk).description == "Front desk"
+
+
+def test_the_form_kept_in_memory_opens_to_the_stored_file(snom_phone, settings):
+    body = "<settings>\n<user_pass>s3cret æøå</user_pass>\n</settings>\n"
+    prov_cache.store(snom_phone.pk, "snom", "stamp", body)
+    stored = RenderedFile.objects.get(phone=snom_phone).body
+    sealed = prov_cache.sealed(stored)
+    assert isinstance(sealed, bytes) and b"s3cret" not in sealed
+    assert prov_cache.cached_body("stamp", sealed, "stamp") == prov_cache.cached_body("stamp", stored, "stamp") == body
+    assert prov_cache.cached_body("stamp", sealed, "another stamp") is None
+    assert prov_cache.sealed(stored[:-8]) == ""  # damaged: not kept, so the file is rendered again
+    settings.FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+    assert prov_cache.cached_body("stamp", sealed, "stamp") is None  # another key: rendered again

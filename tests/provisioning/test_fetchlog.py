@@ -183,3 +183,29 @@ def test_the_writer_never_waits_for_a_phone_a_long_transaction_is_changing(org_a
     finally:
         importer.close()
     assert fetchlog.write_pending() == 1 and PhoneFetch.objects.filter(phone=busy).count() == 1
+
+
+def test_every_process_has_its_own_writer_and_a_stopped_one_is_replaced(phone_client, base_a, snom_phone, settings):
+    """A gunicorn worker forked from a master whose writer ran starts its own on its first
+    fetch; a writer that stopped is replaced by the next fetch."""
+    import os
+    import time
+
+    settings.PROVISIONING_FETCH_WRITER_THREAD = True
+    try:
+        assert phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+        first = fetchlog._writer
+        assert first is not None and first.is_alive()
+        child = os.fork()
+        if child == 0:  # the worker: nothing but a check, then out without any cleanup
+            os._exit(0 if fetchlog._writer is None else 1)
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        deadline = time.monotonic() + 5
+        while fetchlog.pending() and time.monotonic() < deadline:  # written by the writer thread
+            time.sleep(0.05)
+        fetchlog.stop_writer()
+        assert fetchlog._writer is None
+        assert phone_client.get(f"{base_a}/snom/000413A1B2C3.xml", HTTP_USER_AGENT=snom_ua("725")).status_code == 200
+        assert fetchlog._writer is not None and fetchlog._writer is not first and fetchlog._writer.is_alive()
+    finally:
+        fetchlog.stop_writer()
