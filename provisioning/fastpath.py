@@ -12,9 +12,9 @@ response object:
    current file (or a common file, rendered from the ticket's row alone). It reads the request
    through `PhoneRequest`, Django's HttpRequest over the WSGI environ (is_secure() with
    SECURE_PROXY_SSL_HEADER, the client address, the User-Agent) without what WSGIRequest
-   prepares for a view (query, cookies, body stream), takes the lookup from provisioning.memory (no query; PostgreSQL, kept
-   current by notifications) or else runs the one lookup statement, and records the fetch
-   through fetchlog;
+   prepares for a view (query, cookies, body stream), takes the lookup from
+   provisioning.memory (no query; PostgreSQL, kept current by notifications) or else runs the
+   one lookup statement, and records the fetch through fetchlog;
 3. the answer carries exactly the headers the full path's response gets: views._plain's, plus
    whatever the middleware in front of ProvisioningMiddleware adds (SecurityMiddleware). Those
    are taken from that middleware itself, once per status, content type and scheme, and reused.
