@@ -8,8 +8,8 @@ phones' lookup (queries.lookup) returns for it: the ticket's row, its phones (id
 configuration version) and their stored files (encrypted; once asked for, in the form
 cache.sealed makes, neither compressed nor base64-encoded: reading one then costs 2-3
 microseconds instead of 25; measured: 1.4 KB per phone loaded, 3.0 KB once served). Once the
-database has confirmed an organisation's ticket, a thread of the process loads all of it in three queries
-(queries.organisation_snapshot), while its requests read the database as before (a first
+database has confirmed an organisation's ticket, a thread of the process loads all of it in
+three queries (queries.organisation_snapshot), while its requests read the database as before (a first
 request does not wait for thousands of phones to load); from then on a request of that
 organisation costs no query at all.
 
