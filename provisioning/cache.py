@@ -71,9 +71,14 @@ def cached_body(stored_stamp, stored_body, current_stamp):
     try:
         if isinstance(stored_body, bytes):
             return crypto.unseal(stored_body).decode("utf-8")
-        return zlib.decompress(crypto.decrypt_bytes(stored_body)).decode("utf-8")
+        return _opened(stored_body).decode("utf-8")
     except (ValueError, zlib.error):  # another encryption key, or a damaged row: render again
         return None
+
+
+def _opened(stored_body):
+    """The bytes of a body as stored (encrypted, compressed); ValueError or zlib.error."""
+    return zlib.decompress(crypto.decrypt_bytes(stored_body))
 
 
 def sealed(stored_body):
@@ -84,7 +89,7 @@ def sealed(stored_body):
     if not stored_body:
         return ""
     try:
-        return crypto.seal(zlib.decompress(crypto.decrypt_bytes(stored_body)))
+        return crypto.seal(_opened(stored_body))
     except (ValueError, zlib.error):
         return ""
 
